@@ -1,0 +1,3 @@
+from senforms.cli import main
+
+main()

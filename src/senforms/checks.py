@@ -1,0 +1,114 @@
+"""Checks across the whole register: errors no single field shows, and warnings a SENCo needs.
+
+Warnings never block: the statutory test for an EHC needs assessment is only s.36(8), so senforms
+flags what an LA or the Code of Practice expects without refusing to work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import Location, Problem
+from .model import Pupil, Register, SenStatus
+from .ukformat import long_date
+
+MEETINGS_A_YEAR = 3  # Code of Practice 6.65
+
+
+PlaceFinder = Callable[[tuple], Location]
+
+
+def cross_record_problems(register: Register, place: PlaceFinder) -> list[Problem]:
+    """Hard errors that involve more than one record."""
+    problems: list[Problem] = []
+    # Duplicate UPNs are caught by the readers, before validation, so they are listed with the rest.
+    tracks_contacts = any(p.contacts for p in register.pupils)
+    for index, pupil in enumerate(register.pupils):
+        if (
+            tracks_contacts
+            and pupil.sen_status != SenStatus.NO_SEN
+            and not pupil.with_parental_responsibility
+            and not pupil.is_young_person(dt.date.today())
+        ):
+            problems.append(
+                Problem(
+                    place(("pupils", index)),
+                    f"pupil {pupil.upn} has no parent or carer with parental responsibility",
+                    "add them on the Contacts sheet with Parental responsibility = Yes",
+                )
+            )
+    return problems
+
+
+def _cycle_place(place: PlaceFinder, index: int, pupil: Pupil, number: int, original_order: dict[tuple[int, int], int]) -> Location:
+    return place(("pupils", index, "cycles", original_order.get((index, number), 0)))
+
+
+def register_warnings(
+    register: Register, place: PlaceFinder, *, as_of: dt.date, original_order: dict[tuple[int, int], int] | None = None
+) -> list[Problem]:
+    """What a SENCo should look at, though nothing is blocked."""
+    original_order = original_order or {}
+    warnings: list[Problem] = []
+
+    def warn(location: Location, message: str, fix: str = "") -> None:
+        warnings.append(Problem(location, message, fix, "warning"))
+
+    year_ago = as_of - dt.timedelta(days=365)
+    for index, pupil in enumerate(register.pupils):
+        row = place(("pupils", index))
+        if pupil.sen_status != SenStatus.SEN_SUPPORT:
+            continue
+        if not pupil.cycles:
+            warn(row, f"pupil {pupil.upn} is on SEN support but has no APDR cycle", "add the current plan on the Cycles sheet")
+            continue
+        cycle = pupil.current_cycle
+        if cycle is not None and not cycle.completed:
+            cycle_row = _cycle_place(place, index, pupil, cycle.number, original_order)
+            if cycle.review_date is None:
+                warn(cycle_row, f"pupil {pupil.upn} is on SEN support with no review date for cycle {cycle.number}", "set a review date")
+            elif cycle.review_date < as_of:
+                warn(
+                    cycle_row,
+                    f"cycle {cycle.number} of pupil {pupil.upn} was due for review on {long_date(cycle.review_date)} and has no review",
+                    "record the review on the Reviews sheet, or set a new review date",
+                )
+        held = [m for m in pupil.meetings if m.held and year_ago < m.date <= as_of]
+        if len(held) < MEETINGS_A_YEAR:
+            warn(
+                row,
+                f"pupil {pupil.upn} has had {len(held)} meeting{'s' if len(held) != 1 else ''} with parents in the last 12 months; "
+                f"the Code of Practice (6.65) expects at least {MEETINGS_A_YEAR}",
+                "book meetings with `senforms meetings plan`",
+            )
+        if pupil.parental_notification_sent is None:
+            warn(row, f"no record that the parents of pupil {pupil.upn} were formally told about SEN support", "send the parent-notification letter and record the date")
+    return warnings
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Counts for the end of `senforms validate`."""
+
+    pupils: int
+    by_status: dict[str, int]
+    by_need: dict[str, int]
+    cycles: int
+    completed_cycles: int
+    meetings: int
+    requesting_ehc: int
+
+
+def summarise(register: Register) -> Summary:
+    return Summary(
+        pupils=len(register.pupils),
+        by_status=dict(Counter(p.sen_status.label for p in register.pupils).most_common()),
+        by_need=dict(Counter(p.primary_need.value for p in register.pupils).most_common()),
+        cycles=sum(len(p.cycles) for p in register.pupils),
+        completed_cycles=sum(len(p.completed_cycles) for p in register.pupils),
+        meetings=sum(len(p.meetings) for p in register.pupils),
+        requesting_ehc=sum(1 for p in register.pupils if p.requests_ehc_assessment),
+    )

@@ -1,0 +1,36 @@
+"""`senforms validate FILE`: every problem in a register at once, then a summary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..checks import summarise
+from ..inputs import load_register
+from ._output import print_problems
+
+
+@click.command("validate")
+@click.argument("register", type=click.Path(exists=True, path_type=Path))
+@click.option("--password", help="Password of a protected workbook.")
+def command(register: Path, password: str | None) -> None:
+    """Check a register (Excel workbook, CSV export or JSON) and list every problem with its place.
+
+    Exit status 0 when the register is valid (warnings do not count), 1 when it is not.
+    """
+    loaded = load_register(register, password=password)
+    print_problems([], loaded.warnings)
+    summary = summarise(loaded.register)
+    click.secho(f"\n✓ {register.name} is valid.", fg="green", bold=True)
+    for note in loaded.notes:
+        click.echo(f"  ({note})")
+    click.echo(f"  Pupils: {summary.pupils}")
+    click.echo("  By SEN status: " + ", ".join(f"{label} {count}" for label, count in summary.by_status.items()))
+    click.echo("  By primary need: " + ", ".join(f"{code} {count}" for code, count in summary.by_need.items()))
+    click.echo(f"  APDR cycles: {summary.cycles} ({summary.completed_cycles} reviewed)")
+    click.echo(f"  Meetings: {summary.meetings}")
+    if summary.requesting_ehc:
+        click.echo(f"  Decided to request an EHC needs assessment: {summary.requesting_ehc}")
+    if loaded.warnings:
+        click.echo(f"  Warnings: {len(loaded.warnings)} (listed above)")

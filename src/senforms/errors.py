@@ -1,0 +1,120 @@
+"""Every error senforms shows a user, and the places in their files that errors point at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a value came from: file › sheet › row › column (any part may be absent)."""
+
+    file: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet:
+            parts.append(self.sheet)
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        if self.column:
+            parts.append(self.column)
+        return " › ".join(parts)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong (or worth a SENCo's attention) in the input, with how to fix it."""
+
+    location: Location
+    message: str
+    fix: str = ""
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}"
+        if self.fix:
+            text += f" ({self.fix})"
+        return text
+
+
+class SenformsError(Exception):
+    """An error senforms can explain to a user. The CLI prints it and exits with `exit_code`."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, tip: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.tip = tip
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(SenformsError):
+    """The input has problems that block generation; every one of them is in `problems`."""
+
+    def __init__(self, problems: list[Problem], *, warnings: list[Problem] | None = None) -> None:
+        self.problems = [p for p in problems if p.severity == "error"]
+        self.warnings = list(warnings or []) + [p for p in problems if p.severity == "warning"]
+        count = len(self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} found in the input")
+
+
+class UnreadableFileError(SenformsError):
+    """A file cannot be read at all (wrong type, encrypted, corrupt, too large)."""
+
+
+class OutputExistsError(SenformsError):
+    """A file senforms would write is already there and overwriting was not asked for."""
+
+    def __init__(self, path: object) -> None:
+        super().__init__(
+            f"{path} already exists: senforms never overwrites a file unless asked",
+            tip="run again with --overwrite to replace it, or choose another output folder",
+        )
+        self.path = path
+
+
+class TemplateProblemError(SenformsError):
+    """A Word template is broken or asks for something the record does not have."""
+
+
+class ConversionError(SenformsError):
+    """LibreOffice could not turn a document into PDF."""
+
+
+class EvidenceError(SenformsError):
+    """An evidence file for a bundle cannot be used (password, corrupt, not what its name says)."""
+
+
+class DeliveryError(SenformsError):
+    """An email cannot be built or sent safely."""
+
+
+@dataclass
+class ProblemList:
+    """Collects problems while reading so that every one can be reported at once."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(self, location: Location, message: str, fix: str = "") -> None:
+        self.items.append(Problem(location, message, fix, "error"))
+
+    def warning(self, location: Location, message: str, fix: str = "") -> None:
+        self.items.append(Problem(location, message, fix, "warning"))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity == "warning"]

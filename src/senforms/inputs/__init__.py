@@ -1,0 +1,108 @@
+"""Load an SEN register from the shipped workbook, CSV exports or JSON, reporting every problem at once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from ..checks import cross_record_problems, register_warnings
+from ..errors import InputError, Location, Problem, ProblemList, UnreadableFileError
+from ..model import Register
+from .assemble import assemble
+from .csvfile import read_csv
+from .jsonfile import read_json
+from .locate import JsonLocator, Locator, problems_from_validation
+from .sniff import REAL_TYPE_NAMES, sniff
+from .xlsx import read_xlsx
+
+
+@dataclass
+class LoadedRegister:
+    """A valid register, the warnings found while reading it, and how it was read."""
+
+    register: Register
+    source: Path
+    warnings: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _cycle_order(data: dict[str, Any]) -> dict[tuple[int, int], int]:
+    order = {}
+    for p_index, pupil in enumerate(data.get("pupils") or []):
+        if isinstance(pupil, dict):
+            for c_index, cycle in enumerate(pupil.get("cycles") or []):
+                if isinstance(cycle, dict) and isinstance(cycle.get("number"), int):
+                    order[(p_index, cycle["number"])] = c_index
+    return order
+
+
+def load_register(path: Path | str, *, password: str | None = None, as_of: dt.date | None = None) -> LoadedRegister:
+    """Read and validate a register.
+
+    Raises InputError carrying every error (and the warnings) when the register is not valid, or
+    UnreadableFileError when the file cannot be read at all.
+    """
+    path = Path(path)
+    as_of = as_of or dt.date.today()
+    if not path.exists():
+        raise UnreadableFileError(f"{path} does not exist", tip="check the file name and folder")
+    problems = ProblemList()
+    notes: list[str] = []
+    kind = "csv" if path.is_dir() else sniff(path)
+    locator: Locator
+    if kind in {"xlsx", "ole"} or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
+        data, locator = assemble(read_xlsx(path, problems, password=password), problems)
+    elif kind == "json" or path.suffix.lower() == ".json":
+        data = read_json(path)
+        locator = JsonLocator(path.name)
+        _check_json_upns(data, locator, problems)
+    elif kind in {"csv", "text", "utf16-text"} and (path.is_dir() or path.suffix.lower() in {".csv", ".txt"}):
+        raw, encodings = read_csv(path, problems)
+        notes.append("read as " + "; ".join(encodings))
+        data, locator = assemble(raw, problems)
+    else:
+        raise UnreadableFileError(
+            f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a register')}",
+            tip="senforms reads the Excel workbook from templates/xlsx/, CSV exports, or JSON",
+        )
+
+    register: Register | None = None
+    try:
+        register = Register.model_validate(data)
+    except ValidationError as exc:
+        problems.items.extend(problems_from_validation(exc, locator))
+    if register is not None:
+        problems.items.extend(cross_record_problems(register, locator.find))
+    if problems.errors or register is None:
+        raise InputError(_in_file_order(problems.errors), warnings=_in_file_order(problems.warnings))
+    warnings = problems.warnings + register_warnings(register, locator.find, as_of=as_of, original_order=_cycle_order(data))
+    return LoadedRegister(register, path, _in_file_order(warnings), notes)
+
+
+def _check_json_upns(data: dict[str, Any], locator: Locator, problems: ProblemList) -> None:
+    # Tabular readers catch duplicates while linking rows; JSON needs the same check before validation,
+    # so that it is reported alongside every other error.
+    seen: dict[str, int] = {}
+    for index, pupil in enumerate(data.get("pupils") or []):
+        upn = str(pupil.get("upn", "")).strip().upper() if isinstance(pupil, dict) else ""
+        if not upn:
+            continue
+        if upn in seen:
+            problems.error(locator.find(("pupils", index, "upn")), f"UPN {upn} appears twice (also pupils[{seen[upn]}])", "each pupil must appear once")
+        else:
+            seen[upn] = index
+
+
+def _in_file_order(problems: list[Problem]) -> list[Problem]:
+    def key(p: Problem) -> tuple:
+        loc: Location = p.location
+        return (loc.file, loc.sheet or "", loc.row or 0, loc.column or "")
+
+    return sorted(problems, key=key)
+
+
+__all__ = ["LoadedRegister", "load_register"]

@@ -1,0 +1,208 @@
+"""Flat rows (from a workbook or CSV files) → the nested record, remembering each value's place."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import Location, ProblemList
+from ..model.values import _DOCXTPL_MARKERS, _ILLEGAL_XML
+from .locate import Locator
+from .tables import PUPILS, Column, Table
+
+
+@dataclass
+class RawCell:
+    """A value as the reader found it, and where."""
+
+    value: Any
+    location: Location
+
+
+@dataclass
+class RawRow:
+    location: Location
+    cells: dict[str, RawCell]
+
+
+@dataclass
+class RawTable:
+    table: Table
+    rows: list[RawRow] = field(default_factory=list)
+
+
+@dataclass
+class RawInput:
+    """Everything a tabular reader found, before validation."""
+
+    file: str
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    settings: dict[tuple[str, ...], RawCell] = field(default_factory=dict)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or isinstance(value, str) and not value.strip()
+
+
+def _prepare(column: Column, cell: RawCell, problems: ProblemList) -> Any:
+    """Shape a cell for the model: split lists and lines, warn about characters Word cannot hold."""
+    value = cell.value
+    if isinstance(value, str):
+        if _ILLEGAL_XML.search(value.replace("\x0b", "").replace("\x0c", "")) or "\a" in value:
+            problems.warning(cell.location, "contains control characters, which senforms removes", "retype the text to be sure")
+        if column.kind == "lines":
+            return [line.strip() for line in re.split(r"\r\n|\r|\n|\x0b", value) if line.strip()]
+        if column.kind == "list":
+            return [item.strip() for item in re.split(r"[;\n]", value) if item.strip()]
+    return value
+
+
+def _row_values(raw_row: RawRow, table: Table, path: tuple, locator: Locator, problems: ProblemList) -> dict[str, Any]:
+    locator.add(path, raw_row.location)
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        cell = raw_row.cells.get(column.field)
+        if cell is None:
+            continue
+        locator.add((*path, column.field), cell.location)
+        if column.field in table.parent:
+            continue
+        if not _blank(cell.value):
+            values[column.field] = _prepare(column, cell, problems)
+    return values
+
+
+def _key(cell: RawCell | None) -> str:
+    if cell is None or _blank(cell.value):
+        return ""
+    value = cell.value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip().upper()
+
+
+def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Locator]:
+    """Build the record's nested data from flat tables; link problems go into `problems`."""
+    locator = Locator(raw.file)
+    data: dict[str, Any] = {}
+
+    for path, cell in raw.settings.items():
+        locator.add(path, cell.location)
+        if _blank(cell.value):
+            continue
+        target = data
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        value = cell.value
+        if isinstance(value, str) and path[-1] in {"address"}:
+            value = [line.strip() for line in re.split(r"\r\n|\r|\n", value) if line.strip()]
+        elif isinstance(value, str) and path[-1] == "allowed_domains":
+            value = [item.strip().lower() for item in re.split(r"[;,\s]+", value) if item.strip()]
+        target[path[-1]] = value
+    # A staff member's role has an obvious default; say so rather than make the school type it.
+    for person, role in (("head_teacher", "Head teacher"), ("senco", "SENCo")):
+        staff = data.get("school", {}).get(person)
+        if isinstance(staff, dict):
+            staff.setdefault("role", role)
+
+    pupils: list[dict[str, Any]] = []
+    by_upn: dict[str, int] = {}
+    first_row: dict[str, Location] = {}
+    pupil_rows = raw.tables.get(PUPILS.key)
+    for raw_row in pupil_rows.rows if pupil_rows else []:
+        index = len(pupils)
+        pupil = _row_values(raw_row, PUPILS, ("pupils", index), locator, problems)
+        upn_cell = raw_row.cells.get("upn")
+        upn = _key(upn_cell)
+        if upn_cell is not None and upn_cell.value is not None and not isinstance(upn_cell.value, str):
+            pupil["upn"] = upn_cell.value  # let the model say it was stored as a number
+        elif upn:
+            pupil["upn"] = upn
+        if upn and upn in by_upn:
+            problems.error(
+                upn_cell.location,
+                f"UPN {upn} appears twice (also {first_row[upn].sheet or 'file'} row {first_row[upn].row})",
+                "each pupil must have one row; remove or correct the duplicate",
+            )
+        elif upn:
+            by_upn[upn] = index
+            first_row[upn] = raw_row.location
+        pupils.append(pupil)
+    data["pupils"] = pupils
+
+    cycle_index: dict[tuple[str, int], dict[str, Any]] = {}
+    for table_key in ("contacts", "professionals", "cycles", "meetings", "evidence", "consents"):
+        raw_table = raw.tables.get(table_key)
+        for raw_row in raw_table.rows if raw_table else []:
+            upn_cell = raw_row.cells.get("upn")
+            upn = _key(upn_cell)
+            where = upn_cell.location if upn_cell else raw_row.location
+            if not upn:
+                problems.error(where, "UPN is empty, so this row belongs to no pupil", "type the pupil's UPN")
+                continue
+            if upn not in by_upn:
+                problems.error(where, f"no pupil with UPN {upn} on the {PUPILS.name} sheet", "add the pupil or correct the UPN")
+                continue
+            index = by_upn[upn]
+            children = pupils[index].setdefault(raw_table.table.key, [])
+            values = _row_values(raw_row, raw_table.table, ("pupils", index, raw_table.table.key, len(children)), locator, problems)
+            if table_key == "cycles":
+                values["number"] = values.pop("cycle", None) if "cycle" in values else None
+                number_cell = raw_row.cells.get("cycle")
+                locator.add(("pupils", index, "cycles", len(children), "number"), number_cell.location if number_cell else raw_row.location)
+                number = _int_or_none(number_cell.value if number_cell else None)
+                if number is not None:
+                    if (upn, number) in cycle_index:
+                        problems.error(where, f"pupil {upn} has cycle {number} twice", "number each cycle once")
+                        continue
+                    cycle_index[(upn, number)] = values
+                    values["_path"] = ("pupils", index, "cycles", len(children))
+            children.append(values)
+
+    for table_key, target in (("outcomes", "outcomes"), ("provision", "provision"), ("reviews", "review")):
+        raw_table = raw.tables.get(table_key)
+        for raw_row in raw_table.rows if raw_table else []:
+            upn_cell, cycle_cell = raw_row.cells.get("upn"), raw_row.cells.get("cycle")
+            upn, number = _key(upn_cell), _int_or_none(cycle_cell.value if cycle_cell else None)
+            where = raw_row.location
+            if not upn or upn not in by_upn:
+                problems.error(
+                    upn_cell.location if upn_cell else where,
+                    f"no pupil with UPN {upn} on the {PUPILS.name} sheet" if upn else "UPN is empty, so this row belongs to no pupil",
+                    "add the pupil or correct the UPN",
+                )
+                continue
+            cycle = cycle_index.get((upn, number)) if number is not None else None
+            if cycle is None:
+                problems.error(
+                    cycle_cell.location if cycle_cell else where,
+                    f"pupil {upn} has no cycle {cycle_cell.value if cycle_cell else ''} on the Cycles sheet",
+                    "add the cycle on the Cycles sheet or correct the cycle number",
+                )
+                continue
+            cycle_path = cycle["_path"]
+            if target == "review":
+                if "review" in cycle:
+                    problems.error(where, f"cycle {number} of pupil {upn} has two reviews", "keep one review row per cycle")
+                    continue
+                cycle["review"] = _row_values(raw_row, raw_table.table, (*cycle_path, "review"), locator, problems)
+            else:
+                rows = cycle.setdefault(target, [])
+                rows.append(_row_values(raw_row, raw_table.table, (*cycle_path, target, len(rows)), locator, problems))
+
+    for values in cycle_index.values():
+        values.pop("_path", None)
+    return data, locator
+
+
+def _int_or_none(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None

@@ -1,0 +1,120 @@
+"""Read CSV exports from school information systems (SIMS, Arbor, Bromcom…) into raw tables."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ..errors import Location, ProblemList, UnreadableFileError
+from .assemble import RawCell, RawInput, RawRow, RawTable
+from .sniff import REAL_TYPE_NAMES, sniff
+from .tables import PUPILS, TABLES, Column, Table, normalise_header, table_for
+
+MAX_CSV_BYTES = 50 * 1024 * 1024
+
+
+def decode(path: Path) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was in: UTF-8 (with or without BOM), UTF-16 or Windows-1252."""
+    data = path.read_bytes()
+    if len(data) > MAX_CSV_BYTES:
+        raise UnreadableFileError(f"{path.name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", tip="export only the pupils on the SEN register")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            raise UnreadableFileError(f"{path.name} is damaged UTF-16 text", tip="export it again as CSV UTF-8") from None
+    # Never latin-1: it accepts anything and turns ’ into an invisible control character.
+    for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
+        try:
+            return data.decode(encoding), label
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFileError(f"{path.name} is not in an encoding senforms can read", tip="in Excel use Save As › CSV UTF-8")
+
+
+def _guess_table(stem: str, headers: list[str]) -> Table:
+    by_name = table_for(stem)
+    if by_name is not None:
+        return by_name
+    normalised = {normalise_header(h) for h in headers}
+    best, best_score = PUPILS, 0
+    for table in TABLES:
+        names = {normalise_header(n) for c in table.columns for n in (c.header, c.field, *c.aliases)}
+        score = len(normalised & names)
+        if score > best_score:
+            best, best_score = table, score
+    return best
+
+
+def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
+    """Add one CSV file's rows to `raw`; return the encoding used."""
+    kind = sniff(path)
+    if kind not in {"text", "utf16-text"}:
+        raise UnreadableFileError(f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a CSV file')}, not a CSV file", tip="export the data as CSV")
+    text, encoding = decode(path)
+    file = path.name
+    try:
+        dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise UnreadableFileError(f"{file} is not a well-formed CSV file ({exc})", tip="export it again from the school information system") from None
+    if not rows:
+        raise UnreadableFileError(f"{file} is empty", tip="export the pupils again")
+    headers = rows[0]
+    table = _guess_table(path.stem, headers)
+    lookup: dict[str, Column] = {}
+    for column in table.columns:
+        for name in (column.header, column.field, *column.aliases):
+            lookup.setdefault(normalise_header(name), column)
+    columns: dict[int, Column] = {}
+    seen: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        column = lookup.get(normalise_header(header))
+        if column is None:
+            if header.strip():
+                problems.warning(Location(file, None, 1, header.strip()), "this heading is not one senforms reads, so it is ignored")
+            continue
+        if column.field in seen:
+            problems.error(
+                Location(file, None, 1, header.strip()),
+                f"two columns mean '{column.header}' (columns {seen[column.field] + 1} and {index + 1})",
+                "delete or rename one of them",
+            )
+            continue
+        seen[column.field] = index
+        columns[index] = column
+    for column in table.columns:
+        if column.required and column.field not in seen:
+            problems.error(Location(file, None, 1), f"there is no '{column.header}' column", f"add a column headed '{column.header}'")
+    raw_table = raw.tables.setdefault(table.key, RawTable(table))
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(headers):
+            problems.error(
+                Location(file, None, number),
+                f"this row has {len(row)} values but the header has {len(headers)}",
+                "check for a comma inside a value that is not in quotes (e.g. £6,000)",
+            )
+            continue
+        cells = {
+            column.field: RawCell(row[index], Location(file, None, number, headers[index].strip()))
+            for index, column in columns.items()
+        }
+        raw_table.rows.append(RawRow(Location(file, None, number), cells))
+    return encoding
+
+
+def read_csv(path: Path, problems: ProblemList) -> tuple[RawInput, list[str]]:
+    """A single CSV file, or every CSV in a folder (each named after its table, e.g. contacts.csv)."""
+    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    if not files:
+        raise UnreadableFileError(f"{path} holds no CSV files", tip="export the register as CSV into this folder")
+    raw = RawInput(path.name)
+    encodings = [f"{f.name}: {read_csv_table(f, problems, raw)}" for f in files]
+    return raw, encodings

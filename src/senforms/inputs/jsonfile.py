@@ -1,0 +1,50 @@
+"""Read a register saved as JSON (the format `schema/register.schema.json` describes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import UnreadableFileError
+
+MAX_JSON_BYTES = 50 * 1024 * 1024
+
+
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in a register")
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """The file's data; refuses duplicate keys, NaN/Infinity, very large or very deep files."""
+    if path.stat().st_size > MAX_JSON_BYTES:
+        raise UnreadableFileError(f"{path.name} is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB", tip="a register is far smaller: check it is the right file")
+    text = path.read_bytes().decode("utf-8-sig", errors="strict") if path.stat().st_size else ""
+    if not text.strip():
+        raise UnreadableFileError(f"{path.name} is empty", tip="save the register again")
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
+    except _DuplicateKey as exc:
+        raise UnreadableFileError(f"{path.name} has the key '{exc}' twice in one object", tip="remove one of them") from None
+    except json.JSONDecodeError as exc:
+        raise UnreadableFileError(f"{path.name} line {exc.lineno}, column {exc.colno}: {exc.msg}", tip="fix the JSON at that place (a trailing comma is a common cause)") from None
+    except RecursionError:
+        raise UnreadableFileError(f"{path.name} is nested too deeply to be a register", tip="check it is the right file") from None
+    except ValueError as exc:
+        raise UnreadableFileError(f"{path.name}: {exc}", tip="use null for a missing value") from None
+    if not isinstance(data, dict):
+        raise UnreadableFileError(f"{path.name} does not hold a register (expected an object with 'pupils')", tip="see schema/register.schema.json")
+    return data

@@ -1,0 +1,210 @@
+"""Read the shipped Excel workbook (or any workbook with the same sheets) into raw tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
+
+from ..errors import Location, ProblemList, UnreadableFileError
+from ..ukformat import long_date
+from .assemble import RawCell, RawInput, RawRow, RawTable
+from .sniff import REAL_TYPE_NAMES, check_zip_safe, sniff
+from .tables import INSTRUCTIONS_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, Column, Table, normalise_header, table_for
+
+MAX_ROWS = 20_000
+_US_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}\s*$")
+
+
+def open_workbook(path: Path, password: str | None = None) -> openpyxl.Workbook:
+    """Open a workbook safely, explaining any file that is not one."""
+    kind = sniff(path)
+    if kind == "ole":
+        import msoffcrypto
+
+        with open(path, "rb") as handle:
+            try:
+                office = msoffcrypto.OfficeFile(handle)
+                encrypted = office.is_encrypted()
+            except Exception:
+                raise UnreadableFileError(
+                    f"{path.name} is an old-style Office file (.xls) or is damaged", tip="open it in Excel and save it as an Excel Workbook (.xlsx)"
+                ) from None
+            if not encrypted:
+                raise UnreadableFileError(
+                    f"{path.name} is an old-style .xls workbook", tip="open it in Excel and save it as an Excel Workbook (.xlsx)"
+                )
+            if not password:
+                raise UnreadableFileError(f"{path.name} is password-protected", tip="run again with --password, or save an unprotected copy")
+            decrypted = io.BytesIO()
+            try:
+                office.load_key(password=password)
+                office.decrypt(decrypted)
+            except Exception:
+                raise UnreadableFileError(f"the password for {path.name} is wrong", tip="check the password and try again") from None
+        return openpyxl.load_workbook(decrypted, data_only=True)
+    if kind != "xlsx":
+        raise UnreadableFileError(
+            f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not an Excel workbook')}, not an Excel workbook (.xlsx)",
+            tip="use the workbook from templates/xlsx/, or save your sheet as an Excel Workbook",
+        )
+    check_zip_safe(path)
+    try:
+        return openpyxl.load_workbook(path, data_only=True)
+    except Exception as exc:  # openpyxl's own messages are technical; keep the cause for --debug
+        raise UnreadableFileError(f"{path.name} could not be read as a workbook ({type(exc).__name__})", tip="open it in Excel and save it again") from exc
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time(0) else value
+    return value
+
+
+def _convert(column: Column, value: Any, location: Location, epoch: dt.datetime, problems: ProblemList) -> Any:
+    """Undo what Excel does to values: serial dates, numbers in text columns."""
+    if value is None:
+        return None
+    if column.kind == "date" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        converted = from_excel(value, epoch)
+        converted = converted.date() if isinstance(converted, dt.datetime) else converted
+        problems.warning(location, f"date stored as a plain number; read as {long_date(converted)}", "format the column as Date")
+        return converted
+    if column.kind == "time" and isinstance(value, float) and 0 <= value < 1:
+        return from_excel(value, epoch)
+    if column.field in {"upn", "phone"}:
+        return value  # numbers here lose leading zeros: the model reports it
+    if column.kind in {"text", "lines", "list", "id"} and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    return value
+
+
+def _match_headers(sheet, table: Table, file: str, problems: ProblemList) -> dict[int, Column]:
+    wanted: dict[str, Column] = {}
+    for column in table.columns:
+        for name in (column.header, column.field, *column.aliases):
+            wanted.setdefault(normalise_header(name), column)
+    found: dict[int, Column] = {}
+    where_found: dict[str, str] = {}
+    for cell in sheet[1]:
+        if cell.value is None or not str(cell.value).strip():
+            continue
+        letter = get_column_letter(cell.column)
+        column = wanted.get(normalise_header(cell.value))
+        if column is None:
+            problems.warning(Location(file, sheet.title, 1, f"column {letter}"), f"heading '{cell.value}' is not one senforms reads, so it is ignored")
+            continue
+        if column.field in where_found:
+            problems.error(
+                Location(file, sheet.title, 1, f"column {letter}"),
+                f"'{column.header}' appears twice (columns {where_found[column.field]} and {letter})",
+                "delete or rename one of them",
+            )
+            continue
+        where_found[column.field] = letter
+        found[cell.column] = column
+    for column in table.columns:
+        if column.required and column.field not in where_found:
+            problems.error(Location(file, sheet.title, 1), f"there is no '{column.header}' column", f"add a column headed '{column.header}'")
+    return found
+
+
+def _read_table(sheet, table: Table, file: str, epoch: dt.datetime, problems: ProblemList) -> RawTable:
+    columns = _match_headers(sheet, table, file, problems)
+    raw = RawTable(table)
+    merged_rows = {}
+    for merged in sheet.merged_cells.ranges:
+        if merged.max_row >= 2:
+            for row in range(max(merged.min_row, 2), merged.max_row + 1):
+                merged_rows[row] = str(merged)
+    hidden = []
+    us_dates: dict[int, str] = {}
+    blank_run = 0
+    for row_cells in sheet.iter_rows(min_row=2):
+        if not row_cells:
+            continue
+        row_number = row_cells[0].row
+        if row_number > MAX_ROWS:
+            problems.error(Location(file, sheet.title, row_number), f"the sheet has more than {MAX_ROWS:,} rows", "remove rows that are not pupils")
+            break
+        values = {cell.column: cell for cell in row_cells if cell.column in columns}
+        if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in values.values()):
+            blank_run += 1
+            if blank_run > 200 and row_number > 1000:
+                break  # formatted-but-empty rows to the bottom of the sheet are not data
+            continue
+        blank_run = 0
+        if row_number in merged_rows:
+            problems.error(Location(file, sheet.title, row_number), f"cells {merged_rows[row_number]} are merged", "unmerge them so each value has its own cell")
+        if sheet.row_dimensions[row_number].hidden:
+            hidden.append(row_number)
+        cells: dict[str, RawCell] = {}
+        for index, column in columns.items():
+            cell = values.get(index)
+            location = Location(file, sheet.title, row_number, column.header)
+            value = cell.value if cell is not None else None
+            if cell is not None and cell.data_type == "e":
+                problems.error(location, f"the cell shows the spreadsheet error {value}", "fix the formula or type the value")
+                value = None
+            value = _convert(column, _plain(value), location, epoch, problems)
+            if column.kind == "date" and isinstance(value, str) and (match := _US_DATE.match(value)):
+                if int(match.group(2)) > 12 and int(match.group(1)) <= 12:
+                    us_dates.setdefault(index, value)
+            cells[column.field] = RawCell(value, location)
+        raw.rows.append(RawRow(Location(file, sheet.title, row_number), cells))
+    for index, example in us_dates.items():
+        problems.error(
+            Location(file, sheet.title, 1, columns[index].header),
+            f"this column looks US-ordered (month first, e.g. {example}), so none of its dates can be trusted",
+            "retype the dates as dd/mm/yyyy",
+        )
+    if hidden:
+        shown = ", ".join(str(r) for r in hidden[:10]) + ("…" if len(hidden) > 10 else "")
+        problems.warning(Location(file, sheet.title), f"rows {shown} are hidden but were read", "unhide them to check, or delete rows that should not be included")
+    return raw
+
+
+def _read_school(sheet, file: str, raw: RawInput, problems: ProblemList) -> None:
+    by_label = {normalise_header(s.label): s for s in SCHOOL_SETTINGS}
+    for row in sheet.iter_rows(min_row=1):
+        if len(row) < 2 or row[0].value is None:
+            continue
+        setting = by_label.get(normalise_header(row[0].value))
+        if setting is None:
+            continue
+        location = Location(file, sheet.title, row[0].row, setting.label)
+        value = _plain(row[1].value)
+        if setting.kind in {"text", "lines", "list"} and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        raw.settings[setting.path] = RawCell(value, location)
+
+
+def read_xlsx(path: Path, problems: ProblemList, *, password: str | None = None) -> RawInput:
+    """Every sheet senforms knows, as raw rows with their places."""
+    workbook = open_workbook(path, password)
+    file = path.name
+    raw = RawInput(file)
+    epoch = workbook.epoch
+    for sheet in workbook.worksheets:
+        if normalise_header(sheet.title) in {normalise_header(INSTRUCTIONS_SHEET), "lists", "readme"}:
+            continue
+        if sheet.sheet_state != "visible":
+            problems.warning(Location(file, sheet.title), "this sheet is hidden and was not read", "unhide it if it holds pupils")
+            continue
+        if normalise_header(sheet.title) == normalise_header(SCHOOL_SHEET):
+            _read_school(sheet, file, raw, problems)
+            continue
+        table = table_for(sheet.title)
+        if table is None:
+            problems.warning(Location(file, sheet.title), "senforms does not read a sheet with this name", "rename it to one of the template's sheet names")
+            continue
+        raw.tables[table.key] = _read_table(sheet, table, file, epoch, problems)
+    if "pupils" not in raw.tables:
+        problems.error(Location(file), "there is no Pupils sheet", "use the workbook from templates/xlsx/")
+    return raw

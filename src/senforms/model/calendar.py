@@ -1,0 +1,52 @@
+"""School calendar facts derived from dates: school year, term, end of compulsory school age."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def school_year_start(on: dt.date) -> int:
+    """The calendar year in which the school year containing `on` began (1 September)."""
+    return on.year if on.month >= 9 else on.year - 1
+
+
+def school_year(on: dt.date) -> str:
+    """'2025/26' for any date from 1 September 2025 to 31 August 2026."""
+    start = school_year_start(on)
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def term(on: dt.date) -> str:
+    """'autumn' (Sep–Dec), 'spring' (Jan–Mar) or 'summer' (Apr–Aug): the usual English three terms."""
+    if on.month >= 9:
+        return "autumn"
+    if on.month <= 3:
+        return "spring"
+    return "summer"
+
+
+def term_label(on: dt.date) -> str:
+    """'autumn term 2025' / 'spring term 2026'."""
+    return f"{term(on)} term {on.year}"
+
+
+def _last_friday_of_june(year: int) -> dt.date:
+    day = dt.date(year, 6, 30)
+    return day - dt.timedelta(days=(day.weekday() - 4) % 7)
+
+
+def end_of_compulsory_school_age(born: dt.date) -> dt.date:
+    """The last Friday of June in the school year in which the pupil turns 16."""
+    sixteenth = dt.date(born.year + 16, born.month, 28 if (born.month, born.day) == (2, 29) else born.day)
+    return _last_friday_of_june(school_year_start(sixteenth) + 1)
+
+
+def is_young_person(born: dt.date, on: dt.date) -> bool:
+    """Over compulsory school age: letters then go to the young person, not their parents."""
+    return on > end_of_compulsory_school_age(born)
+
+
+def national_curriculum_year(born: dt.date, on: dt.date) -> int:
+    """The year group a pupil's age puts them in (0 = Reception), for a chronological-year check."""
+    age_on_31_august = school_year_start(on) - born.year - (1 if (born.month, born.day) > (8, 31) else 0)
+    return age_on_31_august - 4

@@ -1,0 +1,210 @@
+"""A pupil on the SEN register, the adults around them, and their SEN support history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..ukformat import age_on
+from . import calendar
+from ._base import Record
+from .apdr import Cycle
+from .codes import BroadArea, ContactMethod, Gender, NeedCode, ProfessionalRole, SenStatus
+from .events import Consent, EvidenceFile, Meeting
+from .values import Email, OptionalText, OptionalUkDate, Phone, Text, TextList, UkDate, Upn, YesNo
+
+
+def parse_year_group(value: Any) -> Any:
+    """5, 'Year 5', 'Y5', 'R' / 'Reception', 'N1', 'N2'."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if not isinstance(value, str):
+        return value
+    text = value.strip().casefold().replace("year", "").replace("yr", "").strip().lstrip("y").strip()
+    named = {"r": 0, "reception": 0, "rec": 0, "n2": -1, "n1": -2, "nursery": -1}
+    if text in named:
+        return named[text]
+    if text.lstrip("-").isdigit():
+        return int(text)
+    raise PydanticCustomError(
+        "year_group", "'{value}' is not a year group", {"value": value, "fix": "use R for Reception, or 1 to 14"}
+    )
+
+
+class ParentCarer(Record):
+    """A parent or carer, with or without parental responsibility."""
+
+    id: Text
+    title: OptionalText = None
+    name: Text
+    relationship: Text
+    parental_responsibility: YesNo
+    address: list[str] = Field(default_factory=list)
+    email: Email = None
+    phone: Phone = None
+    preferred_contact: ContactMethod = ContactMethod.EMAIL
+    language: OptionalText = None
+    interpreter_needed: YesNo = False
+
+    @property
+    def salutation(self) -> str:
+        """'Dear Mrs Okafor' material: title and surname when a title is given, else the full name."""
+        if self.title:
+            return f"{self.title} {self.name.split()[-1]}"
+        return self.name
+
+    @property
+    def wants_email(self) -> bool:
+        return bool(self.email) and self.preferred_contact == ContactMethod.EMAIL
+
+
+class Professional(Record):
+    """An external professional involved with the pupil."""
+
+    role: ProfessionalRole
+    name: OptionalText = None
+    service: Text
+    first_involved: OptionalUkDate = None
+    last_involved: OptionalUkDate = None
+    report_date: OptionalUkDate = None
+    summary: OptionalText = None
+
+
+class Pupil(Record):
+    """One pupil on the SEN register: identity, needs, people, and every APDR cycle."""
+
+    upn: Upn
+    legal_forename: Text
+    legal_surname: Text
+    preferred_name: OptionalText = None
+    date_of_birth: UkDate
+    gender: Gender | None = None
+    year_group: Annotated[int, BeforeValidator(parse_year_group)] = Field(
+        ge=-2, le=14, description="National Curriculum year; 0 = Reception, -1/-2 = nursery"
+    )
+    class_name: OptionalText = None
+    address: list[str] = Field(default_factory=list)
+    admission_date: OptionalUkDate = None
+    sen_status: SenStatus
+    sen_support_start: OptionalUkDate = None
+    primary_need: NeedCode
+    secondary_need: NeedCode | None = None
+    broad_areas: list[BroadArea] = Field(default_factory=list)
+    eal: YesNo = False
+    first_language: OptionalText = None
+    pupil_premium: YesNo = False
+    looked_after: YesNo = False
+    attendance_percent: float | None = Field(None, ge=0, le=100)
+    attendance_period: OptionalText = None
+    strengths: OptionalText = None
+    needs_communication: OptionalText = None
+    needs_cognition: OptionalText = None
+    needs_semh: OptionalText = None
+    needs_sensory_physical: OptionalText = None
+    pupil_views: OptionalText = None
+    parent_views: OptionalText = None
+    attainment: OptionalText = None
+    attainment_date: OptionalUkDate = None
+    health_and_care: OptionalText = None
+    outcomes_sought: OptionalText = None
+    parental_notification_sent: OptionalUkDate = None
+    contacts: list[ParentCarer] = Field(default_factory=list)
+    professionals: list[Professional] = Field(default_factory=list)
+    cycles: list[Cycle] = Field(default_factory=list)
+    meetings: list[Meeting] = Field(default_factory=list)
+    evidence: list[EvidenceFile] = Field(default_factory=list)
+    consents: list[Consent] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Pupil:
+        if self.secondary_need is not None and self.secondary_need == self.primary_need:
+            raise ValueError("the secondary need is the same as the primary need")
+        if self.primary_need == NeedCode.NSA and self.sen_status == SenStatus.EHC_PLAN:
+            raise ValueError("NSA (no specialist assessment) cannot go with an EHC plan")
+        numbers = [c.number for c in self.cycles]
+        if len(numbers) != len(set(numbers)):
+            raise ValueError("two APDR cycles have the same number")
+        ids = [c.id for c in self.contacts]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two parents or carers have the same contact ID")
+        self.cycles.sort(key=lambda c: (c.start_date, c.number))
+        return self
+
+    # --- derived, never typed ---------------------------------------------------------------
+    @property
+    def known_as(self) -> str:
+        """The name the pupil is known by."""
+        return self.preferred_name or self.legal_forename
+
+    @property
+    def full_name(self) -> str:
+        """Legal forename and surname."""
+        return f"{self.legal_forename} {self.legal_surname}"
+
+    @property
+    def initials(self) -> str:
+        return "".join(part[0] for part in f"{self.legal_forename} {self.legal_surname}".split() if part[0].isalpha()).upper()
+
+    def age(self, on: dt.date) -> tuple[int, int]:
+        """(years, months) on a date."""
+        return age_on(self.date_of_birth, on)
+
+    def is_young_person(self, on: dt.date) -> bool:
+        """Over compulsory school age on that date: letters go to them, not their parents."""
+        return calendar.is_young_person(self.date_of_birth, on)
+
+    @property
+    def with_parental_responsibility(self) -> list[ParentCarer]:
+        return [c for c in self.contacts if c.parental_responsibility]
+
+    @property
+    def needs_by_area(self) -> dict[BroadArea, str]:
+        """Described needs, keyed by broad area, only where something is written."""
+        texts = {
+            BroadArea.COMMUNICATION: self.needs_communication,
+            BroadArea.COGNITION: self.needs_cognition,
+            BroadArea.SEMH: self.needs_semh,
+            BroadArea.SENSORY_PHYSICAL: self.needs_sensory_physical,
+        }
+        return {area: text for area, text in texts.items() if text}
+
+    @property
+    def current_cycle(self) -> Cycle | None:
+        """The cycle in progress (not yet reviewed), or the latest one."""
+        open_cycles = [c for c in self.cycles if not c.completed]
+        if open_cycles:
+            return open_cycles[-1]
+        return self.cycles[-1] if self.cycles else None
+
+    @property
+    def completed_cycles(self) -> list[Cycle]:
+        return [c for c in self.cycles if c.completed]
+
+    @property
+    def latest_review(self):
+        reviews = [c.review for c in self.cycles if c.review]
+        return max(reviews, key=lambda r: r.date) if reviews else None
+
+    @property
+    def requests_ehc_assessment(self) -> bool:
+        """The latest review decided to request an EHC needs assessment."""
+        review = self.latest_review
+        return bool(review and review.decision.value == "request_ehc_assessment")
+
+    @property
+    def annual_provision_cost(self) -> Decimal:
+        """The current cycle's provision cost over a year."""
+        cycle = self.current_cycle
+        return cycle.annual_cost if cycle else Decimal("0")
+
+    def contact(self, contact_id: str) -> ParentCarer | None:
+        return next((c for c in self.contacts if c.id == contact_id), None)
+
+    def allowed_addresses(self) -> frozenset[str]:
+        """Every email address on this pupil's record: the only ones a message about them may go to."""
+        return frozenset(c.email.lower() for c in self.contacts if c.email)

@@ -1,0 +1,78 @@
+"""The school and the local authority it sends requests to."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field
+
+from ._base import Record
+from .values import Email, Money, OptionalText, Phone, Text
+
+DEFAULT_SECTIONS: dict[str, str] = {
+    "request": "The request for an EHC needs assessment",
+    "child_views": "The child's views",
+    "parent_views": "Parents' and carers' views",
+    "apdr": "The graduated approach: Assess, Plan, Do, Review",
+    "provision_map": "Costed provision map",
+    "attainment": "Attainment, progress and attendance",
+    "professional_reports": "Reports from external professionals",
+    "health": "Health and social care information",
+    "other": "Other evidence",
+}
+
+
+class StaffMember(Record):
+    """A member of school staff who signs or can be contacted."""
+
+    name: Text
+    role: Text
+    email: Email = None
+    phone: Phone = None
+
+
+class Sendiass(Record):
+    """The local SEND information, advice and support service parents are signposted to."""
+
+    name: Text = "SENDIASS"
+    phone: Phone = None
+    email: Email = None
+    website: OptionalText = None
+
+
+class LocalAuthority(Record):
+    """How one LA wants EHC needs assessment requests: sections, thresholds and where to send them."""
+
+    name: Text
+    send_team_name: Text = "SEND Statutory Assessment Team"
+    send_team_email: Email = None
+    allowed_domains: list[str] = Field(default_factory=list)
+    address: list[str] = Field(default_factory=list)
+    local_offer_url: OptionalText = None
+    section_order: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTIONS))
+    section_labels: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECTIONS))
+    expected_cycles: int = Field(2, ge=0, le=10)
+    max_report_age_months: int = Field(12, ge=1, le=120)
+    max_attainment_age_months: int = Field(3, ge=1, le=120)
+    email_size_limit_mb: float = Field(10, gt=0)
+    notional_threshold: Money = Decimal("6000")
+
+    def label(self, key: str) -> str:
+        """The LA's label for a bundle section."""
+        return self.section_labels.get(key) or DEFAULT_SECTIONS.get(key, key)
+
+
+class School(Record):
+    """The school or setting."""
+
+    name: Text
+    urn: OptionalText = None
+    laestab: OptionalText = None
+    address: list[str] = Field(default_factory=list)
+    phone: Phone = None
+    email: Email = None
+    website: OptionalText = None
+    logo: OptionalText = None
+    head_teacher: StaffMember
+    senco: StaffMember
+    sendiass: Sendiass = Field(default_factory=Sendiass)

@@ -1,0 +1,33 @@
+"""Shared fixtures: the shipped samples, and copies of them that tests may break."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+AS_OF = dt.date(2026, 11, 23)  # the samples' "today": warnings depend on it
+
+
+@pytest.fixture
+def samples() -> Path:
+    return SAMPLES
+
+
+@pytest.fixture
+def sample_copy(tmp_path: Path) -> Path:
+    """A private copy of samples/ (workbook, JSON, CSV, evidence) that a test may change."""
+    target = tmp_path / "samples"
+    shutil.copytree(SAMPLES, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def sample_register():
+    from senforms.inputs import load_register
+
+    return load_register(SAMPLES / "register.xlsx", as_of=AS_OF).register
