@@ -327,9 +327,13 @@ def _docx(path: Path, title: str, paragraphs: list[str]) -> None:
     document.add_heading(title, 1)
     for text in paragraphs:
         document.add_paragraph(text)
+    document.core_properties.created = dt.datetime(2026, 1, 1)
+    document.core_properties.modified = dt.datetime(2026, 1, 1)
     buffer = io.BytesIO()
     document.save(buffer)
-    path.write_bytes(buffer.getvalue())
+    from senforms.templating import normalise_docx
+
+    path.write_bytes(normalise_docx(buffer.getvalue()))
 
 
 def write_evidence(register: dict) -> None:
@@ -346,6 +350,18 @@ def write_evidence(register: dict) -> None:
                 _png(target, f"All about me - {pupil['legal_forename']}")
             elif target.suffix == ".docx":
                 _docx(target, item["title"], lines + ["We would like the school and the local authority to understand how hard mornings are at home."])
+
+
+def write_logo() -> None:
+    """A made-up crest: a green shield with a holly leaf shape and the letters HP."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (240, 240), "white")
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(20, 20), (220, 20), (220, 130), (120, 225), (20, 130)], fill=(27, 94, 32))
+    draw.polygon([(120, 45), (165, 95), (140, 100), (170, 150), (120, 125), (70, 150), (100, 100), (75, 95)], fill=(200, 230, 201))
+    draw.ellipse([105, 150, 135, 180], fill=(198, 40, 40))
+    image.save(SAMPLES / "logo.png", "PNG")
 
 
 def write_mis_export(register: dict) -> None:
@@ -369,6 +385,7 @@ def main() -> None:
     save_workbook(build_workbook(register), SAMPLES / "register.xlsx", overwrite=True)
     write_mis_export(data)
     write_evidence(data)
+    write_logo()
     print(f"wrote {len(register.pupils)} pupils to {SAMPLES}")
 
 

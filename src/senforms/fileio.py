@@ -32,7 +32,8 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _publish(temp: Path, final: Path, overwrite: bool) -> None:
+def publish(temp: Path, final: Path, overwrite: bool) -> None:
+    """Move a finished temporary file to its final name: atomic, and no overwrite unless asked."""
     if overwrite:
         os.replace(temp, final)
     else:
@@ -70,7 +71,7 @@ def atomic_path(final: Path | str, *, overwrite: bool = False, suffix: str = "")
         yield temp
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
-        _publish(temp, final, overwrite)
+        publish(temp, final, overwrite)
     finally:
         temp.unlink(missing_ok=True)
 

@@ -226,4 +226,6 @@ def save_workbook(workbook: Workbook, path: Path | str, *, overwrite: bool = Fal
     workbook.properties.modified = fixed
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return write_atomic(path, buffer.getvalue(), overwrite=overwrite)
+    from .templating import normalise_docx  # the same zip normalisation serves workbooks
+
+    return write_atomic(path, normalise_docx(buffer.getvalue()), overwrite=overwrite)

@@ -1,0 +1,135 @@
+"""A whole batch from a loaded register: select, render, merge, convert to PDF, record.
+
+The CLI's `render` and `demo` call this; each step is its own module.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .documents import KINDS, plan_jobs
+from .fileio import sha256_file
+from .inputs import LoadedRegister
+from .manifest import ManifestRow, read_manifest, write_manifest
+from .merge import merge_documents
+from .model import Pupil
+from .render import RenderedDocument, RenderReport, RenderRequest, render_documents
+
+
+@dataclass
+class BatchOptions:
+    out_dir: Path
+    templates_dir: Path | None = None
+    name_pattern: str | None = None
+    overwrite: bool = False
+    dry_run: bool = False
+    all_cycles: bool = False
+    merge_to: Path | None = None
+    duplex: bool = False
+    pdf: bool = False
+    pdf_only: bool = False
+    on: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass
+class BatchResult:
+    report: RenderReport
+    merged: Path | None = None
+    merged_pdf: Path | None = None
+    pdfs: list = field(default_factory=list)  # ConversionResult from senforms.pdf
+
+    @property
+    def failed(self) -> int:
+        return self.report.count("failed") + sum(1 for r in self.pdfs if r.status == "failed")
+
+
+def logo_path(loaded: LoadedRegister) -> Path | None:
+    """The school's logo, relative to the register file."""
+    school = loaded.register.school
+    if school is None or not school.logo:
+        return None
+    path = Path(school.logo)
+    return path if path.is_absolute() else loaded.source.parent / path
+
+
+def make_documents(
+    loaded: LoadedRegister,
+    kind: str,
+    options: BatchOptions,
+    pupils: list[Pupil] | None = None,
+    on_progress: Callable[[RenderedDocument], None] | None = None,
+) -> BatchResult:
+    """Render `kind` for the chosen pupils, then merge and convert as asked."""
+    jobs = plan_jobs(loaded.register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles)
+    docx_dir = options.out_dir
+    scratch: Path | None = None
+    if options.pdf_only and not options.dry_run:
+        options.out_dir.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".senforms-docx-", dir=options.out_dir))
+        docx_dir = scratch
+    try:
+        request = RenderRequest(
+            kind,
+            docx_dir,
+            templates_dir=options.templates_dir,
+            name_pattern=options.name_pattern,
+            overwrite=options.overwrite or scratch is not None,
+            dry_run=options.dry_run,
+            logo=logo_path(loaded),
+        )
+        report = render_documents(jobs, request, on_progress=on_progress)
+        result = BatchResult(report)
+        if options.dry_run:
+            return result
+        made = report.paths
+        if options.merge_to and made:
+            result.merged = merge_documents(made, options.merge_to, duplex=options.duplex, overwrite=options.overwrite)
+        if options.pdf or options.pdf_only:
+            from .pdf import convert_many
+
+            result.pdfs = convert_many(made, options.out_dir, overwrite=options.overwrite)
+            if result.merged:
+                merged_pdf = convert_many([result.merged], result.merged.parent, overwrite=options.overwrite)
+                result.pdfs.extend(merged_pdf)
+                result.merged_pdf = merged_pdf[0].pdf
+            _record_pdfs(options.out_dir, report, result.pdfs, scratch)
+        return result
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _record_pdfs(folder: Path, report: RenderReport, conversions: list, scratch: Path | None) -> None:
+    by_stem = {d.path.stem: d for d in report.documents}
+    rows = read_manifest(folder)
+    if scratch is not None:  # the DOCX were only a step on the way: they are not outputs
+        for document in report.documents:
+            rows.pop(document.path.name, None)
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    for conversion in conversions:
+        if conversion.pdf is None or conversion.status == "failed":
+            continue
+        document = by_stem.get(conversion.pdf.stem)
+        job = document.job if document else None
+        if conversion.status == "skipped" and conversion.pdf.name in rows:
+            continue
+        rows[conversion.pdf.name] = ManifestRow(
+            file=conversion.pdf.name,
+            document=report.kind if job else "merged",
+            upn=job.pupil.upn if job else "",
+            cycle=str(job.cycle.number) if job and job.cycle else "",
+            contact=job.contact.id if job and job.contact else "",
+            meeting=job.meeting.id if job and job.meeting else "",
+            status="made",
+            made_at=now,
+            sha256=sha256_file(conversion.pdf),
+        )
+    write_manifest(folder, rows)
+
+
+ALL_KINDS = list(KINDS)

@@ -1,0 +1,40 @@
+"""The PDF bundle engine: evidence intake, and one indexed, bookmarked, stamped PDF from a plan.
+
+Typical use::
+
+    clean = intake(Path("report.pdf"), work_dir)             # once per evidence file
+    spec = BundleSpec(title=..., sections=(BundleSection(...),), ...)
+    result = build_bundle(spec, out / "bundle.pdf", manifest_csv=out / "bundle.csv")
+    write_sections(spec, result, out / "sections")           # for portal uploads
+    split_by_size(result.path, 9.5, out / "parts")           # for email size caps
+"""
+
+from .assemble import (
+    BundleResult,
+    BundleWarning,
+    IndexEntry,
+    SectionRange,
+    build_bundle,
+    generate_passphrase,
+    split_by_size,
+    write_sections,
+)
+from .evidence import IntakeResult, intake, sniff
+from .spec import BundleDocument, BundleSection, BundleSpec
+
+__all__ = [
+    "BundleDocument",
+    "BundleResult",
+    "BundleSection",
+    "BundleSpec",
+    "BundleWarning",
+    "IndexEntry",
+    "IntakeResult",
+    "SectionRange",
+    "build_bundle",
+    "generate_passphrase",
+    "intake",
+    "sniff",
+    "split_by_size",
+    "write_sections",
+]

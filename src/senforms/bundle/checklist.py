@@ -1,0 +1,131 @@
+"""What an EHC request pack holds against what the LA expects: each line OK or MISSING, with why.
+
+Pure: it reads the record and the LA profile, never the disk, so `--strict` can refuse before
+anything is made. None of these is a legal bar (the test is only s.36(8)); they are what LAs ask.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ..checks import MEETINGS_A_YEAR
+from ..model import EvidenceKind, LocalAuthority, Pupil
+from ..ukformat import long_date, money
+
+RECENT_REVIEW_DAYS = 183  # "no review in the last six months"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One thing an LA looks for."""
+
+    label: str
+    ok: bool
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{'OK     ' if self.ok else 'MISSING'}  {self.label}: {self.detail}"
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return dt.date(year, month + 1, min(day.day, 28))
+
+
+def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list[ChecklistItem]:
+    """Every check, in the order a panel reads the pack."""
+    items: list[ChecklistItem] = []
+
+    def check(label: str, ok: bool, good: str, bad: str) -> None:
+        items.append(ChecklistItem(label, ok, good if ok else bad))
+
+    evidence_kinds = {e.kind for e in pupil.evidence}
+    completed = pupil.completed_cycles
+    latest = pupil.latest_review
+    check("Request form", True, "filled in from the record", "")
+    consent = [c for c in pupil.consents if c.scope.value in {"ehc_request", "ehc_request_and_sharing"}]
+    check(
+        "Agreement of parents or the young person",
+        bool(consent),
+        f"recorded on {long_date(consent[-1].date)} ({consent[-1].method.label.lower()})" if consent else "",
+        "no consent to the request is recorded: add it on the Consent sheet",
+    )
+    check(
+        f"At least {la.expected_cycles} completed APDR cycles",
+        len(completed) >= la.expected_cycles,
+        f"{len(completed)} completed cycles, oldest from {long_date(completed[0].start_date)}" if completed else "",
+        f"only {len(completed)} completed cycle{'s' if len(completed) != 1 else ''}; {la.name} expects at least {la.expected_cycles}",
+    )
+    recent = latest is not None and latest.date >= on - dt.timedelta(days=RECENT_REVIEW_DAYS)
+    check(
+        "A review in the last six months",
+        recent,
+        f"last reviewed on {long_date(latest.date)}" if latest else "",
+        f"the last review was on {long_date(latest.date)}" if latest else "no cycle has been reviewed",
+    )
+    child_views = bool(pupil.pupil_views or EvidenceKind.PUPIL_VIEWS in evidence_kinds or (latest and latest.pupil_views))
+    check("The child's views", child_views, "included", "no views of the child are recorded: add them (All about me) or attach them")
+    parent_views = bool(pupil.parent_views or EvidenceKind.PARENT_VIEWS in evidence_kinds or (latest and latest.parent_views))
+    check("The parents' views", parent_views, "included", "no parents' views are recorded: add them or attach them")
+    reports = [e for e in pupil.evidence if e.kind == EvidenceKind.PROFESSIONAL_REPORT]
+    check(
+        "Advice from external professionals",
+        bool(reports),
+        f"{len(reports)} report{'s' if len(reports) != 1 else ''} attached",
+        "no report from an external professional (for example an educational psychologist) is attached",
+    )
+    oldest_allowed = _months_before(on, la.max_report_age_months)
+    stale = [e for e in reports if e.date is not None and e.date < oldest_allowed]
+    if reports:
+        check(
+            f"Reports less than {la.max_report_age_months} months old",
+            not stale,
+            "all reports are recent enough",
+            "; ".join(f"'{e.title}' is dated {long_date(e.date)}, older than {la.name} accepts" for e in stale),
+        )
+    attainment_limit = _months_before(on, la.max_attainment_age_months)
+    check(
+        "Attainment and progress data",
+        bool(pupil.attainment) and pupil.attainment_date is not None and pupil.attainment_date >= attainment_limit,
+        f"dated {long_date(pupil.attainment_date)}" if pupil.attainment_date else "",
+        "no attainment data is recorded"
+        if not pupil.attainment
+        else f"attainment data is older than {la.max_attainment_age_months} months (dated {long_date(pupil.attainment_date)})"
+        if pupil.attainment_date
+        else "the attainment data has no date",
+    )
+    check(
+        "Attendance",
+        pupil.attendance_percent is not None,
+        f"{pupil.attendance_percent:g}%" + (f" ({pupil.attendance_period})" if pupil.attendance_period else "") if pupil.attendance_percent is not None else "",
+        "no attendance figure is recorded",
+    )
+    cost = pupil.annual_provision_cost
+    check(
+        "Costed provision map",
+        cost >= la.notional_threshold,
+        f"{money(cost)} a year, at or above the notional {money(la.notional_threshold, pence=False)}",
+        f"provision costs {money(cost)} a year, below the notional {money(la.notional_threshold, pence=False)} that many LAs expect a school to have spent"
+        if cost > Decimal("0")
+        else "no provision is costed",
+    )
+    year_ago = on - dt.timedelta(days=365)
+    held = [m for m in pupil.meetings if m.held and year_ago < m.date <= on]
+    check(
+        f"At least {MEETINGS_A_YEAR} meetings with parents in the last year",
+        len(held) >= MEETINGS_A_YEAR,
+        f"{len(held)} meetings",
+        f"{len(held)} meeting{'s' if len(held) != 1 else ''} in the last 12 months (Code of Practice 6.65)",
+    )
+    return items
+
+
+def checklist_text(items: list[ChecklistItem], heading: str) -> str:
+    missing = sum(1 for i in items if not i.ok)
+    lines = [heading, "=" * len(heading), ""]
+    lines += [str(i) for i in items]
+    lines += ["", f"{len(items) - missing} of {len(items)} OK; {missing} missing." if missing else f"All {len(items)} checks OK."]
+    return "\n".join(lines) + "\n"

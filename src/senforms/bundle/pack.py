@@ -1,0 +1,340 @@
+"""The EHC needs assessment request pack for one pupil: request, covering letter, evidence bundle,
+checklist and manifest.
+
+Everything is made in a private staging folder inside OUTDIR and published only when all of it
+has succeeded, so a refused evidence file or a failed conversion leaves nothing half-made behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..context import request_context
+from ..documents import Job, plan_jobs
+from ..errors import ConversionError, EvidenceError, OutputExistsError, SenformsError
+from ..fileio import publish, sha256_file, write_atomic
+from ..inputs import LoadedRegister
+from ..model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil
+from ..model.calendar import term_label
+from ..naming import make_filename
+from ..render import template_for
+from ..templating import render_docx
+from ..ukformat import long_date
+from .assemble import BundleResult, build_bundle, split_by_size, write_sections
+from .checklist import ChecklistItem, build_checklist, checklist_text
+from .evidence import intake
+from .pages import provision_map_document, summary_document
+from .spec import BundleDocument, BundleSection, BundleSpec
+
+EVIDENCE_SECTIONS = {
+    EvidenceKind.PUPIL_VIEWS: "child_views",
+    EvidenceKind.PARENT_VIEWS: "parent_views",
+    EvidenceKind.ATTAINMENT: "attainment",
+    EvidenceKind.ATTENDANCE: "attainment",
+    EvidenceKind.PROFESSIONAL_REPORT: "professional_reports",
+    EvidenceKind.MEDICAL: "health",
+}
+
+
+@dataclass
+class PackOptions:
+    out_dir: Path
+    on: dt.date = field(default_factory=dt.date.today)
+    evidence_dir: Path | None = None
+    templates_dir: Path | None = None
+    name_pattern: str = "{upn}"
+    strict: bool = False
+    sections: bool = False
+    password: str | None = None
+    max_mb: float | None = None
+    overwrite: bool = False
+
+
+@dataclass
+class PackResult:
+    """Where everything went, what the checklist found, and the bundle's index."""
+
+    files: dict[str, Path]
+    checklist: list[ChecklistItem]
+    bundle: BundleResult
+    section_files: list[Path] = field(default_factory=list)
+    parts: list[Path] = field(default_factory=list)
+
+    @property
+    def missing(self) -> list[ChecklistItem]:
+        return [item for item in self.checklist if not item.ok]
+
+
+@dataclass
+class _Item:
+    """One document on its way into the bundle."""
+
+    section: str
+    title: str
+    author: str
+    date: dt.date | None
+    source: Path  # the file the school has, or the DOCX senforms made
+    pdf: Path | None = None
+    cycle: int | None = None
+    generated: bool = False
+    note: str = ""
+
+
+def _local_authority(loaded: LoadedRegister) -> LocalAuthority:
+    la = loaded.register.local_authority
+    if la is None:
+        raise SenformsError(
+            "the register does not say which local authority the request goes to",
+            tip="fill in 'Local authority' on the School sheet",
+        )
+    return la
+
+
+def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> list[tuple[EvidenceFile, Path]]:
+    found: list[tuple[EvidenceFile, Path]] = []
+    for entry in pupil.evidence:
+        path = Path(entry.path)
+        path = path if path.is_absolute() else base / path
+        if not path.is_file():
+            raise EvidenceError(
+                f"the evidence file '{entry.path}' ({entry.title}) was not found",
+                tip=f"put it at {path}, or correct the File column on the Evidence sheet",
+            )
+        found.append((entry, path))
+    if evidence_dir is not None:
+        if not evidence_dir.is_dir():
+            raise EvidenceError(f"the evidence folder {evidence_dir} does not exist", tip="check the --evidence folder")
+        known = {p.resolve() for _, p in found}
+        for path in sorted(evidence_dir.iterdir()):
+            if path.is_file() and not path.name.startswith(".") and path.resolve() not in known:
+                title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+                found.append((EvidenceFile(title=title, path=str(path), kind=EvidenceKind.OTHER), path))
+    return found
+
+
+def _outputs(stem: str, options: PackOptions) -> dict[str, Path]:
+    out = options.out_dir
+    return {
+        "request_docx": out / f"{stem}-ehc-request.docx",
+        "request_pdf": out / f"{stem}-ehc-request.pdf",
+        "cover_docx": out / f"{stem}-cover-letter.docx",
+        "cover_pdf": out / f"{stem}-cover-letter.pdf",
+        "bundle": out / f"{stem}-bundle.pdf",
+        "checklist": out / f"{stem}-checklist.txt",
+        "manifest": out / f"{stem}-manifest.csv",
+    }
+
+
+def _render(kind: str, context: dict, options: PackOptions, path: Path, logo: Path | None, title: str) -> Path:
+    data = render_docx(template_for(kind, options.templates_dir), context, title=title, logo=logo)
+    return write_atomic(path, data, overwrite=True)
+
+
+def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: Path | None = None) -> PackResult:
+    """Make the whole request pack for one pupil; see the module docstring for the guarantees."""
+    from ..pdf import PdfConverter, convert_many, convert_one
+
+    register = loaded.register
+    pupil = register.pupil(upn)
+    if pupil is None:
+        raise SenformsError(f"no pupil with UPN {upn} in the register", tip="check the UPN with `senforms validate`")
+    la = _local_authority(loaded)
+    checklist = build_checklist(pupil, la, options.on)
+    if options.strict and any(not item.ok for item in checklist):
+        missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if not i.ok)
+        raise SenformsError(f"the pack is incomplete (--strict): {missing}", tip="fill the gaps, or run without --strict to make the pack anyway")
+
+    stem = make_filename(options.name_pattern, Job("bundle", pupil, {}).name_fields, pupil.upn)
+    outputs = _outputs(stem, options)
+    sections_dir = options.out_dir / f"{stem}-sections"
+    if not options.overwrite:
+        for path in outputs.values():
+            if path.exists():
+                raise OutputExistsError(path)
+    evidence = _evidence_files(pupil, loaded.source.parent, options.evidence_dir)
+    options.out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".senforms-pack-", dir=options.out_dir))
+    try:
+        with PdfConverter() as converter:
+            items = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=converter, overwrite=True))
+            request = _make_documents(register, pupil, la, options, staging, logo, items, stem)
+            docx_items = [item for item in items if item.pdf is None]
+            results = convert_many([item.source for item in docx_items], staging / "pdf", converter=converter, overwrite=True)
+        for item, result in zip(docx_items, results):
+            if result.status == "failed" or result.pdf is None:
+                raise ConversionError(f"{item.title} could not be turned into a PDF: {result.error}", tip="run `senforms doctor`")
+            item.pdf = result.pdf
+        spec = _spec(pupil, la, items, options, register)
+        staged_bundle = staging / "bundle.pdf"
+        bundle = build_bundle(spec, staged_bundle, password=options.password, overwrite=True)
+        _write_manifest(items, spec, bundle, staging / "manifest.csv", loaded.source.parent)
+        text = checklist_text(checklist, f"EHC needs assessment request pack: checklist for UPN {pupil.upn} ({long_date(options.on)})")
+        write_atomic(staging / "checklist.txt", text.encode("utf-8"), overwrite=True)
+        section_files = write_sections(spec, bundle, staging / "sections", password=options.password) if options.sections else []
+        parts = split_by_size(staged_bundle, options.max_mb, staging / "parts", password=options.password) if options.max_mb else []
+        # Everything succeeded: publish. Nothing above touched OUTDIR outside the staging folder.
+        staged = {
+            "request_docx": request["ehc-request"],
+            "request_pdf": _pdf_of(items, request["ehc-request"]),
+            "cover_docx": request["la-cover-letter"],
+            "cover_pdf": staging / "pdf" / f"{request['la-cover-letter'].stem}.pdf",
+            "bundle": staged_bundle,
+            "checklist": staging / "checklist.txt",
+            "manifest": staging / "manifest.csv",
+        }
+        if not staged["cover_pdf"].exists():
+            staged["cover_pdf"] = convert_one(request["la-cover-letter"], staged["cover_pdf"], overwrite=True)
+        for key, temp in staged.items():
+            publish(temp, outputs[key], options.overwrite)
+        published_sections = [_publish_into(path, sections_dir, options.overwrite, stem) for path in section_files]
+        published_parts = [_publish_into(path, options.out_dir, options.overwrite, stem) for path in parts]
+        final_bundle = BundleResult(outputs["bundle"], bundle.pages, bundle.index, bundle.sections)
+        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _publish_into(path: Path, folder: Path, overwrite: bool, stem: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{stem}-{path.name}" if not path.name.startswith(stem) else folder / path.name
+    publish(path, target, overwrite)
+    return target
+
+
+def _pdf_of(items: list[_Item], docx: Path) -> Path:
+    return next(item.pdf for item in items if item.source == docx)
+
+
+def _intake_evidence(evidence: list[tuple[EvidenceFile, Path]], staging: Path, docx_converter) -> list[_Item]:
+    items = []
+    work = staging / "evidence"
+    work.mkdir()
+    for entry, path in evidence:
+        result = intake(path, work, docx_converter=docx_converter)
+        section = EVIDENCE_SECTIONS.get(entry.kind, "other")
+        note = "; ".join(result.warnings)
+        items.append(_Item(section, entry.title, entry.author or "", entry.date, path, pdf=result.pdf, note=note))
+    return items
+
+
+def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOptions, staging: Path, logo, items: list[_Item], stem: str) -> dict[str, Path]:
+    """Render the request, cover letter, every cycle's plan and review, and the summary pages."""
+    docs = staging / "docx"
+    docs.mkdir()
+    senco = register.school.senco.name if register.school else ""
+    school = register.school.name if register.school else ""
+    context = request_context(register, pupil, options.on)
+    enclosures = [la.label(key) for key in la.section_order if key != "request"]
+    context["enclosures"] = [f"Evidence bundle: {', '.join(e.lower() if i else e for i, e in enumerate(enclosures))}"]
+    made = {}
+    for kind, title in (("ehc-request", "Request for an EHC needs assessment"), ("la-cover-letter", "Covering letter")):
+        path = _render(kind, context, options, docs / f"{stem}-{'ehc-request' if kind == 'ehc-request' else 'cover-letter'}.docx", logo, title)
+        made[kind] = path
+    items.insert(0, _Item("request", "Request for an EHC needs assessment", f"{senco}, SENCo, {school}".strip(", "), options.on, made["ehc-request"], generated=True))
+    items.append(_Item("cover", "Covering letter", senco, options.on, made["la-cover-letter"], generated=True))
+    for kind in ("support-plan", "review"):
+        for job in plan_jobs(register, kind, on=options.on, pupils=[pupil], all_cycles=True):
+            cycle = job.cycle
+            path = _render(kind, job.context, options, docs / f"{kind}-cycle-{cycle.number}.docx", logo, kind)
+            when = cycle.start_date if kind == "support-plan" else cycle.review.date
+            title = f"SEN support plan, cycle {cycle.number}" if kind == "support-plan" else f"Review of cycle {cycle.number}"
+            items.append(_Item("apdr", title, senco, when, path, cycle=cycle.number, generated=True))
+    items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.on, provision_map_document(pupil, la, docs / "provision-map.docx"), generated=True))
+    latest = pupil.latest_review
+    summaries = [
+        ("child_views", "The child's views (from the record)", [("In their own words", pupil.pupil_views or ""), ("At the latest review", latest.pupil_views if latest and latest.pupil_views else "")]),
+        ("parent_views", "Parents' and carers' views (from the record)", [("Their views", pupil.parent_views or ""), ("At the latest review", latest.parent_views if latest and latest.parent_views else "")]),
+        ("attainment", "Attainment, progress and attendance", [("Attainment and progress" + (f" ({long_date(pupil.attainment_date)})" if pupil.attainment_date else ""), pupil.attainment or ""), ("Attendance", f"{pupil.attendance_percent:g}% {pupil.attendance_period or ''}".strip() if pupil.attendance_percent is not None else "")]),
+        ("professional_reports", "External professionals involved", [(f"{p.role.label}: {p.name or ''} ({p.service})".replace(":  (", ": ("), _professional_text(p)) for p in pupil.professionals]),
+        ("health", "Health and social care", [("What the record says", pupil.health_and_care or "")]),
+    ]
+    for section, title, parts in summaries:
+        if any(text for _, text in parts):
+            path = summary_document(title, pupil, parts, docs / f"summary-{section}.docx")
+            items.append(_Item(section, title, senco, options.on, path, generated=True))
+    return made
+
+
+def _professional_text(professional) -> str:
+    lines = []
+    if professional.first_involved or professional.last_involved:
+        lines.append(f"Involved from {long_date(professional.first_involved) or 'unknown'} to {long_date(professional.last_involved) or 'now'}.")
+    if professional.report_date:
+        lines.append(f"Latest report: {long_date(professional.report_date)}.")
+    if professional.summary:
+        lines.append(professional.summary)
+    return "\n".join(lines) or "Involved."
+
+
+def _by_date(items: list[_Item]) -> list[_Item]:
+    # Summaries from the record first, then the school's documents oldest first.
+    return sorted(items, key=lambda i: (not i.generated, i.date or dt.date.min))
+
+
+def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOptions, register) -> BundleSpec:
+    sections = []
+    for key in la.section_order:
+        members = [i for i in items if i.section == key]
+        if key == "apdr":
+            children = []
+            for cycle in pupil.cycles:
+                documents = tuple(_document(i) for i in members if i.cycle == cycle.number)
+                end = cycle.review.date if cycle.review else cycle.review_date
+                label = f"Cycle {cycle.number}: {term_label(cycle.start_date)} ({long_date(cycle.start_date)} to {long_date(end) if end else 'now'})"
+                children.append(BundleSection(f"cycle-{cycle.number}", label, documents))
+            section = BundleSection(key, la.label(key), (), tuple(c for c in children if c.documents))
+        elif key == "request":
+            section = BundleSection(key, la.label(key), tuple(_document(i) for i in members))
+        else:
+            section = BundleSection(key, la.label(key), tuple(_document(i) for i in _by_date(members)))
+        if not section.is_empty:
+            sections.append(section)
+    school = register.school.name if register.school else ""
+    return BundleSpec(
+        title="Request for an EHC needs assessment: evidence",
+        subtitle_lines=(
+            f"{pupil.full_name}, born {long_date(pupil.date_of_birth)}",
+            f"UPN {pupil.upn}",
+            school,
+            f"To: {la.name}, {la.send_team_name}",
+            f"Prepared on {long_date(options.on)}",
+        ),
+        initials=pupil.initials,
+        pack_date=options.on,
+        sections=tuple(sections),
+        metadata_title="EHC needs assessment request: evidence bundle",
+        metadata_subject="OFFICIAL-SENSITIVE",
+    )
+
+
+def _document(item: _Item) -> BundleDocument:
+    return BundleDocument(item.title, item.author, item.date, item.pdf, kind=item.section, note=item.note)
+
+
+def _write_manifest(items: list[_Item], spec: BundleSpec, bundle: BundleResult, path: Path, base: Path) -> None:
+    by_pdf = {item.pdf: item for item in items if item.pdf is not None}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["section", "document", "author", "date", "source", "source_sha256", "first_page", "last_page"])
+    # The index lists documents in bundle order, which is the spec's order.
+    for document, entry in zip(spec.all_documents(), bundle.index):
+        item = by_pdf.get(document.source)
+        if item is None or item.generated:
+            source, digest = "made by senforms from the record", sha256_file(item.pdf) if item else entry.source_sha256
+        else:
+            source, digest = _relative(item.source, base), sha256_file(item.source)
+        writer.writerow([entry.section_label, entry.title, entry.author, entry.date.isoformat() if entry.date else "", source, digest, entry.first_page, entry.last_page])
+    write_atomic(path, buffer.getvalue().encode("utf-8"), overwrite=True)
+
+
+def _relative(path: Path, base: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(base.resolve()))
+    except ValueError:
+        return path.name

@@ -1,0 +1,75 @@
+"""`senforms render DOC INPUT -o OUTDIR`: one document per pupil, cycle, parent or meeting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..batch import BatchOptions, make_documents
+from ..documents import KINDS, plan_jobs
+from ..inputs import load_register
+from ..selection import select_pupils
+from ._common import DOCUMENT_KINDS, progress_bar, pupil_options, relative, uk_date_option
+
+
+@click.command("render")
+@click.argument("doc", type=click.Choice(DOCUMENT_KINDS))
+@click.argument("register", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the documents.")
+@pupil_options
+@click.option("--name", "name_pattern", metavar="PATTERN", help="File names, e.g. '{surname}-{forename}-{document}'. Fields: upn forename surname known_as initials year class document cycle contact meeting date.")
+@click.option("--all-cycles", is_flag=True, help="Plans and reviews for every APDR cycle, not just the current one.")
+@click.option("--merge", "merge_to", type=click.Path(dir_okay=False, path_type=Path), help="Also write one document holding them all, for printing.")
+@click.option("--duplex", is_flag=True, help="With --merge: start every letter on a front side.")
+@click.option("--pdf", is_flag=True, help="Also write a PDF beside each document (needs LibreOffice).")
+@click.option("--pdf-only", is_flag=True, help="Write PDFs only.")
+@click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), help="Use the school's own templates from this folder.")
+@click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the documents carry (default: today).")
+@click.option("--dry-run", is_flag=True, help="Check the templates against the data and list what would be made; write nothing.")
+@click.option("--overwrite", is_flag=True, help="Replace documents that already exist.")
+@click.option("--password", help="Password of a protected workbook.")
+def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, password):
+    """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
+    loaded = load_register(register, password=password)
+    chosen = select_pupils(loaded.register, pupils, where)
+    options = BatchOptions(
+        out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,
+        all_cycles=all_cycles, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,
+    )
+    if on:
+        options.on = on
+    total = len(plan_jobs(loaded.register, doc, on=options.on, pupils=chosen, all_cycles=all_cycles))
+    with progress_bar(total, f"Making {KINDS[doc].title.lower()}s") as advance:
+        result = make_documents(loaded, doc, options, chosen, on_progress=advance)
+    report_batch(doc, result, dry_run)
+    if result.failed:
+        raise SystemExit(1)
+
+
+def report_batch(doc: str, result, dry_run: bool) -> None:
+    """The end-of-run summary: what was made, skipped and failed, and where."""
+    report = result.report
+    for item in report.documents:
+        if item.status == "failed":
+            click.secho(f"  ✗ {item.path.name}: {item.error}", fg="red", err=True)
+        elif dry_run:
+            click.echo(f"  would write {relative(item.path)}" if item.status == "would write" else f"  would skip {relative(item.path)} (already there)")
+    for conversion in result.pdfs:
+        if conversion.status == "failed":
+            click.secho(f"  ✗ PDF of {conversion.source.name}: {conversion.error}", fg="red", err=True)
+    written, skipped, failed = report.count("written"), report.count("skipped"), report.count("failed")
+    title = KINDS[doc].title
+    if dry_run:
+        click.echo(f"{title}: {report.count('would write')} would be made, {skipped} already there, {failed} would fail. Nothing was written.")
+        return
+    line = f"{title}: {written} made, {skipped} skipped (already there; use --overwrite to replace)" if skipped else f"{title}: {written} made"
+    if failed:
+        line += f", {failed} FAILED"
+    click.echo(line)
+    if result.pdfs:
+        converted = sum(1 for r in result.pdfs if r.status == "converted")
+        pdf_failed = sum(1 for r in result.pdfs if r.status == "failed")
+        click.echo(f"  PDFs: {converted} made" + (f", {pdf_failed} FAILED" if pdf_failed else ""))
+    if result.merged:
+        click.echo(f"  Merged for printing: {relative(result.merged)}" + (f" and {relative(result.merged_pdf)}" if result.merged_pdf else ""))

@@ -1,0 +1,56 @@
+"""Delivery: email drafts, calendar invitations, safe SMTP sending with a ledger, mail-merge letters.
+
+Building a draft never opens a connection; only `send_all` sends, and it checks every draft first.
+"""
+
+from .ics import calendar_attachment as calendar_attachment
+from .ics import meeting_invitation as meeting_invitation
+from .la import check_la_recipient as check_la_recipient
+from .la import passphrase_is_absent as passphrase_is_absent
+from .ledger import Ledger as Ledger
+from .mailmerge import MergeReport as MergeReport
+from .mailmerge import fill_mail_merge as fill_mail_merge
+from .mailmerge import merge_fields as merge_fields
+from .messages import Attachment as Attachment
+from .messages import Draft as Draft
+from .messages import build_message as build_message
+from .messages import check_draft as check_draft
+from .messages import check_recipient as check_recipient
+from .messages import draft_filename as draft_filename
+from .messages import message_bytes as message_bytes
+from .messages import normalise_address as normalise_address
+from .messages import recipients_in as recipients_in
+from .messages import text_to_html as text_to_html
+from .messages import write_draft as write_draft
+from .smtp import SendReport as SendReport
+from .smtp import SendResult as SendResult
+from .smtp import SmtpSettings as SmtpSettings
+from .smtp import send_all as send_all
+from .smtp import settings_from as settings_from
+
+__all__ = [
+    "Attachment",
+    "Draft",
+    "Ledger",
+    "MergeReport",
+    "SendReport",
+    "SendResult",
+    "SmtpSettings",
+    "build_message",
+    "calendar_attachment",
+    "check_draft",
+    "check_la_recipient",
+    "check_recipient",
+    "draft_filename",
+    "fill_mail_merge",
+    "meeting_invitation",
+    "merge_fields",
+    "message_bytes",
+    "normalise_address",
+    "passphrase_is_absent",
+    "recipients_in",
+    "send_all",
+    "settings_from",
+    "text_to_html",
+    "write_draft",
+]

@@ -1,0 +1,153 @@
+"""Render a batch of documents: safe names, no silent overwrites, a manifest of what was made."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .documents import KINDS, Job
+from .errors import OutputExistsError, SenformsError, TemplateProblemError
+from .fileio import sha256_file, write_atomic
+from .manifest import ManifestRow, read_manifest, write_manifest
+from .naming import NameAllocator, check_pattern, make_filename
+from .resources import docx_templates_dir
+from .templating import render_docx
+
+
+@dataclass(frozen=True)
+class RenderRequest:
+    """How to render one kind of document."""
+
+    kind: str
+    out_dir: Path
+    templates_dir: Path | None = None
+    name_pattern: str | None = None
+    overwrite: bool = False
+    dry_run: bool = False
+    logo: Path | None = None
+
+
+@dataclass
+class RenderedDocument:
+    """What happened to one document: written, skipped (it existed), would be written, or failed."""
+
+    job: Job
+    path: Path
+    status: str
+    sha256: str = ""
+    error: str = ""
+
+
+@dataclass
+class RenderReport:
+    kind: str
+    template: Path
+    documents: list[RenderedDocument] = field(default_factory=list)
+
+    def count(self, status: str) -> int:
+        return sum(1 for d in self.documents if d.status == status)
+
+    @property
+    def paths(self) -> list[Path]:
+        return [d.path for d in self.documents if d.status in {"written", "skipped"}]
+
+
+def template_for(kind: str, templates_dir: Path | None = None) -> Path:
+    """The school's own template when it has one, else the shipped one."""
+    name = KINDS[kind].template
+    if templates_dir is not None:
+        own = Path(templates_dir) / name
+        if own.is_file():
+            return own
+        if not Path(templates_dir).is_dir():
+            raise SenformsError(f"the templates folder {templates_dir} does not exist", tip="export the shipped ones with `senforms templates export DIR`")
+    shipped = docx_templates_dir() / name
+    if not shipped.is_file():
+        raise SenformsError(f"the shipped template {name} is missing", tip="reinstall senforms")
+    return shipped
+
+
+def plan_paths(jobs: list[Job], request: RenderRequest) -> list[tuple[Job, Path]]:
+    """Where each document will go (pure: nothing is written)."""
+    pattern = request.name_pattern or KINDS[request.kind].default_name
+    if jobs:
+        check_pattern(pattern, jobs[0].name_fields)
+    names = NameAllocator()
+    return [(job, request.out_dir / names.allocate(make_filename(pattern, job.name_fields, job.pupil.upn), ".docx")) for job in jobs]
+
+
+def render_documents(
+    jobs: list[Job],
+    request: RenderRequest,
+    *,
+    on_progress: Callable[[RenderedDocument], None] | None = None,
+) -> RenderReport:
+    """Render every job; a document that fails is reported and the rest go on.
+
+    The template is checked first: one that uses a variable senforms does not provide is refused
+    before anything is written.
+    """
+    from .templates import check_template
+
+    template = template_for(request.kind, request.templates_dir)
+    findings = check_template(template, request.kind)
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        raise TemplateProblemError(
+            f"template {template.name} cannot be used: " + "; ".join(str(f) for f in errors),
+            tip="fix the template (see `senforms templates check`) or use the shipped one",
+        )
+    report = RenderReport(request.kind, template)
+    planned = plan_paths(jobs, request)
+    if not request.dry_run and planned:
+        request.out_dir.mkdir(parents=True, exist_ok=True)
+    title = KINDS[request.kind].title
+    for job, path in planned:
+        if path.exists() and not request.overwrite:
+            result = RenderedDocument(job, path, "skipped", sha256_file(path))
+        elif request.dry_run:
+            try:
+                render_docx(template, job.context, title=title, logo=request.logo)
+                result = RenderedDocument(job, path, "would write")
+            except TemplateProblemError as exc:
+                result = RenderedDocument(job, path, "failed", error=exc.message)
+        else:
+            try:
+                data = render_docx(template, job.context, title=title, logo=request.logo)
+                write_atomic(path, data, overwrite=request.overwrite)
+                result = RenderedDocument(job, path, "written", sha256_file(path))
+            except TemplateProblemError as exc:
+                result = RenderedDocument(job, path, "failed", error=exc.message)
+            except OutputExistsError:  # appeared between the check and the write: never overwrite
+                result = RenderedDocument(job, path, "skipped", sha256_file(path))
+        report.documents.append(result)
+        if on_progress:
+            on_progress(result)
+    if not request.dry_run and planned:
+        _update_manifest(request.out_dir, report)
+    return report
+
+
+def _update_manifest(folder: Path, report: RenderReport) -> None:
+    rows = read_manifest(folder)
+    now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+    for done in report.documents:
+        if done.status != "written" and done.path.name in rows:
+            continue
+        if done.status not in {"written", "skipped"}:
+            continue
+        job = done.job
+        rows[done.path.name] = ManifestRow(
+            file=done.path.name,
+            document=report.kind,
+            upn=job.pupil.upn,
+            cycle=str(job.cycle.number) if job.cycle else "",
+            contact=job.contact.id if job.contact else "",
+            meeting=job.meeting.id if job.meeting else "",
+            status="made",
+            made_at=now,
+            sha256=done.sha256,
+        )
+    write_manifest(folder, rows)
