@@ -420,6 +420,7 @@ def test_split_parts_are_under_the_cap_and_keep_bundle_numbers(tmp_path):
     cap_mb = size / 1e6 / 3.5
     parts = split_by_size(bundle, cap_mb, tmp_path / "parts")
     total = len(parts)
+    assert sorted((tmp_path / "parts").iterdir()) == sorted(parts)  # no temporary files left
     assert total >= 4
     assert [p.name for p in parts] == [f"bundle-part-{n}-of-{total}.pdf" for n in range(1, total + 1)]
     original = page_texts(bundle)
@@ -809,7 +810,7 @@ def test_intake_moves_page_rotation_into_the_content(tmp_path):
 def test_intake_stops_a_hung_parser(tmp_path, monkeypatch):
     source = make_pdf(tmp_path / "slow.pdf", "SLOW", 1)
     monkeypatch.setattr(evidence_module, "_CHILD_ENTRY", "import time; time.sleep(60)")
-    with pytest.raises(EvidenceError, match=r"^slow\.pdf: reading this file took more than 1 seconds"):
+    with pytest.raises(EvidenceError, match=r"^slow\.pdf: reading this file took more than 1 second,"):
         intake(source, tmp_path / "work", timeout=1)
     assert not [p for p in (tmp_path / "work").iterdir()]  # nothing half-written left behind
 

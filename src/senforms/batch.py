@@ -16,7 +16,7 @@ from .documents import KINDS, plan_jobs
 from .fileio import sha256_file
 from .inputs import LoadedRegister
 from .manifest import ManifestRow, read_manifest, write_manifest
-from .merge import merge_documents
+from .merge import merge_documents, merge_pdfs
 from .model import Pupil
 from .render import RenderedDocument, RenderReport, RenderRequest, render_documents
 
@@ -87,16 +87,15 @@ def make_documents(
         if options.dry_run:
             return result
         made = report.paths
-        if options.merge_to and made:
+        if options.merge_to and made and not options.pdf_only:
             result.merged = merge_documents(made, options.merge_to, duplex=options.duplex, overwrite=options.overwrite)
         if options.pdf or options.pdf_only:
             from .pdf import convert_many
 
             result.pdfs = convert_many(made, options.out_dir, overwrite=options.overwrite)
-            if result.merged:
-                merged_pdf = convert_many([result.merged], result.merged.parent, overwrite=options.overwrite)
-                result.pdfs.extend(merged_pdf)
-                result.merged_pdf = merged_pdf[0].pdf
+            pdfs = [r.pdf for r in result.pdfs if r.pdf is not None and r.status != "failed"]
+            if options.merge_to and pdfs:
+                result.merged_pdf = merge_pdfs(pdfs, options.merge_to.with_suffix(".pdf"), duplex=options.duplex, overwrite=options.overwrite)
             _record_pdfs(options.out_dir, report, result.pdfs, scratch)
         return result
     finally:

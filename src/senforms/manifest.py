@@ -42,4 +42,8 @@ def write_manifest(folder: Path, rows: dict[str, ManifestRow]) -> Path:
     for name in sorted(rows):
         row = rows[name]
         writer.writerow([getattr(row, c) for c in COLUMNS])
-    return write_atomic(folder / MANIFEST_NAME, buffer.getvalue().encode("utf-8"), overwrite=True)
+    path = folder / MANIFEST_NAME
+    content = buffer.getvalue().encode("utf-8")
+    if path.exists() and path.read_bytes() == content:
+        return path  # a rerun that made nothing leaves the folder exactly as it was
+    return write_atomic(path, content, overwrite=True)

@@ -43,12 +43,20 @@ def safe_part(text: str) -> str:
 def make_filename(pattern: str, fields: Mapping[str, str], fallback: str) -> str:
     """A safe file stem from a pattern; `fallback` (an ID) when the names leave nothing usable."""
     check_pattern(pattern, fields)
-    stem = pattern.format(**{k: safe_part(v) for k, v in fields.items()})
+    pieces = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        # The pattern's own text is made safe too: '/' or ':' must not make folders or streams.
+        pieces.append(re.sub(r"[^A-Za-z0-9._-]+", "-", literal))
+        if name:
+            pieces.append(safe_part(fields[name]))
+    stem = "".join(pieces)
     stem = re.sub(r"-{2,}", "-", stem).strip(" .-_")
     if not stem or not re.search(r"[A-Za-z0-9]", stem):
         stem = safe_part(fallback)
-    if stem.split(".")[0].upper() in _WINDOWS_RESERVED:
-        stem = f"{stem}_"
+    first, dot, rest = stem.partition(".")
+    if first.upper() in _WINDOWS_RESERVED:
+        # Windows takes AUX.txt (and AUX.txt_.docx) for the device AUX: change the part before the dot.
+        stem = f"{first}_{dot}{rest}"
     return stem.encode("ascii")[:MAX_NAME_BYTES].decode("ascii").rstrip(" .")
 
 

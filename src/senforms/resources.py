@@ -29,3 +29,8 @@ def workbook_template() -> Path:
 
 def schema_path() -> Path:
     return _find("_schema", "schema") / "register.schema.json"
+
+
+def samples_dir() -> Path:
+    """The fictional sample school shipped with senforms."""
+    return _find("_samples", "samples")

@@ -120,6 +120,21 @@ def _describe(exc: Exception) -> str:
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
+def set_fixed_properties(properties, *, title: str, subject: str = "", comments: str = "") -> None:
+    """Document metadata with no personal data and nothing that changes between runs."""
+    properties.author = "senforms"
+    properties.last_modified_by = "senforms"
+    properties.title = title
+    properties.subject = subject
+    properties.keywords = ""
+    properties.comments = comments
+    properties.category = ""
+    properties.created = FIXED_PROPERTY_TIME
+    properties.modified = FIXED_PROPERTY_TIME
+    properties.last_printed = FIXED_PROPERTY_TIME
+    properties.revision = 1
+
+
 def normalise_docx(data: bytes) -> bytes:
     """The same document (or workbook) always gives the same bytes: fixed zip times, fixed
     'modified' property (openpyxl stamps the time of saving), member order kept."""
@@ -163,18 +178,7 @@ def render_docx(template: Path, context: dict[str, Any], *, title: str = "", log
         ) from None
     except Exception as exc:  # broken XML after rendering, a corrupt template file…
         raise TemplateProblemError(f"template {template.name} could not be filled in ({type(exc).__name__})", tip="check the template with `senforms templates check`") from exc
-    # Metadata: no personal data, nothing that changes between runs.
-    properties = document.docx.core_properties
-    properties.author = "senforms"
-    properties.last_modified_by = "senforms"
-    properties.title = title
-    properties.subject = ""
-    properties.keywords = ""
-    properties.comments = ""
-    properties.created = FIXED_PROPERTY_TIME
-    properties.modified = FIXED_PROPERTY_TIME
-    properties.last_printed = FIXED_PROPERTY_TIME
-    properties.revision = 1
+    set_fixed_properties(document.docx.core_properties, title=title)
     buffer = io.BytesIO()
     document.save(buffer)
     return normalise_docx(buffer.getvalue())

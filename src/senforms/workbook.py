@@ -173,7 +173,7 @@ def _write_table(workbook: Workbook, table: Table, rows: list[dict[str, Any]], l
             validation = DataValidation(type="list", formula1=f"={lists[column.header + table.name]}", allow_blank=True)
             validation.error = f"Choose one of the options in the list for {column.header}."
             validation.errorTitle = column.header
-            validation.prompt = column.help or f"Choose from the list"
+            validation.prompt = column.help or "Choose from the list"
             validation.showErrorMessage = True
             sheet.add_data_validation(validation)
             validation.add(span)

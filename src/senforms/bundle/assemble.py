@@ -128,11 +128,17 @@ class _Fonts:
 
 # Fonts that cover Latin Extended-A (Polish, Czech, Romanian names…) on common systems.
 _FONT_CANDIDATES = (
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
     ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
     ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
     ("C:/Windows/Fonts/arial.ttf", "C:/Windows/Fonts/arialbd.ttf"),
-    ("/System/Library/Fonts/Supplemental/Arial.ttf", "/System/Library/Fonts/Supplemental/Arial Bold.ttf"),
+    (
+        "/System/Library/Fonts/Supplemental/Arial.ttf",
+        "/System/Library/Fonts/Supplemental/Arial Bold.ttf",
+    ),
     (
         "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
         "/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf",
@@ -161,7 +167,9 @@ def _fonts() -> _Fonts:
 
 
 # Letters Helvetica lacks that do not decompose into a base letter plus an accent.
-_FALLBACK_LETTERS = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h", "Ħ": "H"})
+_FALLBACK_LETTERS = str.maketrans(
+    {"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ı": "i", "ħ": "h", "Ħ": "H"}
+)
 
 
 def _text(value: str) -> str:
@@ -444,7 +452,8 @@ def _stamp_overlay(sizes: Sequence[tuple[float, float]], spec: BundleSpec) -> Pd
             (footer, fonts.regular, min(FOOTER_BASELINE, height * 0.25)),
         ):
             # Shrink on unusually narrow pages (receipts, slips) rather than run off the edge.
-            size = min(STAMP_SIZE, STAMP_SIZE * (width - 12) / max(1.0, pdfmetrics.stringWidth(text, font, STAMP_SIZE)))
+            natural = max(1.0, pdfmetrics.stringWidth(text, font, STAMP_SIZE))
+            size = min(STAMP_SIZE, STAMP_SIZE * (width - 12) / natural)
             pdf.setFont(font, size)
             pdf.drawCentredString(width / 2, baseline, text)
         pdf.showPage()
@@ -612,7 +621,9 @@ def _add_outline(writer: PdfWriter, rows: list[_Row], offset: int) -> None:
         if row.first is None:
             continue  # empty section: nothing to point at
         parent = row.parent.outline if row.parent is not None else None
-        title = row.section.label if row.section is not None else row.document.title  # type: ignore[union-attr]
+        item = row.section or row.document
+        assert item is not None
+        title = item.label if isinstance(item, BundleSection) else item.title
         row.outline = writer.add_outline_item(
             title=" ".join(title.split()),
             page_number=row.first + offset,
@@ -661,7 +672,9 @@ def _write_manifest(rows: list[_Row], offset: int, path: Path, *, overwrite: boo
     """One CSV row per document: where it is in the bundle and the SHA-256 of its source."""
     out = io.StringIO()
     table = csv.writer(out, lineterminator="\r\n")
-    table.writerow(["Section", "Document", "Author", "Date", "First page", "Last page", "Pages", "Source file", "SHA-256"])
+    table.writerow(
+        ["Section", "Document", "Author", "Date", "First page", "Last page", "Pages", "Source file", "SHA-256"]
+    )
     for row in rows:
         doc = row.document
         if doc is None or row.first is None or row.last is None:
@@ -881,6 +894,7 @@ def split_by_size(
     out_dir.mkdir(parents=True, exist_ok=True)
 
     parts: list[tuple[int, int, Path]] = []  # first, last, temporary file
+    temp: Path | None = None
     try:
         first = 0
         while first < count:
@@ -915,8 +929,9 @@ def split_by_size(
                 os.replace(temp, final_temp)
         return targets
     finally:
-        for _, _, temp in parts:
-            temp.unlink(missing_ok=True)
+        for leftover in [temp, *(part[2] for part in parts)]:
+            if leftover is not None:
+                leftover.unlink(missing_ok=True)
 
 
 def _temp_in(folder: Path) -> Path:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import os
 import signal
 import subprocess
@@ -103,15 +104,15 @@ def sniff(path: Path) -> str:
         raise EvidenceError(f"{name}: the file cannot be opened ({exc.strerror or exc}).") from None
     if size == 0:
         raise EvidenceError(f"{name}: the file is empty (0 bytes): ask the sender for the file again.")
-    # The PDF standard lets the header sit anywhere in the first 1,024 bytes.
-    if b"%PDF-" in head:
-        return "pdf"
     if head.startswith(b"\xff\xd8\xff"):
         return "jpeg"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
     if head.startswith(b"PK\x03\x04"):
         return _sniff_zip(path)
+    # The PDF standard lets the header sit anywhere in the first 1,024 bytes.
+    if b"%PDF-" in head:
+        return "pdf"
     raise EvidenceError(_describe_unsupported(name, head))
 
 
@@ -290,8 +291,9 @@ def _run_quarantined(
         _kill(proc, posix)
         proc.communicate()
         raise EvidenceError(
-            f"{name}: reading this file took more than {timeout:.0f} seconds, so senforms "
-            "stopped: the file may be damaged: ask for a new copy."
+            f"{name}: reading this file took more than {timeout:g} second"
+            f"{'' if timeout == 1 else 's'}, so senforms stopped: the file may be damaged: "
+            "ask for a new copy."
         ) from None
     try:
         answer = json.loads(out.decode("utf-8").strip().splitlines()[-1])
@@ -403,7 +405,8 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
                     raise _Refusal("password")
                 notes.append("restrictions_removed")  # opened with the empty user password
             pages = list(reader.pages)
-            declared = reader.root_object["/Pages"].get_object().get("/Count")
+            # The page tree's own count must match the pages found: else pages are missing.
+            declared = reader.root_object["/Pages"]["/Count"]
             if not pages or declared != len(pages):
                 raise _Refusal("damaged")
             for page in pages:
@@ -530,8 +533,10 @@ def _image_to_pdf(source: Path, dest: Path) -> dict[str, Any]:
             raise _Refusal("unsupported")
         original_format = opened.format
         if original_format == "JPEG":
-            # Let libjpeg decode at a reduced scale: far less memory for 50-megapixel photos.
-            opened.draft("RGB", (4000, 4000))
+            # Let libjpeg decode at a reduced scale (never below what the page can show):
+            # far less memory and time for 50-megapixel photos.
+            longest = math.ceil((A4[1] - 2 * IMAGE_MARGIN) / 72 * IMAGE_MAX_DPI)
+            opened.draft("RGB", (longest, longest))
         upright = ImageOps.exif_transpose(opened)
         pixels = _flatten(upright)
 

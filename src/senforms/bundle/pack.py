@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -128,6 +129,7 @@ def _outputs(stem: str, options: PackOptions) -> dict[str, Path]:
         "bundle": out / f"{stem}-bundle.pdf",
         "checklist": out / f"{stem}-checklist.txt",
         "manifest": out / f"{stem}-manifest.csv",
+        "pack": out / f"{stem}-pack.json",
     }
 
 
@@ -188,8 +190,7 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
             "checklist": staging / "checklist.txt",
             "manifest": staging / "manifest.csv",
         }
-        if not staged["cover_pdf"].exists():
-            staged["cover_pdf"] = convert_one(request["la-cover-letter"], staged["cover_pdf"], overwrite=True)
+        staged["pack"] = _write_pack_description(staging / "pack.json", pupil, la, register, outputs, parts, options)
         for key, temp in staged.items():
             publish(temp, outputs[key], options.overwrite)
         published_sections = [_publish_into(path, sections_dir, options.overwrite, stem) for path in section_files]
@@ -198,6 +199,33 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
         return PackResult(outputs, checklist, final_bundle, published_sections, published_parts)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_pack_description(path: Path, pupil: Pupil, la: LocalAuthority, register, outputs: dict[str, Path], parts: list[Path], options: PackOptions) -> Path:
+    """What `send-pack` needs to address the pack: IDs, the LA's profile and file names, no pupil details."""
+    school = register.school
+    stem = outputs["bundle"].name.removesuffix("-bundle.pdf")
+    description = {
+        "format": "senforms-pack/1",
+        "upn": pupil.upn,
+        "made_on": options.on.isoformat(),
+        "encrypted": options.password is not None,
+        "files": {key: path.name for key, path in outputs.items()},
+        "parts": [f"{stem}-{p.name}" if not p.name.startswith(stem) else p.name for p in parts],
+        "local_authority": {
+            "name": la.name,
+            "send_team_name": la.send_team_name,
+            "send_team_email": la.send_team_email,
+            "allowed_domains": list(la.allowed_domains),
+            "email_size_limit_mb": la.email_size_limit_mb,
+        },
+        "school": {
+            "name": school.name if school else "",
+            "senco_name": school.senco.name if school else "",
+            "senco_email": school.senco.email if school else "",
+        },
+    }
+    return write_atomic(path, (json.dumps(description, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), overwrite=True)
 
 
 def _publish_into(path: Path, folder: Path, overwrite: bool, stem: str) -> Path:
@@ -303,7 +331,6 @@ def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOpt
             f"UPN {pupil.upn}",
             school,
             f"To: {la.name}, {la.send_team_name}",
-            f"Prepared on {long_date(options.on)}",
         ),
         initials=pupil.initials,
         pack_date=options.on,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 
 import click
 
@@ -29,7 +28,30 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SenformsGroup(click.Group):
+    """The one place where a SenformsError becomes a plain-English message and an exit status.
+
+    It lives in the group rather than in `main` so that tests invoking `cli` see what a user sees.
+    """
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except InputError as exc:
+            print_problems(exc.problems, exc.warnings)
+            click.secho(f"\n{exc.message}. Nothing was produced.", fg="red", err=True)
+            ctx.exit(exc.exit_code)
+        except SenformsError as exc:
+            click.secho(f"Error: {exc.message}", fg="red", err=True)
+            if exc.tip:
+                click.echo(f"Tip: {exc.tip}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Stopped. Files already finished are kept; run the same command again to carry on.", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=SenformsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="senforms")
 def cli() -> None:
     """senforms: SEN support plans, reviews, letters and EHC request packs from a school's SEN register."""
@@ -46,26 +68,7 @@ for _name in COMMAND_MODULES:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; every SenformsError becomes a plain-English message and an exit status."""
+    """Run the CLI."""
     # Outputs hold special category personal data: readable by the owner only.
     os.umask(0o077)
-    try:
-        cli.main(args=argv, prog_name="senforms", standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Stopped.", err=True)
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except InputError as exc:
-        print_problems(exc.problems, exc.warnings)
-        click.secho(f"\n{exc.message}. Nothing was produced.", fg="red", err=True)
-        sys.exit(exc.exit_code)
-    except SenformsError as exc:
-        click.secho(f"Error: {exc.message}", fg="red", err=True)
-        if exc.tip:
-            click.echo(f"Tip: {exc.tip}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("Stopped. Files already finished are kept; run the same command again to carry on.", err=True)
-        sys.exit(130)
+    cli.main(args=argv, prog_name="senforms")

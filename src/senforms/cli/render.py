@@ -71,5 +71,6 @@ def report_batch(doc: str, result, dry_run: bool) -> None:
         converted = sum(1 for r in result.pdfs if r.status == "converted")
         pdf_failed = sum(1 for r in result.pdfs if r.status == "failed")
         click.echo(f"  PDFs: {converted} made" + (f", {pdf_failed} FAILED" if pdf_failed else ""))
-    if result.merged:
-        click.echo(f"  Merged for printing: {relative(result.merged)}" + (f" and {relative(result.merged_pdf)}" if result.merged_pdf else ""))
+    merged = [relative(p) for p in (result.merged, result.merged_pdf) if p]
+    if merged:
+        click.echo(f"  Merged for printing: {' and '.join(merged)}")

@@ -12,7 +12,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 MAX_TEXT = 10_000  # a paste accident (a whole email thread in a notes cell) is caught, not printed
@@ -209,17 +209,28 @@ OptionalTime = Annotated[dt.time | None, BeforeValidator(parse_time)]
 Upn = Annotated[str, BeforeValidator(validate_upn)]
 Text = Annotated[str, BeforeValidator(clean_text), Field(min_length=1)]
 OptionalText = Annotated[str | None, BeforeValidator(clean_text), BeforeValidator(_empty_to_none)]
+# Written out rather than left to pydantic, whose schema for Decimal changes between
+# releases; the committed schema must not depend on which pydantic CI installs.
+_MONEY_JSON_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^\s*£?\s*[0-9][0-9,]*(\.[0-9]{1,2})?\s*$"},
+    ],
+    "description": "Pounds, as a number or text such as '1250.00' or '£1,250'.",
+}
 Money = Annotated[
     Decimal,
     BeforeValidator(parse_money),
     Field(ge=0, max_digits=12, decimal_places=2),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="json"),
+    WithJsonSchema(_MONEY_JSON_SCHEMA, mode="validation"),
 ]
 OptionalMoney = Annotated[
     Decimal | None,
     BeforeValidator(parse_money),
     BeforeValidator(_empty_to_none),
     PlainSerializer(lambda d: None if d is None else f"{d:.2f}", return_type=str | None, when_used="json"),
+    WithJsonSchema({"anyOf": [*_MONEY_JSON_SCHEMA["anyOf"], {"type": "null"}]}, mode="validation"),
 ]
 YesNo = Annotated[bool, BeforeValidator(parse_bool)]
 TextList = Annotated[list[Text], BeforeValidator(parse_list)]

@@ -574,6 +574,7 @@ class PdfConverter:
             while True:
                 attempts += 1
                 dst.unlink(missing_ok=True)  # nothing from a failed attempt may pass for a result
+                _remove_stale_locks(src, dst)
                 try:
                     runner = self._slot_runner(slot)
                     runner.convert(src, dst, self.timeout)
@@ -609,6 +610,16 @@ _live: set[PdfConverter] = set()
 _live_lock = threading.RLock()  # re-entrant: the SIGTERM handler runs on the main thread
 _previous_sigterm: Any = None
 _sigterm_installed = False
+
+
+def _remove_stale_locks(*paths: Path) -> None:
+    """Delete lock files a killed LibreOffice left beside `paths`.
+
+    A worker killed while saving leaves `.~lock.out.pdf#`; its replacement then refuses to save
+    over it ("impl_store … Error Area:Io Class:Abort") and the retry fails for no good reason.
+    """
+    for path in paths:
+        path.with_name(f".~lock.{path.name}#").unlink(missing_ok=True)
 
 
 def close_all() -> None:

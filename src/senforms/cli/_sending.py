@@ -1,0 +1,124 @@
+"""What `invite --send` and `send-pack --send` share: SMTP settings, the confirmation, the report."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import click
+
+from ..deliver import Draft, Ledger, SendReport, SendResult, SmtpSettings, settings_from
+from ..errors import DeliveryError
+
+LEDGER_NAME = "sent-log.jsonl"
+
+
+def send_options(function: Callable) -> Callable:
+    """--send, --yes, --expect-count, --resend-unknown and --config, in that order in --help."""
+    for option in reversed(
+        [
+            click.option("--send", is_flag=True, help="Send the emails (after a confirmation). Without it only drafts are written."),
+            click.option("--yes", is_flag=True, help="With --send: do not ask for confirmation (for scripts)."),
+            click.option("--expect-count", type=click.IntRange(min=0), metavar="N", help="With --send: send only if exactly N messages are ready."),
+            click.option("--resend-unknown", is_flag=True, help="Also resend messages whose delivery is unknown (check with the recipient first)."),
+            click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (JSON or TOML) with an [smtp] table: host, port, security, user, password, from. SENFORMS_SMTP_* and SENFORMS_FROM override it."),
+        ]
+    ):
+        function = option(function)
+    return function
+
+
+def smtp_config(path: Path | None) -> dict:
+    """The `smtp` table of a JSON or TOML settings file ({} without a file)."""
+    if path is None:
+        return {}
+    raw = path.read_bytes()
+    data = None
+    readers = (_toml, _json) if path.suffix.lower() == ".toml" else (_json, _toml)
+    for reader in readers:
+        try:
+            data = reader(raw)
+            break
+        except (ValueError, UnicodeDecodeError):
+            continue
+    if not isinstance(data, dict):
+        raise DeliveryError(f"{path.name} is not a JSON or TOML settings file", tip="see `senforms invite --help` for the smtp settings")
+    table = data.get("smtp", {})
+    if not isinstance(table, dict):
+        raise DeliveryError(f"{path.name}: 'smtp' must be a table of settings (host, port, security, user, password, from)")
+    return table
+
+
+def _json(raw: bytes) -> object:
+    return json.loads(raw.decode("utf-8-sig"))
+
+
+def _toml(raw: bytes) -> object:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10 has no TOML reader in the standard library
+        raise ValueError("TOML needs Python 3.11 or later; use a JSON settings file") from None
+    return tomllib.loads(raw.decode("utf-8-sig"))
+
+
+def load_settings(config_path: Path | None) -> SmtpSettings:
+    return settings_from(smtp_config(config_path), os.environ)
+
+
+def pending(drafts: Iterable[Draft], ledger_path: Path, *, resend_unknown: bool) -> list[Draft]:
+    """The drafts a send would really send now: not sent before; `unknown` ones only when resending."""
+    ledger = Ledger(ledger_path)
+    todo = []
+    for draft in drafts:
+        state = ledger.status(draft.key)
+        if state == "sent" or (state in ("unknown", "sending") and not resend_unknown):
+            continue
+        todo.append(draft)
+    return todo
+
+
+def confirm_send(todo: list[Draft], total: int, *, yes: bool, expect_count: int | None, label: Callable[[Draft], str]) -> bool:
+    """Show "N messages to M recipients" (first 3 listed) and ask. False: send nothing."""
+    recipients = {d.to_address.casefold() for d in todo}
+    already = total - len(todo)
+    if not todo:
+        click.echo(f"Nothing to send: {already} message{'s' if already != 1 else ''} went in an earlier run (see the send log).")
+        return False
+    if expect_count is not None and expect_count != len(todo):
+        raise DeliveryError(
+            f"--expect-count is {expect_count} but {len(todo)} message{'s are' if len(todo) != 1 else ' is'} ready to send; nothing was sent",
+            tip="check the list of drafts, then run again with the right count",
+        )
+    click.echo(f"\n{len(todo)} message{'s' if len(todo) != 1 else ''} to {len(recipients)} recipient{'s' if len(recipients) != 1 else ''}"
+               + (f" ({already} already sent before)" if already else "") + ":")
+    for draft in todo[:3]:
+        click.echo(f"  {label(draft)}")
+    if len(todo) > 3:
+        click.echo(f"  … and {len(todo) - 3} more")
+    if yes:
+        return True
+    if click.confirm("Send them now?", default=False):
+        return True
+    click.echo("Nothing was sent.")
+    return False
+
+
+SYMBOLS = {"sent": ("✓", "green"), "skipped": ("=", None), "failed": ("✗", "red"), "unknown": ("?", "yellow"), "queued": ("…", "yellow")}
+WORDS = {"sent": "sent", "skipped": "already sent", "failed": "FAILED", "unknown": "delivery unknown", "queued": "not sent"}
+
+
+def report_sending(report: SendReport, label: Callable[[SendResult], str]) -> None:
+    """One line per message, then the counts; failures go to stderr."""
+    for result in report.results:
+        symbol, colour = SYMBOLS.get(result.status, ("-", None))
+        line = f"  {symbol} {WORDS.get(result.status, result.status)}: {label(result)}"
+        if result.status in ("failed", "unknown", "queued") and result.detail:
+            line += f" ({result.detail})"
+        click.secho(line, fg=colour, err=result.status in ("failed", "unknown", "queued"))
+    click.echo(f"Sending: {report.summary()}.")
+    if report.unknown:
+        click.echo("Tip: ask the recipients marked 'delivery unknown' whether it arrived; run again with --resend-unknown to send those again.", err=True)
+    if report.queued or report.failed:
+        click.echo("Tip: run the same command again to retry; messages already sent are never sent twice.", err=True)

@@ -1,0 +1,47 @@
+"""`senforms send-pack PACKDIR`: email an EHC request pack to the local authority (drafts by default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..pack_email import pack_drafts, read_pack, send_pack, write_pack_drafts
+from ._common import relative
+from ._sending import LEDGER_NAME, confirm_send, load_settings, pending, report_sending, send_options
+
+
+@click.command("send-pack")
+@click.argument("pack_dir", metavar="PACKDIR", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--to", "to", default="la", show_default=True, metavar="la|ADDRESS", help="The LA's SEND team address from the pack, or another address at one of the LA's allowed domains.")
+@click.option("--overwrite", is_flag=True, help="Replace email drafts that already exist.")
+@send_options
+def command(pack_dir, to, overwrite, send, yes, expect_count, resend_unknown, config_path):
+    """Email the EHC needs assessment request pack in PACKDIR (made by `senforms bundle`) to the
+    local authority: the bundle (one email per part if it was split) and the covering letter.
+
+    Writes .eml drafts to PACKDIR/emails; nothing is sent without --send.
+    """
+    settings = load_settings(config_path) if send else None
+    pack = read_pack(pack_dir)
+    drafts = pack_drafts(pack, to)
+    written, skipped = write_pack_drafts(drafts, pack_dir / "emails", overwrite=overwrite)
+    recipient = drafts[0].to_address
+    click.echo(f"{len(drafts)} email{'s' if len(drafts) != 1 else ''} to {pack.la_team} <{recipient}>, ref {pack.upn}:")
+    for draft in drafts:
+        names = ", ".join(a.filename for a in draft.attachments)
+        click.echo(f"  {draft.subject}: {names}")
+    click.echo(f"  Drafts: {relative(pack_dir / 'emails')}" + (f" ({len(skipped)} already there were kept)" if skipped else ""))
+    if pack.encrypted:
+        click.echo("  The bundle is encrypted: send the passphrase separately (by phone or another route), never by this email.")
+    if not send:
+        return
+    ledger = pack_dir / LEDGER_NAME
+    todo = pending(drafts, ledger, resend_unknown=resend_unknown)
+    if not confirm_send(todo, len(drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_address}: {d.subject}"):
+        return
+    subjects = {d.key: d.subject for d in drafts}
+    report = send_pack(drafts, settings, ledger, resend_unknown=resend_unknown)
+    report_sending(report, lambda r: f"{r.recipient}: {subjects[r.key]}")
+    if not report.complete:
+        raise SystemExit(1)

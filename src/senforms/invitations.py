@@ -1,0 +1,674 @@
+"""Meeting invitations, end to end: letters, PDFs, email drafts with calendar invitations, a print pile.
+
+`prepare_invitations` makes everything under OUTDIR and sends nothing (it never opens a connection):
+
+    letters/    one Word letter and its PDF per meeting × invitee ({upn}-invitation-{meeting}-{contact})
+    emails/     one .eml draft per invitee with an email address (letter PDF and .ics attached)
+    calendar/   the same .ics files, for anyone who wants to import them by hand
+    print/invitations-to-post.pdf   every letter for an invitee without email, in envelope order
+
+`send_invitations` sends the drafts through `deliver.send_all` (checked first, journalled, never twice).
+
+Who is invited is decided by `documents.plan_jobs` (parents with parental responsibility, or the
+meeting's listed contacts; a young person over compulsory school age is invited himself).
+Nothing here logs: results carry IDs, and names only where the user must see them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import html
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .batch import logo_path
+from .deliver import (
+    Attachment,
+    Draft,
+    Ledger,
+    SendReport,
+    SendResult,
+    SmtpSettings,
+    calendar_attachment,
+    check_recipient,
+    fill_mail_merge,
+    meeting_invitation,
+    merge_fields,
+    normalise_address,
+    send_all,
+    write_draft,
+)
+from .deliver.mailmerge import field_key
+from .documents import Job, plan_jobs
+from .errors import DeliveryError, OutputExistsError, SenformsError
+from .fileio import atomic_path, write_atomic
+from .inputs import LoadedRegister
+from .model import ContactMethod, Pupil, Register
+from .render import RenderRequest, plan_paths, render_documents
+from .ukformat import long_date, time_text
+
+Channel = Literal["email", "post"]
+PRINT_NAME = "invitations-to-post.pdf"
+REMINDER_MINUTES = 24 * 60  # the day before
+PDF_MIME = "application/pdf"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Results
+
+
+@dataclass
+class Invitation:
+    """One meeting × one invitee: how the invitation travels and the files made for it.
+
+    `contact_id` is the parent's contact ID, or "pupil" for a young person invited himself.
+    `draft` is the email (None for post, or when the letter could not be made).
+    """
+
+    upn: str
+    meeting_id: str
+    contact_id: str
+    recipient_name: str
+    meeting_date: dt.date
+    channel: Channel
+    letter_docx: Path | None = None
+    letter_pdf: Path | None = None
+    eml: Path | None = None
+    ics: Path | None = None
+    draft: Draft | None = None
+    postcode: str = ""
+    surname: str = ""
+    failed: str = ""
+
+    @property
+    def key(self) -> str:
+        """The stable idempotency key of this invitation's email (also names its send-ledger entry)."""
+        return f"invite:{self.upn}:{self.meeting_id}:{self.contact_id}"
+
+    @property
+    def files(self) -> list[Path]:
+        return [p for p in (self.letter_docx, self.letter_pdf, self.eml, self.ics) if p is not None]
+
+
+@dataclass
+class InvitationBatch:
+    """Everything `prepare_invitations` made, skipped and could not make."""
+
+    out_dir: Path
+    on: dt.date
+    invitations: list[Invitation] = field(default_factory=list)
+    print_pdf: Path | None = None
+    written: list[Path] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    unfilled_fields: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    template: Path | None = None
+    mail_merge: bool = False
+
+    @property
+    def drafts(self) -> list[Draft]:
+        """The emails ready to send, one per invitee with an email address."""
+        return [i.draft for i in self.invitations if i.draft is not None]
+
+    @property
+    def posted(self) -> list[Invitation]:
+        """Letters to post, in envelope order (the order of the print PDF)."""
+        return sorted((i for i in self.invitations if i.channel == "post"), key=envelope_key)
+
+    def summary(self) -> list[tuple[str, str, str, dt.date, Channel, list[Path]]]:
+        """(UPN, contact ID, recipient name, meeting date, channel, files) per invitation.
+
+        The recipient's name is for the screen only; nothing here is logged.
+        """
+        return [(i.upn, i.contact_id, i.recipient_name, i.meeting_date, i.channel, i.files) for i in self.invitations]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Envelope order
+
+
+_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z0-9]*[A-Z]{2})\b")
+_DIGITS = re.compile(r"(\d+)")
+
+
+def postcode_of(address: Iterable[str]) -> str:
+    """The postcode in an address: the last line that ends with one ('' when none is found)."""
+    for line in reversed([str(line).strip().upper() for line in address if str(line).strip()]):
+        found = list(_POSTCODE.finditer(line))
+        if found:
+            outward, inward = found[-1].groups()
+            return f"{outward} {inward}"
+    return ""
+
+
+def _natural(text: str) -> tuple:
+    # Numbers compare as numbers, so NR9 comes before NR10 as Royal Mail sorts them.
+    return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(text.casefold()) if part)
+
+
+def envelope_key(invitation: Invitation) -> tuple:
+    """Envelope order for the print pile: by postcode (outward code, then inward code, numbers
+    compared as numbers), then surname, then the rest of the name; letters with no postcode last.
+    Ties keep a stable order by UPN, meeting and contact ID."""
+    outward, _, inward = invitation.postcode.partition(" ")
+    return (
+        not invitation.postcode,
+        _natural(outward),
+        _natural(inward),
+        invitation.surname.casefold(),
+        invitation.recipient_name.casefold(),
+        invitation.upn,
+        invitation.meeting_id,
+        invitation.contact_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mail-merge letters
+
+# Word mail-merge field names senforms fills (matching ignores case, spaces and underscores, so
+# «Parent_Name», «PARENT NAME» and «ParentName» are the same field). Each row: the names a school
+# may have used, and what they get. Documented for schools in the `senforms invite --help` text.
+MERGE_FIELDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("Title", "ParentTitle"), "the parent's title (Mrs, Mr, Dr…)"),
+    (("FirstName", "Forename", "ParentFirstName"), "the parent's first name"),
+    (("LastName", "Surname", "ParentLastName", "ParentSurname"), "the parent's surname"),
+    (("ParentName", "FullName", "RecipientName", "Name", "ParentFullName"), "title and full name: Mrs Grace Okafor"),
+    (("Salutation", "Dear", "GreetingName"), "Mrs Okafor (the full name when no title is held)"),
+    (("GreetingLine",), "Dear Mrs Okafor,"),
+    (("AddressBlock",), "name and postal address, one per line"),
+    (("Address", "FullAddress", "PostalAddress"), "postal address, one line each"),
+    (("Address1", "AddressLine1"), "address line 1 (also 2 to 5)"),
+    (("Address2", "AddressLine2"), ""),
+    (("Address3", "AddressLine3"), ""),
+    (("Address4", "AddressLine4"), ""),
+    (("Address5", "AddressLine5"), ""),
+    (("Postcode", "PostalCode"), "the postcode"),
+    (("ChildName", "PupilName", "StudentName", "ChildFullName"), "the child's name: Amara Okafor"),
+    (("ChildFirstName", "PupilFirstName", "ChildForename", "KnownAs"), "the name the child is known by"),
+    (("ChildLastName", "ChildSurname", "PupilSurname", "PupilLastName"), "the child's surname"),
+    (("YearGroup", "Year"), "Year 5, Reception…"),
+    (("Class", "ClassName"), "the child's class"),
+    (("UPN",), "the child's unique pupil number"),
+    (("MeetingDate", "DateOfMeeting"), "3 December 2026"),
+    (("MeetingDay",), "Thursday"),
+    (("MeetingTime", "StartTime", "Time"), "3:30pm"),
+    (("EndTime", "FinishTime"), "4:15pm"),
+    (("Location", "Venue", "Room", "Place"), "where the meeting is"),
+    (("OnlineLink", "MeetingLink", "Link", "VideoLink"), "the link for an online meeting"),
+    (("Purpose", "MeetingPurpose", "Reason"), "what the meeting is for"),
+    (("MeetingType",), "SEN support review…"),
+    (("SchoolName", "School"), "the school's name"),
+    (("SchoolAddress",), "the school's address, one line each"),
+    (("SchoolPhone",), "the school's phone number"),
+    (("SchoolEmail",), "the school's email address"),
+    (("SENCoName", "SENCo"), "the SENCo's name"),
+    (("SENCoEmail",), "the SENCo's email address"),
+    (("SENCoPhone",), "the SENCo's phone number"),
+    (("HeadTeacher", "HeadTeacherName", "HeadName"), "the head teacher's name"),
+    (("ReplyBy", "ReplyDate", "RSVPDate", "RespondBy"), "a week before the meeting: 26 November 2026"),
+    (("LetterDate", "Date", "Today", "DocumentDate"), "the date on the letter"),
+)
+
+
+def merge_values(job: Job) -> dict[str, str]:
+    """The mail-merge values for one invitation (every name in MERGE_FIELDS; '' where unknown)."""
+    context = job.context
+    recipient, pupil, meeting = context["recipient"], context["pupil"], context["meeting"]
+    school = context.get("school") or {}
+    senco = school.get("senco") or {}
+    head = school.get("head_teacher") or {}
+    parent_name = str(recipient.get("name") or "")
+    parts = parent_name.split()
+    title = str(recipient.get("title") or "")
+    full = f"{title} {parent_name}".strip()
+    address = [str(line) for line in recipient.get("address") or [] if str(line).strip()]
+    lines = (address + [""] * 5)[:5]
+    values = [
+        title,
+        parts[0] if parts else "",
+        parts[-1] if parts else "",
+        full,
+        str(recipient.get("salutation") or full),
+        f"Dear {recipient.get('salutation') or full},",
+        "\n".join([full, *address]),
+        "\n".join(address),
+        *lines,
+        postcode_of(address),
+        f"{pupil['known_as']} {pupil['legal_surname']}",
+        pupil["known_as"],
+        pupil["legal_surname"],
+        pupil["year_group"],
+        pupil["class_name"],
+        pupil["upn"],
+        long_date(meeting["date"]),
+        meeting["date"].strftime("%A"),
+        time_text(meeting["start_time"]),
+        time_text(meeting["end_time"]),
+        meeting["location"] or ("Online" if meeting["online_link"] else ""),
+        meeting["online_link"],
+        meeting["purpose"],
+        meeting["type"],
+        school.get("name", ""),
+        "\n".join(school.get("address") or []),
+        school.get("phone", ""),
+        school.get("email", ""),
+        senco.get("name", ""),
+        senco.get("email", ""),
+        senco.get("phone", ""),
+        head.get("name", ""),
+        long_date(meeting["reply_by"]),
+        long_date(context["document_date"]),
+    ]
+    result: dict[str, str] = {}
+    for (names, _), value in zip(MERGE_FIELDS, values, strict=True):
+        for name in names:
+            result[name] = str(value or "")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------------
+# Preparing
+
+
+def _in_range(job: Job, date_from: dt.date, date_to: dt.date | None) -> bool:
+    day = job.meeting.date
+    return day >= date_from and (date_to is None or day <= date_to)
+
+
+def _channel(job: Job) -> Channel:
+    """Email when the invitee has an address and has not asked for letters by post."""
+    email = str(job.context["recipient"].get("email") or "").strip()
+    if not email:
+        return "post"
+    if job.contact is not None and job.contact.preferred_contact == ContactMethod.POST:
+        return "post"
+    return "email"
+
+
+def _sender(register: Register) -> tuple[str, str, str]:
+    """(school name, SENCo name, the address invitations come from and replies go to)."""
+    school = register.school
+    if school is None:
+        raise DeliveryError(
+            "the register has no school details, so invitations cannot say who they are from",
+            tip="fill in the School sheet (school name and SENCo)",
+        )
+    address = school.senco.email or school.email or ""
+    return school.name, school.senco.name, address
+
+
+def prepare_invitations(
+    loaded: LoadedRegister,
+    out_dir: Path | str,
+    *,
+    on: dt.date,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    templates_dir: Path | None = None,
+    mail_merge_template: Path | None = None,
+    overwrite: bool = False,
+    pupils: list[Pupil] | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> InvitationBatch:
+    """Make the invitation letters, PDFs, email drafts, calendar files and print pile (see the module).
+
+    Meetings not yet held, dated from `date_from` (default and earliest: `on`, the date the letters
+    carry) to `date_to`. `mail_merge_template` is a Word letter: a mail-merge letter (it has
+    MERGEFIELDs) is filled with MERGE_FIELDS; any other .docx is used as the senforms invitation
+    template. Existing files are kept and reported as skipped unless `overwrite`. Raises
+    DeliveryError, before anything is written, if an email would go to an address not on its
+    pupil's record.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SenformsError(f"{out_dir} is a file, not a folder", tip="give a folder with -o")
+    register = loaded.register
+    start = max(on, date_from) if date_from else on
+    jobs = [j for j in plan_jobs(register, "invitation", on=on, pupils=pupils) if _in_range(j, start, date_to)]
+    batch = InvitationBatch(out_dir=out_dir, on=on)
+    if not jobs:
+        return batch
+    school_name, senco_name, from_address = _sender(register)
+
+    invitations = [_invitation(job) for job in jobs]
+    if any(inv.channel == "email" for inv in invitations) and not from_address:
+        raise DeliveryError(
+            "the register has no email address for the SENCo or the school, so emails cannot say who they are from",
+            tip="add the SENCo's email address on the School sheet",
+        )
+    # The recipient↔pupil binding is checked before anything is made, so a mismatch leaves no files.
+    for job, inv in zip(jobs, invitations):
+        if inv.channel == "email":
+            check_recipient(_draft(job, inv, school_name, senco_name, from_address, ()))
+
+    letters, emails, calendar = out_dir / "letters", out_dir / "emails", out_dir / "calendar"
+    _make_letters(loaded, jobs, invitations, batch, letters, templates_dir, mail_merge_template, overwrite, on_progress)
+    _make_pdfs(invitations, batch, letters, overwrite, on_progress)
+
+    for job, inv in zip(jobs, invitations):
+        if inv.channel != "email" or inv.failed:
+            continue
+        ics = _calendar(job, inv, school_name, senco_name, from_address, batch)
+        attachments = [Attachment(_letter_attachment_name(inv), inv.letter_pdf.read_bytes(), PDF_MIME, case_id=inv.upn)]
+        if ics is not None:
+            inv.ics = _write(calendar / f"{inv.letter_docx.stem}.ics", ics, overwrite, batch)
+            attachments.append(calendar_attachment(ics, "invitation.ics", case_id=inv.upn))
+        inv.draft = _draft(job, inv, school_name, senco_name, from_address, attachments)
+        try:
+            inv.eml = write_draft(inv.draft, emails, overwrite=overwrite)
+            batch.written.append(inv.eml)
+        except OutputExistsError as exc:
+            inv.eml = Path(exc.path)
+            batch.skipped.append(inv.eml)
+
+    batch.invitations = invitations
+    batch.print_pdf = _print_pile(batch, out_dir / "print" / PRINT_NAME, overwrite)
+    return batch
+
+
+def _invitation(job: Job) -> Invitation:
+    recipient = job.context["recipient"]
+    name = str(recipient.get("name") or "")
+    title = str(recipient.get("title") or "")
+    surname = job.pupil.legal_surname if job.contact is None else (name.split() or [""])[-1]
+    return Invitation(
+        upn=job.pupil.upn,
+        meeting_id=job.meeting.id,
+        contact_id=job.contact.id if job.contact else "pupil",
+        recipient_name=f"{title} {name}".strip(),
+        meeting_date=job.meeting.date,
+        channel=_channel(job),
+        postcode=postcode_of(recipient.get("address") or []),
+        surname=surname,
+    )
+
+
+def _make_letters(
+    loaded: LoadedRegister,
+    jobs: list[Job],
+    invitations: list[Invitation],
+    batch: InvitationBatch,
+    letters: Path,
+    templates_dir: Path | None,
+    template_file: Path | None,
+    overwrite: bool,
+    on_progress: Callable[[str], None] | None,
+) -> None:
+    """Render one Word letter per invitation: the senforms template, or a filled mail-merge letter."""
+    request = RenderRequest("invitation", letters, templates_dir=templates_dir, overwrite=overwrite, logo=logo_path(loaded))
+    fields = merge_fields(template_file) if template_file is not None else []
+    if fields:
+        batch.template, batch.mail_merge = Path(template_file), True
+        # Fields no name in MERGE_FIELDS matches, known before filling, so a rerun that keeps the
+        # letters already made still lists them.
+        known = {field_key(name) for names, _ in MERGE_FIELDS for name in names}
+        unfilled: dict[str, None] = dict.fromkeys(f for f in fields if field_key(f) not in known)
+        for (job, path), inv in zip(plan_paths(jobs, request), invitations):
+            inv.letter_docx = path
+            try:
+                report = fill_mail_merge(template_file, merge_values(job), path, overwrite=overwrite)
+                batch.written.append(path)
+                unfilled.update(dict.fromkeys(report.unfilled))
+            except OutputExistsError:
+                batch.skipped.append(path)
+            if on_progress:
+                on_progress(inv.key)
+        batch.unfilled_fields = list(unfilled)
+        return
+    scratch: tempfile.TemporaryDirectory | None = None
+    try:
+        if template_file is not None:
+            # A senforms (docxtpl) letter given as a file: render_documents looks templates up by
+            # name in a folder, so lend it one.
+            scratch = tempfile.TemporaryDirectory(prefix="senforms-template-")
+            shutil.copyfile(template_file, Path(scratch.name) / "invitation.docx")
+            request = dataclasses.replace(request, templates_dir=Path(scratch.name))
+        report = render_documents(jobs, request, on_progress=(lambda d: on_progress(d.job.description)) if on_progress else None)
+        batch.template = Path(template_file) if template_file else report.template
+    finally:
+        if scratch is not None:
+            scratch.cleanup()
+    for document, inv in zip(report.documents, invitations):
+        inv.letter_docx = document.path
+        if document.status == "written":
+            batch.written.append(document.path)
+        elif document.status == "skipped":
+            batch.skipped.append(document.path)
+        else:
+            inv.failed = f"letter {document.path.name}: {document.error}"
+            inv.letter_docx = None
+            batch.failures.append(inv.failed)
+
+
+def _make_pdfs(
+    invitations: list[Invitation],
+    batch: InvitationBatch,
+    letters: Path,
+    overwrite: bool,
+    on_progress: Callable[[str], None] | None,
+) -> None:
+    """Every letter to PDF in one `convert_many` call (one pool of LibreOffices for the batch)."""
+    from .pdf import convert_many
+
+    todo = [inv for inv in invitations if not inv.failed]
+    if not todo:
+        return
+    progress = (lambda result: on_progress(result.source.name)) if on_progress else None
+    results = convert_many([inv.letter_docx for inv in todo], letters, overwrite=overwrite, on_progress=progress)
+    for inv, result in zip(todo, results):
+        if result.status == "failed" or result.pdf is None:
+            inv.failed = f"PDF of {inv.letter_docx.name}: {result.error}"
+            batch.failures.append(inv.failed)
+            continue
+        inv.letter_pdf = result.pdf
+        (batch.skipped if result.status == "skipped" else batch.written).append(result.pdf)
+
+
+def _write(path: Path, data: bytes, overwrite: bool, batch: InvitationBatch) -> Path:
+    try:
+        write_atomic(path, data, overwrite=overwrite)
+        batch.written.append(path)
+    except OutputExistsError:
+        batch.skipped.append(path)
+    return path
+
+
+def _letter_attachment_name(inv: Invitation) -> str:
+    # No names in file names: the recipient's mail client shows it to anyone looking over a shoulder.
+    return f"meeting-invitation-{inv.meeting_date.isoformat()}.pdf"
+
+
+def _uid(inv: Invitation, from_address: str) -> str:
+    """The same UID every run for this meeting and invitee, so a resent invitation replaces the first."""
+    digest = hashlib.sha256(f"senforms-invite\x00{inv.upn}\x00{inv.meeting_id}\x00{inv.contact_id}".encode()).hexdigest()[:32]
+    domain = from_address.rpartition("@")[2] or "senforms.invalid"
+    return f"{digest}@{domain}"
+
+
+def _is_web_link(text: str) -> bool:
+    value = text.strip()
+    return value.lower().startswith(("https://", "http://")) and not any(ch.isspace() for ch in value)
+
+
+def _calendar(job: Job, inv: Invitation, school_name: str, senco_name: str, from_address: str, batch: InvitationBatch) -> bytes | None:
+    """The .ics for one invitee, or None when the meeting has no start time yet."""
+    meeting = job.meeting
+    if meeting.start is None:
+        batch.warnings.append(f"{inv.upn} meeting {meeting.id}: no start time, so no calendar invitation was made")
+        return None
+    link = meeting.online_link or ""
+    url = link if _is_web_link(link) else None
+    location = meeting.location or (None if url else school_name)
+    if link and not url:
+        location = ", ".join(x for x in (location, link) if x)
+    contact_line = f"To reply or to rearrange, contact {senco_name} at {from_address}."
+    # Calendars are seen on lock screens and shared diaries: no SEN detail and no child's name here.
+    description = "\n".join(
+        x for x in ("Details are in the invitation letter sent with this appointment.",
+                    f"Join online: {url}" if url else "", contact_line) if x
+    )
+    return meeting_invitation(
+        uid=_uid(inv, from_address),
+        start=meeting.start,
+        end=meeting.end,
+        summary=f"Meeting at {school_name}",
+        location=location,
+        url=url,
+        organiser_name=senco_name,
+        organiser_email=from_address,
+        attendee_name=inv.recipient_name,
+        attendee_email=str(job.context["recipient"]["email"]),
+        description=description,
+        reminder_minutes=REMINDER_MINUTES,
+    )
+
+
+def invitation_subject(school_name: str, day: dt.date) -> str:
+    """'Meeting invitation from Hollybrook Primary School, Thursday 3 December 2026': no SEN detail."""
+    return f"Meeting invitation from {school_name}, {day.strftime('%A')} {long_date(day)}"
+
+
+def _details(job: Job) -> list[tuple[str, str]]:
+    meeting = job.meeting
+    when = time_text(meeting.start_time) or "to be confirmed"
+    if meeting.start_time and meeting.end_time:
+        when = f"{time_text(meeting.start_time)} to {time_text(meeting.end_time)}"
+    where = meeting.location or ""
+    if meeting.online_link:
+        where = f"{where} (or online: {meeting.online_link})" if where else f"Online: {meeting.online_link}"
+    return [
+        ("Date", f"{meeting.date.strftime('%A')} {long_date(meeting.date)}"),
+        ("Time", when),
+        ("Where", where or str(job.context["school"].get("name", ""))),
+        ("What", meeting.purpose or meeting.type.label),
+    ]
+
+
+def _bodies(job: Job, senco_name: str, school_name: str, on: dt.date) -> tuple[str, str]:
+    """(plain text, HTML) of the invitation email."""
+    context = job.context
+    recipient, pupil = context["recipient"], context["pupil"]
+    senco = context["school"].get("senco") or {}
+    about = "your SEN support" if job.contact is None else f"{pupil['known_as']}'s SEN support"
+    reply_by = job.meeting.date - dt.timedelta(days=7)
+    by = f"by {long_date(reply_by)}" if reply_by > on else "as soon as you can"
+    phone = f" or by calling {senco['phone']}" if senco.get("phone") else ""
+    paragraphs = [
+        f"Dear {recipient.get('salutation') or recipient.get('name')},",
+        f"I would like to invite you to a meeting about {about}, to look together at how things are going, "
+        "hear your views and agree what happens next.",
+        None,  # the details
+        f"Please let me know {by} whether you can come, by replying to this email{phone}. If the date or time "
+        "is difficult for you, tell me and we will arrange another time. You are welcome to bring someone "
+        "to support you.",
+        "The invitation letter is attached, with a calendar invitation you can add to your calendar.",
+        f"Yours sincerely,\n\n{senco_name}\n{senco.get('role') or 'SENCo'}, {school_name}",
+    ]
+    details = _details(job)
+    text = "\n\n".join("\n".join(f"{k}: {v}" for k, v in details) if p is None else p for p in paragraphs) + "\n"
+    rows = "\n".join(
+        f'<tr><th align="left" style="padding-right:1em">{html.escape(k)}</th><td>{_html_value(v)}</td></tr>' for k, v in details
+    )
+    body = "\n".join(
+        f"<table>\n{rows}\n</table>" if p is None else "<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>"
+        for p in paragraphs
+    )
+    page = f'<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8"></head>\n<body>\n{body}\n</body></html>\n'
+    return text, page
+
+
+def _html_value(value: str) -> str:
+    # A web link becomes clickable; everything else is escaped text.
+    return re.sub(
+        r"https?://[^\s<>\"']+",
+        lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>',
+        html.escape(value, quote=False),
+    )
+
+
+def _draft(job: Job, inv: Invitation, school_name: str, senco_name: str, from_address: str, attachments: Iterable[Attachment]) -> Draft:
+    text, page = _bodies(job, senco_name, school_name, job.context["document_date"])
+    return Draft(
+        case_id=inv.upn,
+        to_name=inv.recipient_name,
+        to_address=normalise_address(str(job.context["recipient"]["email"]), what=f"email address of {inv.upn} contact {inv.contact_id}"),
+        from_name=f"{senco_name}, {school_name}",
+        from_address=from_address,
+        subject=invitation_subject(school_name, job.meeting.date),
+        text_body=text,
+        html_body=page,
+        attachments=tuple(attachments),
+        allowed_recipients=job.pupil.allowed_addresses(),
+        reply_to=from_address,
+        key=inv.key,
+    )
+
+
+def _print_pile(batch: InvitationBatch, path: Path, overwrite: bool) -> Path | None:
+    """One PDF of every letter to post, in envelope order, for printing in one go."""
+    from pypdf import PdfReader, PdfWriter
+
+    posted = [inv for inv in batch.posted if inv.letter_pdf is not None]
+    if not posted:
+        return None
+    missing = [inv for inv in posted if not inv.postcode]
+    for inv in missing:
+        batch.warnings.append(f"{inv.upn} contact {inv.contact_id}: no postcode in the address; the letter is at the end of the print pile")
+    if path.exists() and not overwrite:
+        batch.skipped.append(path)
+        return path
+    writer = PdfWriter()
+    for inv in posted:
+        writer.append(PdfReader(str(inv.letter_pdf)))
+    writer.add_metadata({"/Title": "Meeting invitations to post", "/Producer": "senforms"})
+    try:
+        with atomic_path(path, overwrite=overwrite) as temp:
+            with open(temp, "wb") as handle:
+                writer.write(handle)
+        batch.written.append(path)
+    except OutputExistsError:
+        batch.skipped.append(path)
+    return path
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sending
+
+
+def as_sent_by(draft: Draft, settings: SmtpSettings) -> Draft:
+    """The draft as the school's mail account sends it.
+
+    Mail servers refuse to send "From" an address the account may not use, so when the account's
+    address differs from the SENCo's, the message comes from the account and replies go to the SENCo.
+    """
+    if draft.from_address.casefold() == settings.from_address.casefold():
+        return draft
+    return dataclasses.replace(
+        draft,
+        from_address=settings.from_address,
+        from_name=settings.from_name or draft.from_name,
+        reply_to=draft.reply_to or draft.from_address,
+    )
+
+
+def send_invitations(
+    batch: InvitationBatch,
+    settings: SmtpSettings,
+    ledger_path: Path | str,
+    *,
+    resend_unknown: bool = False,
+    on_event: Callable[[SendResult], None] | None = None,
+) -> SendReport:
+    """Send every draft in the batch (see `deliver.send_all`: checked first, one per recipient,
+    journalled in the ledger at `ledger_path`, never sent twice)."""
+    drafts = [as_sent_by(d, settings) for d in batch.drafts]
+    return send_all(drafts, settings, Ledger(ledger_path), resend_unknown=resend_unknown, on_event=on_event)

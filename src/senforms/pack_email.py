@@ -1,0 +1,243 @@
+"""Emailing an EHC needs assessment request pack (made by `senforms bundle`) to the local authority.
+
+The pack folder's `<stem>-pack.json` says whose pack it is (by UPN), the LA's address and allowed
+domains, its email size limit and the file names. One email carries the bundle (or one email per
+part when the bundle was split with --max-mb); the first also carries the covering letter, whose
+text is its body. Subjects carry the UPN as a reference, never a name. An encrypted bundle's
+passphrase is never in any email: the body says it will follow separately.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings, check_la_recipient, send_all, write_draft
+from .errors import DeliveryError, OutputExistsError
+from .invitations import as_sent_by
+
+PACK_FORMAT = "senforms-pack/1"
+PDF_MIME = "application/pdf"
+MB = 1_000_000  # as `bundle --max-mb` counts: file size, before email encoding adds about a third
+ENCRYPTED_NOTE = (
+    "The evidence bundle is protected with a passphrase. We will send you the passphrase separately, "
+    "by a different route; it is not in this email."
+)
+
+
+@dataclass(frozen=True)
+class Pack:
+    """What `<stem>-pack.json` says about a pack, with its folder."""
+
+    folder: Path
+    upn: str
+    made_on: dt.date
+    encrypted: bool
+    files: dict[str, str]
+    parts: list[str]
+    la_name: str
+    la_team: str
+    la_email: str
+    allowed_domains: list[str]
+    size_limit_mb: float
+    school_name: str
+    senco_name: str
+    senco_email: str
+
+    def path(self, key: str) -> Path:
+        name = self.files.get(key)
+        if not name:
+            raise DeliveryError(f"the pack description does not name its {key.replace('_', ' ')} file", tip="make the pack again with `senforms bundle`")
+        return self.folder / Path(name).name  # a name only: the description cannot point outside the pack
+
+
+def read_pack(folder: Path | str) -> Pack:
+    """Read the one `*-pack.json` in `folder` (DeliveryError if there is none, or more than one)."""
+    folder = Path(folder)
+    found = sorted(folder.glob("*-pack.json"))
+    if not found:
+        raise DeliveryError(f"{folder} holds no pack description (*-pack.json)", tip="make the pack with `senforms bundle INPUT --pupil UPN -o FOLDER`")
+    if len(found) > 1:
+        raise DeliveryError(f"{folder} holds {len(found)} pack descriptions; send-pack needs a folder with one pack", tip="make each pupil's pack in its own folder")
+    try:
+        data = json.loads(found[0].read_text(encoding="utf-8"))
+        if data.get("format") != PACK_FORMAT:
+            raise ValueError
+        la, school = data["local_authority"], data["school"]
+        return Pack(
+            folder=folder,
+            upn=str(data["upn"]),
+            made_on=dt.date.fromisoformat(data["made_on"]),
+            encrypted=bool(data["encrypted"]),
+            files={str(k): str(v) for k, v in data["files"].items()},
+            parts=[str(p) for p in data.get("parts") or []],
+            la_name=str(la.get("name") or ""),
+            la_team=str(la.get("send_team_name") or la.get("name") or ""),
+            la_email=str(la.get("send_team_email") or ""),
+            allowed_domains=[str(d) for d in la.get("allowed_domains") or []],
+            size_limit_mb=float(la.get("email_size_limit_mb") or 10),
+            school_name=str(school.get("name") or ""),
+            senco_name=str(school.get("senco_name") or ""),
+            senco_email=str(school.get("senco_email") or ""),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise DeliveryError(f"{found[0].name} is not a pack description senforms can read", tip="make the pack again with `senforms bundle`") from None
+
+
+def pack_recipient(pack: Pack, to: str = "la") -> str:
+    """The LA's SEND team address (`to="la"`) or another address; either must be at an allow-listed domain."""
+    if to.strip().casefold() == "la":
+        if not pack.la_email:
+            raise DeliveryError(
+                f"the register gives no SEND team email address for {pack.la_name or 'the local authority'}",
+                tip="add it on the School sheet and make the pack again, or give the address with --to",
+            )
+        return check_la_recipient(pack.la_email, pack.allowed_domains)
+    return check_la_recipient(to, pack.allowed_domains)
+
+
+def cover_letter_blocks(docx_path: Path) -> list[tuple[str, object]]:
+    """The covering letter's body in order: ("p", text) paragraphs and ("table", rows) tables."""
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = Document(str(docx_path))
+    except Exception:  # python-docx raises several types for a damaged file
+        raise DeliveryError(f"{docx_path.name} could not be read as a Word document", tip="make the pack again with `senforms bundle`") from None
+    blocks: list[tuple[str, object]] = []
+    for element in document.element.body.iterchildren():
+        if element.tag == qn("w:p"):
+            blocks.append(("p", Paragraph(element, document).text))
+        elif element.tag == qn("w:tbl"):
+            rows = []
+            for row in Table(element, document).rows:
+                cells: list[str] = []
+                for cell in row.cells:
+                    if not cells or cell.text != cells[-1]:  # merged cells repeat; show them once
+                        cells.append(cell.text)
+                rows.append(cells)
+            blocks.append(("table", rows))
+    return blocks
+
+
+def _text(blocks: list[tuple[str, object]]) -> str:
+    """Plain text: a blank line between paragraphs; a two-column table as "label: value" lines."""
+    chunks: list[str] = []
+    for kind, value in blocks:
+        if kind == "p":
+            if str(value).strip():
+                chunks.append(str(value).strip())
+        else:
+            chunks.append("\n".join(f"{row[0]}: {row[1]}" if len(row) == 2 else " | ".join(row) for row in value))  # type: ignore[union-attr]
+    return "\n\n".join(chunks) + "\n"
+
+
+def _html(blocks: list[tuple[str, object]]) -> str:
+    parts: list[str] = []
+    for kind, value in blocks:
+        if kind == "p":
+            parts.append(f"<p>{html.escape(str(value))}</p>" if str(value).strip() else "")
+        else:
+            rows = "\n".join(
+                "<tr>" + "".join(f'<td style="padding:2px 8px;border:1px solid #aaa">{html.escape(c)}</td>' for c in row) + "</tr>"
+                for row in value  # type: ignore[union-attr]
+            )
+            parts.append(f'<table style="border-collapse:collapse">\n{rows}\n</table>')
+    body = "\n".join(p for p in parts if p)
+    return f'<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8"></head>\n<body>\n{body}\n</body></html>\n'
+
+
+def pack_subject(pack: Pack, number: int = 1, total: int = 1) -> str:
+    """'EHC needs assessment request from Hollybrook Primary School (ref Z881999919001)': no names."""
+    subject = f"EHC needs assessment request from {pack.school_name or 'school'} (ref {pack.upn})"
+    return f"{subject}, part {number} of {total}" if total > 1 else subject
+
+
+def _too_big(pack: Pack, number: int, total: int, attachments: list[Attachment]) -> None:
+    size = sum(len(a.data) for a in attachments)
+    if size > pack.size_limit_mb * MB:
+        which = f"email {number} of {total}" if total > 1 else "the email"
+        suggestion = max(0.5, round(pack.size_limit_mb * 0.7, 1))
+        raise DeliveryError(
+            f"{which} would carry {size / MB:.1f} MB of attachments, more than the {pack.size_limit_mb:g} MB "
+            f"{pack.la_name or 'the local authority'} accepts; nothing was sent",
+            tip=f"split the bundle into parts: senforms bundle INPUT --pupil {pack.upn} -o FOLDER --max-mb {suggestion:g} --overwrite "
+            "(leave room: email encoding adds about a third)",
+        )
+
+
+def pack_drafts(pack: Pack, to: str = "la") -> list[Draft]:
+    """The email(s) for the pack: one per bundle part, the covering letter with the first.
+
+    Refuses (DeliveryError) an address outside the LA's allowed domains and an email whose
+    attachments exceed the LA's size limit.
+    """
+    recipient = pack_recipient(pack, to)
+    if not pack.senco_email:
+        raise DeliveryError("the pack does not say the SENCo's email address, so the email cannot say who it is from", tip="add it on the School sheet and make the pack again")
+    cover_pdf, cover_docx = pack.path("cover_pdf"), pack.path("cover_docx")
+    files = [pack.folder / Path(p).name for p in pack.parts] or [pack.path("bundle")]
+    for path in [cover_pdf, cover_docx, *files]:
+        if not path.is_file():
+            raise DeliveryError(f"{path.name} is missing from the pack folder", tip="make the pack again with `senforms bundle`")
+    blocks = cover_letter_blocks(cover_docx)
+    if pack.encrypted:
+        blocks.insert(0, ("p", ENCRYPTED_NOTE))
+    total = len(files)
+    drafts: list[Draft] = []
+    for number, path in enumerate(files, start=1):
+        attachments = [Attachment(path.name, path.read_bytes(), PDF_MIME, case_id=pack.upn)]
+        if number == 1:
+            attachments.append(Attachment(cover_pdf.name, cover_pdf.read_bytes(), PDF_MIME, case_id=pack.upn))
+            text, page = _text(blocks), _html(blocks)
+        else:
+            lines = [
+                f"Dear {pack.la_team},",
+                f"This is part {number} of {total} of the evidence bundle for our request for an EHC needs assessment "
+                f"(ref {pack.upn}). The bundle was split to keep each email under your size limit; the covering letter "
+                "and part 1 came in the first email.",
+                *([ENCRYPTED_NOTE] if pack.encrypted else []),
+                f"Yours faithfully,\n\n{pack.senco_name}\nSENCo, {pack.school_name}",
+            ]
+            text, page = "\n\n".join(lines) + "\n", None  # the HTML is made from the text
+        _too_big(pack, number, total, attachments)
+        drafts.append(
+            Draft(
+                case_id=pack.upn,
+                to_name=pack.la_team,
+                to_address=recipient,
+                from_name=f"{pack.senco_name}, {pack.school_name}".strip(", "),
+                from_address=pack.senco_email,
+                subject=pack_subject(pack, number, total),
+                text_body=text,
+                html_body=page,
+                attachments=tuple(attachments),
+                allowed_recipients=frozenset({recipient}),
+                reply_to=pack.senco_email,
+                key=f"pack:{pack.upn}:{pack.made_on.isoformat()}:{number}of{total}:{recipient.casefold()}",
+            )
+        )
+    return drafts
+
+
+def write_pack_drafts(drafts: list[Draft], out_dir: Path, *, overwrite: bool = False) -> tuple[list[Path], list[Path]]:
+    """Save each draft as a .eml in `out_dir`: (written, skipped because already there)."""
+    written: list[Path] = []
+    skipped: list[Path] = []
+    for draft in drafts:
+        try:
+            written.append(write_draft(draft, out_dir, overwrite=overwrite))
+        except OutputExistsError as exc:
+            skipped.append(Path(exc.path))
+    return written, skipped
+
+
+def send_pack(drafts: list[Draft], settings: SmtpSettings, ledger_path: Path | str, *, resend_unknown: bool = False) -> SendReport:
+    """Send the pack's drafts (checked, journalled, never twice: see `deliver.send_all`)."""
+    return send_all([as_sent_by(d, settings) for d in drafts], settings, Ledger(ledger_path), resend_unknown=resend_unknown)

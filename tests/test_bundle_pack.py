@@ -1,0 +1,241 @@
+"""The EHC request pack from the CLI on the samples: outputs, index truth, bookmarks, stamps,
+refused evidence, the checklist, encryption and splitting. Uses the real LibreOffice."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader, PdfWriter
+
+from senforms.cli import cli
+
+pytestmark = [pytest.mark.libreoffice, pytest.mark.timeout(300)]
+
+DATE = "23/11/2026"
+REQUESTING = ["Z881999919001", "N881999919002", "C881999919003"]
+
+
+def run(*args: str, expect: int = 0):
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == expect, (result.output, result.exception)
+    return result
+
+
+@pytest.fixture(scope="module")
+def packs(tmp_path_factory) -> dict[str, Path]:
+    from .conftest import SAMPLES
+
+    made = {}
+    for upn in REQUESTING:
+        out = tmp_path_factory.mktemp(upn)
+        run("bundle", str(SAMPLES / "register.xlsx"), "--pupil", upn, "-o", str(out), "--date", DATE)
+        made[upn] = out
+    return made
+
+
+def pages_text(path: Path, password: str | None = None) -> list[str]:
+    reader = PdfReader(str(path))
+    if password:
+        reader.decrypt(password)
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    """(depth, title, 1-based page) for every bookmark, in order."""
+    found = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item) + 1))
+
+    walk(reader.outline, 0)
+    return found
+
+
+@pytest.mark.parametrize("upn", REQUESTING)
+def test_pack_has_its_outputs(packs, upn):
+    names = sorted(p.name for p in packs[upn].iterdir())
+    for suffix in ("ehc-request.docx", "ehc-request.pdf", "cover-letter.docx", "cover-letter.pdf", "bundle.pdf", "checklist.txt", "manifest.csv"):
+        assert f"{upn}-{suffix}" in names
+    assert not [n for n in names if n.startswith(".")]  # no staging left behind
+    assert "Okafor" not in " ".join(names)  # no names in file names by default
+
+
+@pytest.mark.parametrize("upn", REQUESTING)
+def test_index_page_numbers_are_where_documents_start(packs, upn):
+    bundle = packs[upn] / f"{upn}-bundle.pdf"
+    texts = pages_text(bundle)
+    total = len(texts)
+    rows = list(csv.DictReader(open(packs[upn] / f"{upn}-manifest.csv", encoding="utf-8")))
+    assert rows
+    index_text = " ".join(t for t in texts[1:4] if "Index" in t)
+    for row in rows:
+        first, last = int(row["first_page"]), int(row["last_page"])
+        assert 1 <= first <= last <= total
+        span = f"{first}–{last}" if last > first else f"{first}"
+        assert span in index_text, (row["document"], span)
+        if row["source"].endswith(".pdf"):
+            # The sample evidence PDFs print "<title> - page 1 of N" on their first page.
+            assert f"{row['document']} - page 1 of" in texts[first - 1]
+    # documents follow each other with no gaps or overlaps
+    ranges = sorted((int(r["first_page"]), int(r["last_page"])) for r in rows)
+    for (a_first, a_last), (b_first, _) in zip(ranges, ranges[1:]):
+        assert b_first == a_last + 1
+
+
+@pytest.mark.parametrize("upn", REQUESTING)
+def test_every_page_is_numbered_and_marked(packs, upn):
+    texts = pages_text(packs[upn] / f"{upn}-bundle.pdf")
+    initials = {"Z881999919001": "AO", "N881999919002": "OO", "C881999919003": "ZNB"}[upn]
+    for number, text in enumerate(texts, start=1):
+        assert f"Page {number} of {len(texts)}" in text
+        assert "OFFICIAL-SENSITIVE" in text
+        assert initials in text and "23 November 2026" in text
+
+
+@pytest.mark.parametrize("upn", REQUESTING)
+def test_bookmarks_follow_the_sections_and_cycles_oldest_first(packs, upn, sample_register):
+    reader = PdfReader(str(packs[upn] / f"{upn}-bundle.pdf"))
+    marks = outline(reader)
+    top = [title for depth, title, _ in marks if depth == 0]
+    assert top[:2] == ["Cover", "Index"]
+    assert top[2] == "The request for an EHC needs assessment"
+    order = ["The request for an EHC needs assessment", "The child's views", "Parents' and carers' views",
+             "The graduated approach: Assess, Plan, Do, Review", "Costed provision map", "Attainment, progress and attendance",
+             "Reports from external professionals", "Health and social care information", "Other evidence"]
+    present = [t for t in top[2:]]
+    assert present == [t for t in order if t in present]
+    cycles = [(title, page) for depth, title, page in marks if depth == 1 and title.startswith("Cycle ")]
+    pupil = sample_register.pupil(upn)
+    assert [int(re.match(r"Cycle (\d+)", t).group(1)) for t, _ in cycles] == [c.number for c in pupil.cycles]
+    assert [p for _, p in cycles] == sorted(p for _, p in cycles)
+    plans = [title for depth, title, _ in marks if depth == 2]
+    assert plans[:2] == ["SEN support plan, cycle 1", "Review of cycle 1"]
+    # page labels match the printed numbers
+    assert reader.page_labels[0] == "Cover" and reader.page_labels[2] == "3"
+
+
+def test_pack_metadata_has_no_personal_data(packs):
+    reader = PdfReader(str(packs["Z881999919001"] / "Z881999919001-bundle.pdf"))
+    metadata = " ".join(str(v) for v in (reader.metadata or {}).values())
+    assert "Okafor" not in metadata and "Amara" not in metadata
+    assert reader.metadata.title == "EHC needs assessment request: evidence bundle"
+
+
+def test_cover_letter_states_the_statutory_dates(packs):
+    text = " ".join(pages_text(packs["Z881999919001"] / "Z881999919001-cover-letter.pdf"))
+    for date in ("23 November 2026", "4 January 2027", "15 March 2027", "12 April 2027"):
+        assert date in " ".join(text.split())
+
+
+def test_request_pdf_holds_the_pupil_and_the_cycles(packs):
+    text = " ".join(" ".join(pages_text(packs["Z881999919001"] / "Z881999919001-ehc-request.pdf")).split())
+    assert "Amara Okafor" in text and "Z881999919001" in text and "Grace Okafor" in text
+
+
+def test_checklist_is_written_and_shown(packs):
+    text = (packs["C881999919003"] / "C881999919003-checklist.txt").read_text(encoding="utf-8")
+    assert "MISSING  A review in the last six months: the last review was on 27 March 2026" in text
+    assert "MISSING  Reports less than 12 months old: 'Educational psychology report' is dated 12 May 2025" in text
+
+
+def test_checklist_names_what_a_pupil_with_one_cycle_lacks(samples, tmp_path):
+    out = tmp_path / "pack"
+    result = run("bundle", str(samples / "register.xlsx"), "--pupil", "F881999919005", "-o", str(out), "--date", DATE)
+    assert "MISSING  At least 2 completed APDR cycles: only 0 completed cycles; Northshire County Council expects at least 2" in result.output
+    assert "MISSING  Agreement of parents or the young person" in result.output
+    assert "MISSING  Advice from external professionals" in result.output
+    strict = CliRunner().invoke(cli, ["bundle", str(samples / "register.xlsx"), "--pupil", "F881999919005", "-o", str(tmp_path / "strict"), "--date", DATE, "--strict"])
+    assert strict.exit_code == 1 and "the pack is incomplete (--strict)" in strict.output
+    assert not (tmp_path / "strict").exists() or not list((tmp_path / "strict").iterdir())
+
+
+def _user_password_pdf(path: Path) -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.encrypt(user_password="secret", owner_password="owner", algorithm="AES-256")
+    with open(path, "wb") as handle:
+        writer.write(handle)
+
+
+BAD_EVIDENCE = {
+    "needs a password": (_user_password_pdf, "password"),
+    "truncated": (lambda p: p.write_bytes(p.read_bytes()[: len(p.read_bytes()) // 2]), "damaged"),
+    "html named pdf": (lambda p: p.write_text("<html><body>not a pdf</body></html>"), "01-ep-report.pdf"),
+    "empty": (lambda p: p.write_bytes(b""), "01-ep-report.pdf"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_EVIDENCE))
+def test_bad_evidence_is_refused_by_name_and_nothing_is_left(sample_copy, tmp_path, case):
+    make, expected = BAD_EVIDENCE[case]
+    make(sample_copy / "evidence" / "01-ep-report.pdf")
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["bundle", str(sample_copy / "register.xlsx"), "--pupil", "Z881999919001", "-o", str(out), "--date", DATE])
+    assert result.exit_code == 1
+    assert "01-ep-report.pdf" in result.output and expected in result.output
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_missing_evidence_file_is_named(sample_copy, tmp_path):
+    (sample_copy / "evidence" / "01-salt-report.pdf").unlink()
+    result = CliRunner().invoke(cli, ["bundle", str(sample_copy / "register.xlsx"), "--pupil", "Z881999919001", "-o", str(tmp_path / "p"), "--date", DATE])
+    assert result.exit_code == 1 and "evidence/01-salt-report.pdf" in result.output and "was not found" in result.output
+
+
+def test_evidence_folder_password_sections_and_parts(samples, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(samples / "evidence" / "02-attainment.pdf", extra / "work-sample.pdf")
+    out = tmp_path / "pack"
+    passphrase = "correct horse battery staple"
+    result = run("bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--date", DATE,
+                 "--evidence", str(extra), "--password", passphrase, "--sections", "--max-mb", "0.5")
+    bundle = out / "N881999919002-bundle.pdf"
+    pikepdf = pytest.importorskip("pikepdf")
+    with pytest.raises(pikepdf.PasswordError):
+        pikepdf.open(bundle)
+    with pikepdf.open(bundle, password=passphrase) as pdf:
+        total = len(pdf.pages)
+    texts = pages_text(bundle, passphrase)
+    assert any("Work sample" in t for t in texts[1:4])  # the extra file is indexed
+    assert b"Ollie" not in bundle.read_bytes() and b"O'Connor" not in bundle.read_bytes()
+    assert passphrase not in result.output  # a given passphrase is never echoed
+    sections = sorted((out / "N881999919002-sections").glob("*.pdf"))
+    assert len(sections) >= 6
+    parts = sorted(out.glob("N881999919002-bundle-part-*.pdf"), key=lambda p: int(re.search(r"part-(\d+)", p.name).group(1)))
+    assert len(parts) >= 2
+    numbers = []
+    for part in parts:
+        assert part.stat().st_size <= 0.5 * 1024 * 1024
+        for text in pages_text(part, passphrase):
+            # The bundle's own stamp ("Page 12 of 148 · initials · date"), not a page number the evidence carries.
+            numbers.append(int(re.search(rf"Page (\d+) of {total} ", text).group(1)))
+    assert numbers == list(range(1, total + 1))
+
+
+def test_generated_passphrase_is_shown_once(samples, tmp_path):
+    result = run("bundle", str(samples / "register.xlsx"), "--pupil", "Z881999919001", "-o", str(tmp_path / "p"), "--date", DATE, "--password", "generate")
+    match = re.search(r"send it separately, never in the same email\): (.+)", result.output)
+    assert match
+    reader = PdfReader(str(tmp_path / "p" / "Z881999919001-bundle.pdf"))
+    assert reader.is_encrypted and reader.decrypt(match.group(1).strip()) != 0
+    description = json.loads((tmp_path / "p" / "Z881999919001-pack.json").read_text(encoding="utf-8"))
+    assert description["encrypted"] is True and match.group(1).strip() not in json.dumps(description)
+
+
+def test_second_run_refuses_to_overwrite(packs, samples):
+    out = packs["Z881999919001"]
+    before = (out / "Z881999919001-bundle.pdf").read_bytes()
+    result = CliRunner().invoke(cli, ["bundle", str(samples / "register.xlsx"), "--pupil", "Z881999919001", "-o", str(out), "--date", DATE])
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert (out / "Z881999919001-bundle.pdf").read_bytes() == before

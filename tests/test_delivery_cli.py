@@ -1,0 +1,559 @@
+"""`senforms invite`, `send-pack` and `meetings plan`, end to end on the samples, sending only to a
+real SMTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import shutil
+import subprocess
+import sys
+from email import message_from_bytes, policy
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import docx
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from docx.oxml import parse_xml
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from senforms.cli import cli
+from senforms.deliver import merge_fields, passphrase_is_absent
+from senforms.inputs import load_register
+from senforms.meetings_plan import (
+    nearest_tuesday,
+    plan_meetings,
+    proposed_date,
+    terms_of,
+)
+from senforms.model import ContactMethod, Pupil
+from senforms.resources import docx_templates_dir
+
+from .conftest import AS_OF, ROOT, SAMPLES
+from .smtp_server import LoopbackController, Recorder
+
+pytestmark = pytest.mark.timeout(120)
+
+DATE = "23/11/2026"
+LONDON = ZoneInfo("Europe/London")
+SENDER = "office@hollybrook-primary.example"
+SCHOOL = "Hollybrook Primary School"
+PASSPHRASE = "correct horse battery staple"
+TEMPLATE_NAMES = ("support-plan", "review", "parent-notification", "invitation", "ehc-request", "la-cover-letter")
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+
+def run(*args: object, input: str | None = None):
+    return CliRunner().invoke(cli, [str(a) for a in args], input=input)
+
+
+def ok(*args: object, input: str | None = None):
+    result = run(*args, input=input)
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def messages(folder: Path) -> list:
+    return [message_from_bytes(p.read_bytes(), policy=policy.default) for p in sorted(folder.glob("*.eml"))]
+
+
+def pdf_text(path: Path) -> str:
+    return "\n".join(page.extract_text() or "" for page in PdfReader(str(path)).pages)
+
+
+def subject(msg) -> str:
+    return str(msg["Subject"]).strip()  # the stdlib folds long subjects onto a continuation line
+
+
+@pytest.fixture
+def smtp(monkeypatch: pytest.MonkeyPatch):
+    """Start a loopback server with a Recorder and point SENFORMS_SMTP_* at it."""
+    controllers: list[Controller] = []
+
+    def start(recorder: Recorder | None = None, *, env: bool = True) -> tuple[Recorder, int]:
+        recorder = recorder or Recorder()
+        controller = LoopbackController(recorder)
+        controller.start()
+        controllers.append(controller)
+        for name in ("SENFORMS_SMTP_HOST", "SENFORMS_SMTP_PORT", "SENFORMS_SMTP_SECURITY", "SENFORMS_FROM",
+                     "SENFORMS_SMTP_USER", "SENFORMS_SMTP_PASSWORD"):
+            monkeypatch.delenv(name, raising=False)
+        if env:
+            monkeypatch.setenv("SENFORMS_SMTP_HOST", "127.0.0.1")
+            monkeypatch.setenv("SENFORMS_SMTP_PORT", str(controller.port))
+            monkeypatch.setenv("SENFORMS_SMTP_SECURITY", "none")
+            monkeypatch.setenv("SENFORMS_FROM", f"Hollybrook Office <{SENDER}>")
+        return recorder, controller.port
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def fast(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """--config with a JSON settings file that lifts the one-a-second sending rate (the server is local)."""
+    config = tmp_path_factory.mktemp("config") / "school.json"
+    config.write_text(json.dumps({"smtp": {"rate_per_minute": 6000, "timeout": 5}}))
+    return ["--config", str(config)]
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The shipped Word templates; while they are still being finished, built into a temporary folder."""
+    if all((docx_templates_dir() / f"{name}.docx").is_file() for name in TEMPLATE_NAMES):
+        return []
+    folder = tmp_path_factory.mktemp("templates")
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_docx_templates.py"), "--out", str(folder)],
+                   check=True, capture_output=True)
+    return ["--templates", str(folder)]
+
+
+@pytest.fixture(scope="module")
+def register():
+    return load_register(SAMPLES / "register.xlsx", as_of=AS_OF).register
+
+
+def expected_invitations(register, on: dt.date = AS_OF) -> dict[tuple[str, str, str], tuple[Pupil, object, object]]:
+    """(UPN, meeting, contact) → (pupil, meeting, contact), worked out from the register."""
+    found = {}
+    for pupil in register.pupils:
+        for meeting in pupil.meetings:
+            if meeting.held or meeting.date < on:
+                continue
+            for contact in pupil.with_parental_responsibility:
+                if meeting.invite_contact_ids and contact.id not in meeting.invite_contact_ids:
+                    continue
+                found[(pupil.upn, meeting.id, contact.id)] = (pupil, meeting, contact)
+    return found
+
+
+def by_email(contact) -> bool:
+    return bool(contact.email) and contact.preferred_contact != ContactMethod.POST
+
+
+@pytest.fixture(scope="module")
+def invited(tmp_path_factory: pytest.TempPathFactory, templates: list[str]):
+    """`senforms invite` on the samples, drafts only (made once; tests work on copies)."""
+    out = tmp_path_factory.mktemp("invite") / "out"
+    result = ok("invite", SAMPLES / "register.xlsx", "-o", out, "--date", DATE, *templates)
+    return out, result
+
+
+@pytest.fixture
+def invited_copy(invited, tmp_path: Path) -> Path:
+    out = tmp_path / "out"
+    shutil.copytree(invited[0], out)
+    return out
+
+
+# --- invite: drafts ----------------------------------------------------------------------------------
+
+
+def test_invite_writes_drafts_calendars_and_print_pile(invited, register) -> None:
+    out, result = invited
+    expected = expected_invitations(register)
+    emailed = {k: v for k, v in expected.items() if by_email(v[2])}
+    posted = {k: v for k, v in expected.items() if not by_email(v[2])}
+    # The samples' parents without email (pupils 4 and 10, and pupil 6's second contact) go by post.
+    assert {k[0] for k in posted} >= {"R881999919004", "Y881999919010"}
+    assert ("V881999919006", "M4", "C2") in posted and ("V881999919006", "M4", "C1") in emailed
+    assert not any(k[0] == "B881999919012" and k[2] == "C2" for k in expected)  # no parental responsibility
+
+    assert len(list((out / "letters").glob("*.pdf"))) == len(expected)
+    assert len(list((out / "letters").glob("*.docx"))) == len(expected)
+    assert len(list((out / "emails").glob("*.eml"))) == len(emailed)
+    assert len(list((out / "calendar").glob("*.ics"))) == len(emailed)
+    assert f"{len(expected)} invitations: {len(emailed)} by email, {len(posted)} by post." in result.output
+    # File names are built from IDs: no names of pupils or parents.
+    surnames = {p.legal_surname.split()[-1] for p, _, _ in expected.values()}
+    for path in out.rglob("*"):
+        assert path.name.isascii() and not any(s in path.name for s in surnames), path.name
+
+    by_address = {v[2].email.lower(): (k, v) for k, v in emailed.items()}
+    msgs = messages(out / "emails")
+    assert sorted(m["To"].addresses[0].addr_spec.lower() for m in msgs) == sorted(by_address)
+    for msg in msgs:
+        (upn, meeting_id, contact_id), (pupil, meeting, contact) = by_address[msg["To"].addresses[0].addr_spec.lower()]
+        assert msg["X-Unsent"] == "1" and msg["Cc"] is None and msg["Bcc"] is None
+        assert len(msg["To"].addresses) == 1
+        assert msg["From"].addresses[0].addr_spec == "senco@hollybrook-primary.example"
+        title = subject(msg)
+        assert title == f"Meeting invitation from {SCHOOL}, {meeting.date:%A} {meeting.date.day} {meeting.date:%B %Y}"
+        for name in (pupil.legal_forename, pupil.legal_surname, pupil.known_as):
+            assert name not in title
+        assert "SEN" not in title
+        text = msg.get_body(("plain",)).get_content()
+        page = msg.get_body(("html",)).get_content()
+        assert f"Dear {contact.salutation}," in text and pupil.known_as in text
+        assert f"{meeting.date.day} {meeting.date:%B %Y}" in text
+        assert "<html" in page and f"{meeting.date.day} {meeting.date:%B %Y}" in page
+
+        attachments = list(msg.iter_attachments())
+        assert [a.get_content_type() for a in attachments] == ["application/pdf", "text/calendar"]
+        letter = out / "letter.pdf"
+        letter.write_bytes(attachments[0].get_payload(decode=True))
+        words = pdf_text(letter)
+        letter.unlink()
+        assert contact.name in words and pupil.known_as in words
+
+        cal = Calendar.from_ical(attachments[1].get_payload(decode=True))
+        assert str(cal["METHOD"]) == "REQUEST"
+        (event,) = cal.walk("VEVENT")
+        assert event["DTSTART"].params["TZID"] == "Europe/London"
+        assert event.decoded("DTSTART") == meeting.start.replace(tzinfo=LONDON)
+        assert event.decoded("DTEND") == meeting.end.replace(tzinfo=LONDON)
+        if meeting.online_link:
+            assert str(event["URL"]) == meeting.online_link
+        else:
+            assert str(event["LOCATION"]) == meeting.location
+        attendee = event["ATTENDEE"]
+        assert not isinstance(attendee, list) and str(attendee).lower() == f"mailto:{contact.email.lower()}"
+        assert str(event["ORGANIZER"]) == "mailto:senco@hollybrook-primary.example"
+        assert len(list(event.walk("VALARM"))) == 1
+        summary = str(event["SUMMARY"])
+        assert summary == f"Meeting at {SCHOOL}" and pupil.known_as not in str(event.get("DESCRIPTION"))
+        # The same invitation file sits in calendar/ for importing by hand.
+        ics_file = out / "calendar" / f"{upn}-invitation-{meeting_id}-{contact_id}.ics"
+        assert ics_file.read_bytes() == attachments[1].get_payload(decode=True)
+
+    # One print PDF: every posted letter, in envelope order (postcode, then surname).
+    pile = out / "print" / "invitations-to-post.pdf"
+    letters = {k: out / "letters" / f"{k[0]}-invitation-{k[1]}-{k[2]}.pdf" for k in posted}
+    assert len(PdfReader(str(pile)).pages) == sum(len(PdfReader(str(p)).pages) for p in letters.values())
+
+    def natural(text: str) -> tuple:
+        return tuple(int(x) if x.isdigit() else x for x in re.split(r"(\d+)", text) if x)
+
+    def envelope(item) -> tuple:
+        pupil, _, contact = item
+        postcode = (contact.address or pupil.address)[-1]
+        outward, inward = postcode.split()
+        return natural(outward), natural(inward), contact.name.split()[-1]
+
+    order = [contact.name for _, _, contact in sorted(posted.values(), key=envelope)]
+    pile_text = pdf_text(pile)
+    positions = [pile_text.index(name) for name in order]
+    assert positions == sorted(positions) and len(order) >= 3
+
+
+def test_invite_never_overwrites_without_being_asked(invited_copy: Path, templates: list[str]) -> None:
+    before = {p: p.read_bytes() for p in invited_copy.rglob("*") if p.is_file()}
+    result = ok("invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, *templates)
+    assert "already there were kept" in result.output
+    assert {p: p.read_bytes() for p in invited_copy.rglob("*") if p.is_file() and p.name != "manifest.csv"} == {
+        p: b for p, b in before.items() if p.name != "manifest.csv"
+    }
+
+
+def test_meeting_date_range_limits_the_meetings(tmp_path: Path, templates: list[str]) -> None:
+    result = ok("invite", SAMPLES / "register.xlsx", "-o", tmp_path / "none", "--date", DATE,
+                "--meeting-date", "01/01/2027..", *templates)
+    assert "No meetings to invite anyone to" in result.output and not (tmp_path / "none").exists()
+    bad = run("invite", SAMPLES / "register.xlsx", "-o", tmp_path / "x", "--meeting-date", "2026-12-10..01/12/2026")
+    assert bad.exit_code == 2 and "ends before it starts" in bad.output
+
+
+# --- invite: sending ---------------------------------------------------------------------------------
+
+
+def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tmp_path: Path, templates, fast) -> None:
+    recorder, port = smtp()
+    emailed = {v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2])}
+    args = ["invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, *templates, "--send", *fast]
+
+    # A count that does not match sends nothing; neither does answering no.
+    wrong = run(*args, "--yes", "--expect-count", len(emailed) + 1)
+    assert wrong.exit_code == 1 and "Error:" in wrong.output
+    assert "nothing was sent" in wrong.output
+    declined = ok(*args, input="n\n")
+    assert f"{len(emailed)} messages to {len(emailed)} recipients" in declined.output
+    assert "Nothing was sent." in declined.output
+    assert recorder.sessions == 0 and not (invited_copy / "sent-log.jsonl").exists()
+
+    result = ok(*args, "--yes", "--expect-count", len(emailed))
+    assert f"Sending: {len(emailed)} sent." in result.output
+    assert recorder.sessions == 1
+    assert all(len(rcpts) == 1 and sender == SENDER for sender, rcpts, _ in recorder.envelopes)
+    assert sorted(recorder.recipients) == sorted(emailed)
+    for msg in recorder.messages():
+        assert msg["To"].addresses[0].addr_spec.lower() in emailed
+        assert msg["From"].addresses[0].addr_spec == SENDER  # the school's mail account sends…
+        assert str(msg["Reply-To"]) == "senco@hollybrook-primary.example"  # …and replies go to the SENCo
+        assert msg["X-Unsent"] is None
+        assert len(list(msg.iter_attachments())) == 2
+    ledger = (invited_copy / "sent-log.jsonl").read_text()
+    assert all(p.legal_surname not in ledger for p in register.pupils)
+
+    # A rerun (settings from a TOML file this time) sends nothing new.
+    config = tmp_path / "school.toml"
+    config.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "{SENDER}"\nrate_per_minute = 6000\n')
+    smtp_env_free = ["SENFORMS_SMTP_HOST", "SENFORMS_SMTP_PORT", "SENFORMS_SMTP_SECURITY", "SENFORMS_FROM"]
+    with pytest.MonkeyPatch.context() as patch:
+        for name in smtp_env_free:
+            patch.delenv(name, raising=False)
+        again = ok(*args[:-2], "--yes", "--config", config)
+    assert "Nothing to send" in again.output
+    assert len(recorder.envelopes) == len(emailed) and recorder.sessions == 1
+
+
+def test_refused_recipient_is_reported_and_the_others_arrive(invited_copy: Path, register, smtp, templates, fast) -> None:
+    emailed = sorted(v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2]))
+    refused = emailed[0]
+    recorder, _ = smtp(Recorder(refuse={refused}))
+    result = run("invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, *templates, "--send", "--yes", *fast)
+    assert result.exit_code == 1
+    assert "FAILED: " in result.output and refused in result.output and "550" in result.output
+    assert sorted(recorder.recipients) == emailed[1:]
+
+
+def test_recipient_not_on_the_pupils_record_stops_everything(invited_copy: Path, register, smtp, templates,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    recorder, _ = smtp()
+    target = "grace.okafor@example.com"
+    original = Pupil.allowed_addresses
+    monkeypatch.setattr(Pupil, "allowed_addresses", lambda self: frozenset(a for a in original(self) if a != target))
+    result = run("invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, *templates, "--send", "--yes")
+    assert result.exit_code == 1 and "Error:" in result.output
+    assert "not on this pupil's record" in result.output and "Grace" not in result.output
+    assert recorder.sessions == 0 and recorder.envelopes == []
+    assert not (invited_copy / "sent-log.jsonl").exists()
+
+
+# --- invite with a Word mail-merge letter ------------------------------------------------------------
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _field(name: str) -> str:
+    return f'<w:fldSimple {W} w:instr=" MERGEFIELD {name} "><w:r><w:t>«{name}»</w:t></w:r></w:fldSimple>'
+
+
+def _complex(name: str) -> list[str]:
+    return [f'<w:r {W}><w:fldChar w:fldCharType="begin"/></w:r>',
+            f'<w:r {W}><w:instrText xml:space="preserve"> MERGEFIELD "{name}" </w:instrText></w:r>',
+            f'<w:r {W}><w:fldChar w:fldCharType="separate"/></w:r>',
+            f'<w:r {W}><w:t>«{name}»</w:t></w:r>',
+            f'<w:r {W}><w:fldChar w:fldCharType="end"/></w:r>']
+
+
+def _mail_merge_letter(path: Path) -> Path:
+    document = docx.Document()
+    lines = [
+        ["AddressBlock"],
+        ["Dear ", "Title", " ", "LastName", ","],
+        ["We would like to meet you about ", "Child_First_Name", " on ", "Meeting Date", " at ", "MeetingTime",
+         " in ", "Location", "."],
+        ["Please reply by ", "ReplyBy", " to ", "SENCoName", " (", "SENCoEmail", ")."],
+        ["Notes: ", "Teacher_Notes"],
+    ]
+    for parts in lines:
+        paragraph = document.add_paragraph()
+        for index, part in enumerate(parts):
+            if index % 2 == 1 or len(parts) == 1:
+                xml = _complex(part) if part == "Meeting Date" else [_field(part)]
+                for piece in xml:
+                    paragraph._p.append(parse_xml(piece))
+            else:
+                paragraph.add_run(part)
+    document.save(path)
+    return path
+
+
+def test_invite_with_a_mail_merge_letter(tmp_path: Path, register) -> None:
+    letter = _mail_merge_letter(tmp_path / "our-letter.docx")
+    assert "Teacher_Notes" in merge_fields(letter)
+    out = tmp_path / "out"
+    result = ok("invite", SAMPLES / "register.xlsx", "-o", out, "--date", DATE, "--template", letter,
+                "--pupil", "Z881999919001")
+    assert "does not fill: «Teacher_Notes» (left" in result.output  # and only that one
+    pupil = register.pupil("Z881999919001")
+    meeting = next(m for m in pupil.meetings if not m.held)
+    for contact in pupil.contacts:
+        made = out / "letters" / f"{pupil.upn}-invitation-{meeting.id}-{contact.id}.docx"
+        text = "\n".join(p.text for p in docx.Document(str(made)).paragraphs)
+        surname = contact.name.split()[-1]
+        assert f"Dear {contact.title} {surname}," in text
+        assert f"{contact.title} {contact.name}\n{pupil.address[0]}" in text  # AddressBlock, line by line
+        assert "about Amara on 4 December 2026 at 3:30pm in SENCo office, Hollybrook Primary School." in text
+        assert "Please reply by 27 November 2026 to Mr Daniel Price (senco@hollybrook-primary.example)." in text
+        assert "Notes: «Teacher_Notes»" in text
+        assert merge_fields(made) == []
+        assert "Dear" in pdf_text(made.with_suffix(".pdf"))
+    assert len(messages(out / "emails")) == 2
+
+
+# --- meetings plan ------------------------------------------------------------------------------------
+
+
+def test_proposed_dates_are_mid_term_tuesdays_and_never_past() -> None:
+    assert nearest_tuesday(dt.date(2027, 3, 10)) == dt.date(2027, 3, 9)
+    assert nearest_tuesday(dt.date(2027, 6, 20)) == dt.date(2027, 6, 22)
+    assert nearest_tuesday(dt.date(2026, 11, 17)) == dt.date(2026, 11, 17)
+    autumn, spring, summer = terms_of(dt.date(2026, 11, 23))
+    assert proposed_date(autumn, dt.date(2026, 9, 10)) == dt.date(2026, 11, 17)
+    assert proposed_date(autumn, dt.date(2026, 11, 23)) == dt.date(2026, 12, 1)  # a week's notice
+    assert proposed_date(autumn, dt.date(2026, 12, 14)) is None  # the term is over by then
+    for on in (dt.date(2026, 9, 1) + dt.timedelta(days=n) for n in range(0, 365, 5)):
+        for term in terms_of(on):
+            day = proposed_date(term, on)
+            assert day is None or (day > on and day.weekday() == 1 and term.holds(day))
+
+
+def test_meetings_plan_counts_proposes_and_round_trips_into_invite(tmp_path: Path, register, templates) -> None:
+    plan = plan_meetings(register, AS_OF)
+    assert len(plan.pupils) == len(register.pupils)
+    for row in plan.pupils:
+        this_year = [m for m in row.pupil.meetings if m.date >= dt.date(2026, 9, 1)]
+        assert len(row.held) == sum(m.held for m in this_year) == 0
+        assert [m.id for m in row.booked] == [m.id for m in this_year if not m.held]
+        last = max(int(m.id[1:]) for m in row.pupil.meetings)
+        assert [(m.id, m.date, m.start_time, m.end_time) for m in row.proposed] == [
+            (f"M{last + 1}", dt.date(2027, 3, 9), dt.time(15, 30), dt.time(16, 15)),
+            (f"M{last + 2}", dt.date(2027, 6, 22), dt.time(15, 30), dt.time(16, 15)),
+        ]
+        assert not row.overdue  # each has a meeting booked this term
+    later = plan_meetings(register, dt.date(2027, 2, 1))  # the autumn term is over, nothing held since July
+    assert all(row.overdue for row in later.pupils)
+    assert all([m.date for m in row.proposed] == [dt.date(2027, 3, 9), dt.date(2027, 6, 22)] for row in later.pupils)
+
+    workbook = tmp_path / "plan.xlsx"
+    result = ok("meetings", "plan", SAMPLES / "register.xlsx", "-o", workbook, "--date", DATE)
+    assert "Z881999919001" in result.output and "M5 09/03/2027" in result.output
+    assert f"{2 * len(register.pupils)} meeting(s) proposed" in result.output
+    again = run("meetings", "plan", SAMPLES / "register.xlsx", "-o", workbook, "--date", DATE)
+    assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
+
+    import openpyxl
+
+    sheets = openpyxl.load_workbook(workbook).sheetnames
+    assert sheets[0] == "Meeting plan" and "Meetings" in sheets
+    loaded = load_register(workbook, as_of=AS_OF)
+    assert any("Meeting plan" in str(w) for w in loaded.warnings)
+    amara = loaded.register.pupil("Z881999919001")
+    assert [(m.id, m.date, m.held) for m in amara.meetings][-2:] == [
+        ("M5", dt.date(2027, 3, 9), False), ("M6", dt.date(2027, 6, 22), False)]
+    assert len(loaded.register.pupils) == len(register.pupils)
+
+    out = tmp_path / "invites"
+    ok("invite", workbook, "-o", out, "--date", DATE, "--pupil", "Z881999919001", "--meeting-date", "01/01/2027..",
+       *templates)
+    letters = sorted(p.name for p in (out / "letters").glob("*.pdf"))
+    assert letters == [f"Z881999919001-invitation-{m}-{c}.pdf" for m in ("M5", "M6") for c in ("C1", "C2")]
+    subjects = sorted(subject(m) for m in messages(out / "emails"))
+    assert subjects == sorted([f"Meeting invitation from {SCHOOL}, Tuesday 9 March 2027"] * 2
+                              + [f"Meeting invitation from {SCHOOL}, Tuesday 22 June 2027"] * 2)
+
+
+# --- send-pack ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory: pytest.TempPathFactory, templates: list[str]) -> Path:
+    out = tmp_path_factory.mktemp("pack") / "pack"
+    ok("bundle", SAMPLES / "register.xlsx", "--pupil", "Z881999919001", "-o", out, "--date", DATE, *templates)
+    return out
+
+
+@pytest.fixture(scope="module")
+def secure_pack(tmp_path_factory: pytest.TempPathFactory, templates: list[str]) -> Path:
+    out = tmp_path_factory.mktemp("secure") / "pack"
+    ok("bundle", SAMPLES / "register.xlsx", "--pupil", "Z881999919001", "-o", out, "--date", DATE,
+       "--password", PASSPHRASE, "--max-mb", "0.5", *templates)
+    return out
+
+
+def _copy(folder: Path, tmp_path: Path) -> Path:
+    target = tmp_path / folder.name
+    shutil.copytree(folder, target)
+    return target
+
+
+def test_send_pack_drafts_then_sends_to_the_la(pack: Path, tmp_path: Path, smtp, register) -> None:
+    folder = _copy(pack, tmp_path)
+    la = register.local_authority.send_team_email
+    result = ok("send-pack", folder)
+    assert la in result.output
+    (draft,) = messages(folder / "emails")
+    pupil = register.pupil("Z881999919001")
+    assert draft["To"].addresses[0].addr_spec == la
+    assert subject(draft) == f"EHC needs assessment request from {SCHOOL} (ref Z881999919001)"
+    for name in (pupil.legal_forename, pupil.legal_surname):
+        assert name not in subject(draft)
+    cover = docx.Document(str(folder / "Z881999919001-cover-letter.docx"))
+    text = draft.get_body(("plain",)).get_content()
+    for paragraph in cover.paragraphs:
+        assert paragraph.text.strip() in text
+    assert "requesting an EHC needs assessment" in draft.get_body(("html",)).get_content()
+    attachments = {a.get_filename(): a.get_payload(decode=True) for a in draft.iter_attachments()}
+    assert attachments == {
+        "Z881999919001-bundle.pdf": (folder / "Z881999919001-bundle.pdf").read_bytes(),
+        "Z881999919001-cover-letter.pdf": (folder / "Z881999919001-cover-letter.pdf").read_bytes(),
+    }
+
+    recorder, _ = smtp()
+    sent = ok("send-pack", folder, "--send", "--yes")
+    assert "1 message to 1 recipient" in sent.output and "Sending: 1 sent." in sent.output
+    assert recorder.recipients == [la]
+    (msg,) = recorder.messages()
+    assert {a.get_filename() for a in msg.iter_attachments()} == set(attachments)
+    again = ok("send-pack", folder, "--send", "--yes")
+    assert "Nothing to send" in again.output and len(recorder.envelopes) == 1
+
+
+def test_send_pack_refuses_addresses_outside_the_allow_list(pack: Path, tmp_path: Path, smtp) -> None:
+    folder = _copy(pack, tmp_path)
+    recorder, _ = smtp()
+    for address in ("someone@gmail.example", "send@northshire-council.example.evil.example"):
+        result = run("send-pack", folder, "--to", address, "--send", "--yes")
+        assert result.exit_code == 1 and "Error:" in result.output
+        assert "not at an allow-listed local authority domain" in result.output
+    assert recorder.sessions == 0 and not (folder / "emails").exists()
+    ok("send-pack", folder, "--to", "caseworker@send.northshire-council.example")
+    (draft,) = messages(folder / "emails")
+    assert draft["To"].addresses[0].addr_spec == "caseworker@send.northshire-council.example"
+
+
+def test_send_pack_refuses_attachments_over_the_las_limit(pack: Path, tmp_path: Path, smtp) -> None:
+    folder = _copy(pack, tmp_path)
+    description = next(folder.glob("*-pack.json"))
+    data = json.loads(description.read_text())
+    data["local_authority"]["email_size_limit_mb"] = 0.2
+    description.write_text(json.dumps(data))
+    recorder, _ = smtp()
+    result = run("send-pack", folder, "--send", "--yes")
+    assert result.exit_code == 1 and "Error:" in result.output
+    assert "more than the 0.2 MB" in result.output and "--max-mb" in result.output.split("Tip:")[1]
+    assert recorder.sessions == 0
+
+
+def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path, tmp_path: Path, smtp) -> None:
+    folder = _copy(secure_pack, tmp_path)
+    parts = json.loads(next(folder.glob("*-pack.json")).read_text())["parts"]
+    assert len(parts) >= 2
+    ok("send-pack", folder)
+    drafts = sorted(messages(folder / "emails"), key=lambda m: subject(m))
+    assert [subject(m) for m in drafts] == [
+        f"EHC needs assessment request from {SCHOOL} (ref Z881999919001), part {n} of {len(parts)}"
+        for n in range(1, len(parts) + 1)
+    ]
+    first = drafts[0]
+    assert sorted(a.get_filename() for a in first.iter_attachments()) == sorted([parts[0], "Z881999919001-cover-letter.pdf"])
+    for number, msg in enumerate(drafts[1:], start=2):
+        assert [a.get_filename() for a in msg.iter_attachments()] == [parts[number - 1]]
+    for msg in drafts:
+        assert "send you the passphrase separately" in msg.get_body(("plain",)).get_content()
+        assert passphrase_is_absent(msg, PASSPHRASE)
+
+    recorder, _ = smtp()
+    ok("send-pack", folder, "--send", "--yes")
+    assert len(recorder.envelopes) == len(parts)
+    for _, _, content in recorder.envelopes:
+        assert passphrase_is_absent(content, PASSPHRASE)
+    assert PASSPHRASE not in (folder / "sent-log.jsonl").read_text()

@@ -1,0 +1,320 @@
+"""Rendering plans, reviews and letters in batches: content, safety, repeatability."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+from docx.oxml.ns import qn
+
+from senforms.cli import cli
+from senforms.resources import docx_templates_dir
+
+
+DATE = "23/11/2026"
+
+
+def run(*args: str, expect: int = 0):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    assert result.exit_code == expect, result.output
+    return result
+
+
+def all_text(path: Path) -> str:
+    """Body paragraphs, every table cell, headers and footers."""
+    document = Document(str(path))
+    parts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            parts.extend(cell.text for cell in row.cells)
+    for section in document.sections:
+        parts.extend(p.text for p in section.header.paragraphs)
+        parts.extend(p.text for p in section.footer.paragraphs)
+    return "\n".join(parts)
+
+
+def table_text(path: Path) -> str:
+    document = Document(str(path))
+    return "\n".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
+
+
+def digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.docx"))}
+
+
+def test_support_plans_one_per_current_cycle(samples, tmp_path, sample_register):
+    out = tmp_path / "out"
+    result = run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
+    plans = sorted(out.glob("*.docx"))
+    assert len(plans) == len(sample_register.pupils) == 13
+    assert "SEN support plan: 13 made" in result.output
+    for pupil in sample_register.pupils:
+        cycle = pupil.current_cycle
+        path = out / f"{pupil.upn}-support-plan-cycle-{cycle.number}.docx"
+        text = all_text(path)
+        assert pupil.legal_forename in text and pupil.legal_surname in text
+        tables = table_text(path)
+        for outcome in cycle.outcomes:
+            assert outcome.description in tables
+        for provision in cycle.provision:
+            assert provision.description in tables and provision.staff_role in tables
+
+
+EXPECTED_COUNTS = {"review": 8, "parent-notification": 14, "invitation": 15, "ehc-request": 3, "la-cover-letter": 3}
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED_COUNTS))
+def test_every_document_kind_renders_with_its_content(samples, tmp_path, sample_register, kind):
+    out = tmp_path / kind
+    run("render", kind, str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
+    made = sorted(out.glob("*.docx"))
+    assert len(made) == EXPECTED_COUNTS[kind]
+    for path in made:
+        upn = path.name.split("-")[0]
+        pupil = sample_register.pupil(upn)
+        text = all_text(path)
+        assert pupil.legal_surname in text, path.name
+        assert "Hollybrook Primary School" in text
+        if kind in {"parent-notification", "invitation"}:
+            contact = pupil.contact(path.stem.rsplit("-", 1)[1])
+            assert contact.name in text  # addressed to this parent, not another
+        if kind == "review":
+            cycle = pupil.completed_cycles[-1]
+            assert cycle.review.decision.label in text
+        if kind == "la-cover-letter":
+            assert "4 January 2027" in text and "15 March 2027" in text and "12 April 2027" in text  # 6, 16, 20 weeks
+
+
+def test_merge_holds_every_pupil_each_in_its_own_section(samples, tmp_path, sample_register):
+    out = tmp_path / "plans"
+    merged = tmp_path / "print" / "all-plans.docx"
+    run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--merge", str(merged), "--duplex", "--date", DATE)
+    document = Document(str(merged))
+    text = all_text(merged)
+    for pupil in sample_register.pupils:
+        assert pupil.legal_surname in text
+    sections = document.sections
+    assert len(sections) == 13
+    for number, section in enumerate(sections):
+        sect_pr = section._sectPr
+        assert sect_pr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
+        if number:
+            assert sect_pr.find(qn("w:type")).get(qn("w:val")) == "oddPage"
+        assert "Hollybrook Primary School" in "\n".join(p.text for p in section.header.paragraphs)
+    footers = "".join(zipfile.ZipFile(merged).read(n).decode() for n in zipfile.ZipFile(merged).namelist() if "footer" in n)
+    assert "NUMPAGES" not in footers  # each letter counts its own pages
+
+
+def test_second_run_changes_nothing_and_says_so(samples, tmp_path):
+    out = tmp_path / "out"
+    run("render", "review", str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
+    before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.iterdir()}
+    second = run("render", "review", str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
+    assert "0 made, 8 skipped (already there; use --overwrite to replace)" in second.output
+    assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.iterdir()} == before
+
+
+def test_same_input_gives_byte_identical_documents(samples, tmp_path):
+    for name in ("a", "b"):
+        run("render", "ehc-request", str(samples / "register.xlsx"), "-o", str(tmp_path / name), "--date", DATE)
+    assert digests(tmp_path / "a") == digests(tmp_path / "b") != {}
+
+
+def test_manifest_lists_every_file_with_its_hash(samples, tmp_path):
+    out = tmp_path / "out"
+    run("render", "invitation", str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
+    rows = list(csv.DictReader(open(out / "manifest.csv", encoding="utf-8")))
+    assert len(rows) == 15
+    for row in rows:
+        assert row["document"] == "invitation" and row["upn"] and row["meeting"] and row["contact"]
+        assert hashlib.sha256((out / row["file"]).read_bytes()).hexdigest() == row["sha256"]
+
+
+AWKWARD = {"legal_forename": "{{ 7*7 }}", "legal_surname": "Smith & <Jones> \"Zoë\"", "preferred_name": "محمد"}
+
+
+def test_awkward_names_come_out_exactly_as_typed(samples, tmp_path):
+    data = json.loads((samples / "register.json").read_text(encoding="utf-8"))
+    data["pupils"][0].update(AWKWARD)
+    data["pupils"][0]["contacts"][0]["name"] = "Siobhán O'Brien & Co </w:t></w:r>"
+    path = tmp_path / "awkward.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    for kind in ("support-plan", "parent-notification"):
+        out = tmp_path / kind
+        run("render", kind, str(path), "-o", str(out), "--pupil", data["pupils"][0]["upn"], "--date", DATE)
+        for made in out.glob("*.docx"):
+            text = all_text(made)
+            assert "{{ 7*7 }}" in text and "49" not in text.replace("2049", "")
+            assert "Smith & <Jones> \"Zoë\"" in text
+            if kind == "parent-notification" and made.name.endswith("C1.docx"):
+                assert "Siobhán O'Brien & Co </w:t></w:r>" in text
+
+
+def test_names_are_windows_safe_and_unique(samples, tmp_path):
+    data = json.loads((samples / "register.json").read_text(encoding="utf-8"))
+    for pupil in data["pupils"][:2]:
+        pupil["legal_forename"], pupil["legal_surname"] = "Zoë", "CON"
+    path = tmp_path / "twins.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "out"
+    upns = [p["upn"] for p in data["pupils"][:2]]
+    run("render", "support-plan", str(path), "-o", str(out), "--name", "{surname}/{forename}:{document}", "--pupil", upns[0], "--pupil", upns[1])
+    names = sorted(p.name for p in out.glob("*.docx"))
+    assert names == ["CON-Zoe-support-plan-2.docx", "CON-Zoe-support-plan.docx"]
+    assert [p.name for p in out.iterdir() if p.is_dir()] == []  # '/' in the pattern made no folder
+    for name in names:
+        assert all(ch.isalnum() or ch in "-_." for ch in name)
+
+
+def test_unknown_pattern_field_is_refused(samples, tmp_path):
+    result = run("render", "review", str(samples / "register.xlsx"), "-o", str(tmp_path / "o"), "--name", "{nickname}", expect=1)
+    assert "{nickname}" in result.output and "{surname}" in result.output
+
+
+def test_dry_run_writes_nothing(samples, tmp_path):
+    out = tmp_path / "out"
+    result = run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--dry-run", "--date", DATE)
+    assert "14 would be made" in result.output and "Nothing was written" in result.output
+    assert not out.exists()
+
+
+def test_where_and_pupil_filters(samples, tmp_path):
+    out = tmp_path / "out"
+    run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--where", "year=5", "--date", DATE)
+    assert len(list(out.glob("*.docx"))) == 3  # Amara, Kai, Layla
+    result = run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--pupil", "X000000000000", expect=1)
+    assert "no pupil with UPN X000000000000" in result.output
+
+
+def _school_template(tmp_path: Path, text: str, kind: str = "parent-notification") -> Path:
+    folder = tmp_path / "school-templates"
+    folder.mkdir(exist_ok=True)
+    document = Document()
+    for line in text.split("\n"):
+        document.add_paragraph(line)
+    document.save(folder / f"{kind}.docx")
+    return folder
+
+
+def test_school_template_with_unknown_variable_is_refused_by_check_and_render(samples, tmp_path):
+    folder = _school_template(tmp_path, "Dear {{ recipient.salutation }}\nYour child {{ pupil.middle_name }} is {{ pupil.full_name }}")
+    checked = run("templates", "check", str(folder / "parent-notification.docx"), expect=1)
+    assert "'pupil.middle_name' is not a variable senforms provides" in checked.output
+    assert "paragraph 2" in checked.output
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder)])
+    assert result.exit_code != 0
+    assert "pupil.middle_name" in str(result.exception) + result.output
+    assert not out.exists() or not list(out.glob("*.docx"))
+
+
+def test_school_template_is_used_in_place_of_the_shipped_one(samples, tmp_path):
+    folder = _school_template(tmp_path, "Our own letter to {{ recipient.name }} about {{ pupil.known_as }}")
+    out = tmp_path / "out"
+    run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder), "--pupil", "Z881999919001")
+    texts = [all_text(p) for p in out.glob("*.docx")]
+    assert sorted(t.strip() for t in texts) == ["Our own letter to Grace Okafor about Amara", "Our own letter to Samuel Okafor about Amara"]
+
+
+def test_a_value_missing_for_one_record_stops_only_that_document(samples, tmp_path):
+    # Every pupil has a current cycle, but only reviewed cycles have a review.
+    folder = _school_template(tmp_path, "Plan for {{ pupil.full_name }}; reviewed {{ cycle.review.date|uk_date }}", "support-plan")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder), "--date", DATE])
+    assert result.exit_code == 1
+    assert "template support-plan.docx could not be filled in" in result.output
+    assert "FAILED" in result.output
+    assert len(list(out.glob("*.docx"))) == 8  # the pupils whose current cycle has been reviewed
+
+
+def test_sandbox_refuses_a_template_that_runs_commands(samples, tmp_path):
+    marker = tmp_path / "pwned"
+    folder = _school_template(tmp_path, "{{ cycler.__init__.__globals__.os.popen('touch " + str(marker) + "').read() }}", "review")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["render", "review", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder), "--pupil", "Z881999919001"])
+    assert result.exit_code != 0
+    assert not marker.exists()
+
+
+@pytest.mark.timeout(20)
+def test_sandbox_refuses_a_memory_bomb(samples, tmp_path):
+    folder = _school_template(tmp_path, "{{ 'a' * 10**9 }}", "review")
+    result = CliRunner().invoke(cli, ["render", "review", str(samples / "register.xlsx"), "-o", str(tmp_path / "o"), "--templates", str(folder), "--pupil", "Z881999919001"])
+    assert result.exit_code == 1
+    assert "does something templates may not do" in result.output or "too large" in result.output
+
+
+def test_templates_export_then_check_clean(tmp_path):
+    run("templates", "export", str(tmp_path / "ours"))
+    exported = sorted(p.name for p in (tmp_path / "ours").glob("*.docx"))
+    assert exported == sorted(p.name for p in docx_templates_dir().glob("*.docx")) and len(exported) == 6
+    result = run("templates", "check", *[str(p) for p in sorted((tmp_path / "ours").glob("*.docx"))])
+    assert result.output.count("no problems found") == 6
+    again = CliRunner().invoke(cli, ["templates", "export", str(tmp_path / "ours")])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def test_unbalanced_blocks_and_split_tags_are_placed(tmp_path):
+    folder = tmp_path / "t"
+    folder.mkdir()
+    document = Document()
+    document.add_paragraph("Hello")
+    document.add_paragraph("{% if pupil.eal %}Interpreter")
+    split = document.add_paragraph("Name: ")
+    split.add_run("{{ pupil.")
+    split.add_run("full_name }}").bold = True
+    document.save(folder / "review.docx")
+    result = run("templates", "check", str(folder / "review.docx"), expect=1)
+    assert "paragraph 2: {% if %} is never closed with {% endif %}" in result.output
+    assert "paragraph 3: Word has split the tag {{ pupil.full_name }}" in result.output
+
+
+def test_rendered_docx_has_no_personal_metadata(samples, tmp_path):
+    run("render", "ehc-request", str(samples / "register.xlsx"), "-o", str(tmp_path), "--date", DATE)
+    for path in tmp_path.glob("*.docx"):
+        core = zipfile.ZipFile(path).read("docProps/core.xml").decode()
+        assert "senforms" in core and "Okafor" not in core and "2000-01-01" in core
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+def test_render_with_pdf_gives_a_pdf_per_letter_and_a_merged_pdf(samples, tmp_path, sample_register):
+    from pypdf import PdfReader
+
+    out = tmp_path / "letters"
+    merged = tmp_path / "print" / "letters.docx"
+    result = run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--pdf", "--merge", str(merged), "--date", DATE)
+    # The merged document follows the register: pupils in its order, each pupil's contacts in theirs.
+    place = {(p.upn, c.id): (i, j) for i, p in enumerate(sample_register.pupils) for j, c in enumerate(p.contacts)}
+    pdfs = sorted(out.glob("*.pdf"), key=lambda pdf: place[(pdf.stem.split("-")[0], pdf.stem.rsplit("-", 1)[1])])
+    assert len(pdfs) == 14 and "PDFs: 14 made" in result.output
+    starts = []
+    for pdf in pdfs:
+        upn, contact = pdf.stem.split("-")[0], pdf.stem.rsplit("-", 1)[1]
+        pupil = sample_register.pupil(upn)
+        text = " ".join(" ".join(page.extract_text() for page in PdfReader(str(pdf)).pages).split())
+        assert pupil.contact(contact).name in text and pupil.legal_surname in text
+        starts.append((pupil.contact(contact).name, len(PdfReader(str(pdf)).pages)))
+    merged_pdf = PdfReader(str(merged.with_suffix(".pdf")))
+    assert len(merged_pdf.pages) == sum(pages for _, pages in starts)
+    page = 0
+    for name, pages in starts:  # each letter on its own page range, in order
+        assert name in " ".join(merged_pdf.pages[page].extract_text().split())
+        page += pages
+    rows = list(csv.DictReader(open(out / "manifest.csv", encoding="utf-8")))
+    assert sum(1 for r in rows if r["file"].endswith(".pdf")) == 14
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+def test_pdf_only_keeps_no_word_files(samples, tmp_path):
+    out = tmp_path / "plans"
+    run("render", "ehc-request", str(samples / "register.xlsx"), "-o", str(out), "--pdf-only", "--date", DATE)
+    assert len(list(out.glob("*.pdf"))) == 3
+    assert not list(out.glob("*.docx")) and not [p for p in out.iterdir() if p.name.startswith(".")]
