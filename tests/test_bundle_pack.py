@@ -239,3 +239,44 @@ def test_second_run_refuses_to_overwrite(packs, samples):
     result = CliRunner().invoke(cli, ["bundle", str(samples / "register.xlsx"), "--pupil", "Z881999919001", "-o", str(out), "--date", DATE])
     assert result.exit_code == 1 and "already exists" in result.output
     assert (out / "Z881999919001-bundle.pdf").read_bytes() == before
+
+
+LA_PROFILE = """\
+[local_authority]
+name = "Northshire County Council"
+expected_cycles = 5
+section_order = ["request", "parent_views", "child_views", "apdr", "professional_reports", "provision_map", "attainment"]
+
+[local_authority.section_labels]
+request = "Part A: the school's request"
+parent_views = "Part B: what the family says"
+"""
+
+
+def test_la_profile_in_the_settings_file_sets_order_labels_and_thresholds(samples, tmp_path):
+    settings = tmp_path / "school.toml"
+    settings.write_text(LA_PROFILE, encoding="utf-8")
+    out = tmp_path / "pack"
+    result = run("bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--date", DATE, "--config", str(settings))
+    assert "MISSING  At least 5 completed APDR cycles: only 4 completed cycles; Northshire County Council expects at least 5" in result.output
+    reader = PdfReader(str(out / "N881999919002-bundle.pdf"))
+    sections = [title for depth, title, _ in outline(reader) if depth == 0][2:]  # after Cover and Index
+    # The LA's order, its labels, and the sections it left out still there at the end (nothing dropped).
+    assert sections == [
+        "Part A: the school's request", "Part B: what the family says", "The child's views",
+        "The graduated approach: Assess, Plan, Do, Review", "Reports from external professionals",
+        "Costed provision map", "Attainment, progress and attendance", "Health and social care information",
+    ]
+    index_text = " ".join(pages_text(out / "N881999919002-bundle.pdf")[1].split())
+    assert index_text.index("Part B: what the family says") < index_text.index("The child's views")
+
+
+def test_la_profile_mistakes_are_named_and_nothing_is_made(samples, tmp_path):
+    settings = tmp_path / "school.toml"
+    settings.write_text('[local_authority]\nname = "Northshire County Council"\nsection_order = ["request", "chld_views"]\nexpected_cycle = 3\n', encoding="utf-8")
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--config", str(settings)])
+    assert result.exit_code == 1
+    assert "school.toml › [local_authority] › section_order: 'chld_views' is not a bundle section (use: request, child_views" in result.output
+    assert "school.toml › [local_authority] › expected_cycle: is not a setting senforms knows (use one of: name," in result.output
+    assert not out.exists()

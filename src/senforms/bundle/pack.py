@@ -55,6 +55,7 @@ class PackOptions:
     password: str | None = None
     max_mb: float | None = None
     overwrite: bool = False
+    local_authority: LocalAuthority | None = None  # the LA's profile when it differs from the register's
 
 
 @dataclass
@@ -87,8 +88,8 @@ class _Item:
     note: str = ""
 
 
-def _local_authority(loaded: LoadedRegister) -> LocalAuthority:
-    la = loaded.register.local_authority
+def _local_authority(loaded: LoadedRegister, options: PackOptions) -> LocalAuthority:
+    la = options.local_authority or loaded.register.local_authority
     if la is None:
         raise SenformsError(
             "the register does not say which local authority the request goes to",
@@ -146,7 +147,7 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
     pupil = register.pupil(upn)
     if pupil is None:
         raise SenformsError(f"no pupil with UPN {upn} in the register", tip="check the UPN with `senforms validate`")
-    la = _local_authority(loaded)
+    la = _local_authority(loaded, options)
     checklist = build_checklist(pupil, la, options.on)
     if options.strict and any(not item.ok for item in checklist):
         missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if not i.ok)

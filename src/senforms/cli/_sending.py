@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -11,6 +10,7 @@ import click
 
 from ..deliver import Draft, Ledger, SendReport, SendResult, SmtpSettings, settings_from
 from ..errors import DeliveryError
+from ..settings_file import settings_table
 
 LEDGER_NAME = "sent-log.jsonl"
 
@@ -31,36 +31,8 @@ def send_options(function: Callable) -> Callable:
 
 
 def smtp_config(path: Path | None) -> dict:
-    """The `smtp` table of a JSON or TOML settings file ({} without a file)."""
-    if path is None:
-        return {}
-    raw = path.read_bytes()
-    data = None
-    readers = (_toml, _json) if path.suffix.lower() == ".toml" else (_json, _toml)
-    for reader in readers:
-        try:
-            data = reader(raw)
-            break
-        except (ValueError, UnicodeDecodeError):
-            continue
-    if not isinstance(data, dict):
-        raise DeliveryError(f"{path.name} is not a JSON or TOML settings file", tip="see `senforms invite --help` for the smtp settings")
-    table = data.get("smtp", {})
-    if not isinstance(table, dict):
-        raise DeliveryError(f"{path.name}: 'smtp' must be a table of settings (host, port, security, user, password, from)")
-    return table
-
-
-def _json(raw: bytes) -> object:
-    return json.loads(raw.decode("utf-8-sig"))
-
-
-def _toml(raw: bytes) -> object:
-    try:
-        import tomllib
-    except ImportError:  # Python 3.10 has no TOML reader in the standard library
-        raise ValueError("TOML needs Python 3.11 or later; use a JSON settings file") from None
-    return tomllib.loads(raw.decode("utf-8-sig"))
+    """The `smtp` table of the school settings file ({} without a file)."""
+    return settings_table(path, "smtp")
 
 
 def load_settings(config_path: Path | None) -> SmtpSettings:

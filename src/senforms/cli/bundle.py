@@ -10,6 +10,7 @@ from ..batch import logo_path
 from ..bundle.assemble import generate_passphrase
 from ..bundle.pack import PackOptions, build_pack
 from ..inputs import load_register
+from ..la_profile import local_authority_profile
 from ._common import relative, uk_date_option
 
 
@@ -27,14 +28,17 @@ from ._common import relative, uk_date_option
 @click.option("--max-mb", type=click.FloatRange(min=0.5), help="Also split the bundle into parts under this size, for email.")
 @click.option("--overwrite", is_flag=True, help="Replace a pack that already exists.")
 @click.option("--workbook-password", help="Password of a protected workbook.")
-def command(register, upn, out_dir, evidence_dir, on, name_pattern, templates_dir, strict, sections, password, max_mb, overwrite, workbook_password):
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (TOML or JSON) whose [local_authority] table sets the LA's section order and labels, expected APDR cycles, report age and email size limit.")
+def command(register, upn, out_dir, evidence_dir, on, name_pattern, templates_dir, strict, sections, password, max_mb, overwrite, workbook_password, config_path):
     """Make the EHC needs assessment request pack for one pupil: request, covering letter,
     indexed evidence bundle, checklist and manifest."""
     loaded = load_register(register, password=workbook_password)
+    local_authority = local_authority_profile(loaded.register.local_authority, config_path)
     passphrase = generate_passphrase() if password == "generate" else password
     options = PackOptions(
         out_dir=out_dir, evidence_dir=evidence_dir, templates_dir=templates_dir, name_pattern=name_pattern,
         strict=strict, sections=sections, password=passphrase, max_mb=max_mb, overwrite=overwrite,
+        local_authority=local_authority,
     )
     if on:
         options.on = on

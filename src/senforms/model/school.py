@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import Field
+from pydantic import Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from ._base import Record
 from .values import Email, Money, OptionalText, Phone, Text
@@ -56,6 +57,30 @@ class LocalAuthority(Record):
     max_attainment_age_months: int = Field(3, ge=1, le=120)
     email_size_limit_mb: float = Field(10, gt=0)
     notional_threshold: Money = Decimal("6000")
+
+    @field_validator("section_order")
+    @classmethod
+    def _every_section_once(cls, order: list[str]) -> list[str]:
+        unknown = [key for key in order if key not in DEFAULT_SECTIONS]
+        if unknown:
+            raise PydanticCustomError(
+                "section", "'{key}' is not a bundle section", {"key": unknown[0], "fix": "use: " + ", ".join(DEFAULT_SECTIONS)}
+            )
+        twice = sorted({key for key in order if order.count(key) > 1})
+        if twice:
+            raise PydanticCustomError("section", "'{key}' is listed twice", {"key": twice[0], "fix": "list each section once"})
+        # A section the LA's order leaves out goes at the end: evidence is never silently dropped.
+        return order + [key for key in DEFAULT_SECTIONS if key not in order]
+
+    @field_validator("section_labels")
+    @classmethod
+    def _labels_for_known_sections(cls, labels: dict[str, str]) -> dict[str, str]:
+        unknown = [key for key in labels if key not in DEFAULT_SECTIONS]
+        if unknown:
+            raise PydanticCustomError(
+                "section", "'{key}' is not a bundle section", {"key": unknown[0], "fix": "use: " + ", ".join(DEFAULT_SECTIONS)}
+            )
+        return labels
 
     def label(self, key: str) -> str:
         """The LA's label for a bundle section."""
