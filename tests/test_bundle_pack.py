@@ -280,3 +280,16 @@ def test_la_profile_mistakes_are_named_and_nothing_is_made(samples, tmp_path):
     assert "school.toml › [local_authority] › section_order: 'chld_views' is not a bundle section (use: request, child_views" in result.output
     assert "school.toml › [local_authority] › expected_cycle: is not a setting senforms knows (use one of: name," in result.output
     assert not out.exists()
+
+
+def test_pack_manifest_shows_formula_like_text_as_text(sample_copy, tmp_path):
+    data = json.loads((sample_copy / "register.json").read_text(encoding="utf-8"))
+    pupil = next(p for p in data["pupils"] if p["upn"] == "Z881999919001")
+    pupil["evidence"][0].update(title='=HYPERLINK("http://evil.example","Open")', author="@SUM(1)")
+    (sample_copy / "register.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = tmp_path / "pack"
+    run("bundle", str(sample_copy / "register.json"), "--pupil", "Z881999919001", "-o", str(out), "--date", DATE)
+    rows = list(csv.DictReader(open(out / "Z881999919001-manifest.csv", encoding="utf-8")))
+    row = next(r for r in rows if "HYPERLINK" in r["document"])
+    assert row["document"] == '\'=HYPERLINK("http://evil.example","Open")' and row["author"] == "'@SUM(1)"
+    assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r.values())

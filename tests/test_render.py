@@ -318,3 +318,19 @@ def test_pdf_only_keeps_no_word_files(samples, tmp_path):
     run("render", "ehc-request", str(samples / "register.xlsx"), "-o", str(out), "--pdf-only", "--date", DATE)
     assert len(list(out.glob("*.pdf"))) == 3
     assert not list(out.glob("*.docx")) and not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.timeout(60)
+def test_sandbox_stops_loops_inside_loops_that_would_run_for_hours(samples, tmp_path):
+    loops = "{% for i in range(100000) %}{% for j in range(100000) %}{{ i }}{% endfor %}{% endfor %}"
+    folder = _school_template(tmp_path, f"Plan for {{{{ pupil.full_name }}}}\n{loops}", "support-plan")
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder), "--pupil", "Z881999919001"])
+    assert result.exit_code == 1
+    assert "it does something templates may not do (the template counts through more than 100,000 numbers in one document)" in result.output
+    assert not out.exists() or not list(out.glob("*.docx"))
+    # A template that counts modestly still works: the budget is per document, not per batch.
+    folder = _school_template(tmp_path, "Plan for {{ pupil.full_name }}: {% for i in range(3) %}{{ i }}{% endfor %}", "support-plan")
+    run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder))
+    texts = [all_text(p) for p in out.glob("*.docx")]
+    assert len(texts) == 13 and all(": 012" in t for t in texts)

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .documents import KINDS, plan_jobs
-from .fileio import sha256_file
+from .fileio import private_temp_dir, sha256_file
 from .inputs import LoadedRegister
 from .manifest import ManifestRow, read_manifest, write_manifest
 from .merge import merge_documents, merge_pdfs
@@ -70,7 +69,7 @@ def make_documents(
     scratch: Path | None = None
     if options.pdf_only and not options.dry_run:
         options.out_dir.mkdir(parents=True, exist_ok=True)
-        scratch = Path(tempfile.mkdtemp(prefix=".senforms-docx-", dir=options.out_dir))
+        scratch = private_temp_dir(".senforms-docx", options.out_dir)
         docx_dir = scratch
     try:
         request = RenderRequest(

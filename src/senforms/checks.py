@@ -21,8 +21,8 @@ MEETINGS_A_YEAR = 3  # Code of Practice 6.65
 PlaceFinder = Callable[[tuple], Location]
 
 
-def cross_record_problems(register: Register, place: PlaceFinder) -> list[Problem]:
-    """Hard errors that involve more than one record."""
+def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.date) -> list[Problem]:
+    """Hard errors that involve more than one record, judged on `as_of` (who is a young person)."""
     problems: list[Problem] = []
     # Duplicate UPNs are caught by the readers, before validation, so they are listed with the rest.
     tracks_contacts = any(p.contacts for p in register.pupils)
@@ -31,7 +31,7 @@ def cross_record_problems(register: Register, place: PlaceFinder) -> list[Proble
             tracks_contacts
             and pupil.sen_status != SenStatus.NO_SEN
             and not pupil.with_parental_responsibility
-            and not pupil.is_young_person(dt.date.today())
+            and not pupil.is_young_person(as_of)
         ):
             problems.append(
                 Problem(

@@ -7,15 +7,99 @@ file is never replaced unless the caller says so.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
+import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputExistsError
+from .errors import OutputExistsError, SenformsError
 
 TEMP_PREFIX = ".part-"
+# Temporary files are named .part-<host>-<pid>-…, so a later run can tell which ones a process
+# that was killed (SIGKILL, a power cut) left behind: they hold pupil data and must not linger.
+_HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+_swept: set[str] = set()
+
+
+class DiskFullError(SenformsError, OSError):
+    """A file could not be written because the disk, the user's quota or the file-size limit is full.
+
+    A SenformsError, so the CLI stops with a plain message instead of a traceback; still an
+    OSError (with the original errno), so code that handles OSError file by file still does.
+    """
+
+    def __init__(self, path: Path, cause: OSError) -> None:
+        reason = "the file is larger than this disk or account allows" if cause.errno == errno.EFBIG else "the disk is full"
+        super().__init__(
+            f"{path.name} could not be saved: {reason}",
+            tip="free some space or choose another folder, then run the same command again: files already finished are kept",
+        )
+        self.errno, self.strerror = cause.errno, cause.strerror
+
+
+_FULL = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process, for instance: leave its files alone
+        return True
+    return True
+
+
+def remove_stale_temps(folder: Path) -> list[Path]:
+    """Delete the temporary files that dead senforms processes on this machine left in `folder`.
+
+    Runs once per folder per process (before the first write there). Files of live processes,
+    of other machines sharing the folder, and anything not named by senforms are left alone.
+    """
+    removed: list[Path] = []
+    if os.name != "posix":  # os.kill(pid, 0) is not a harmless probe on Windows
+        return removed
+    key = os.path.abspath(folder)
+    if key in _swept:
+        return removed
+    _swept.add(key)
+    mine = f"{TEMP_PREFIX}{_HOST}-"
+    try:
+        names = [name for name in os.listdir(folder) if name.startswith(mine)]
+    except OSError:
+        return removed
+    for name in names:
+        pid_text = name[len(mine):].split("-", 1)[0]
+        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _alive(int(pid_text)):
+            continue
+        try:
+            os.unlink(os.path.join(folder, name))
+        except OSError:
+            continue
+        removed.append(Path(folder) / name)
+    return removed
+
+
+def private_temp_dir(stem: str, parent: Path | str | None = None) -> Path:
+    """A new folder only this user can read (mkdtemp: 0700) named `<stem>-<host>-<pid>-…`.
+
+    Before making it, folders with the same stem that dead senforms processes on this machine
+    left behind (a batch killed with SIGKILL, a power cut) are deleted: they hold copies of pupil
+    documents. The caller still removes its own folder when it finishes.
+    """
+    parent = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+    mine = f"{stem}-{_HOST}-"
+    if os.name == "posix":  # os.kill(pid, 0) is not a harmless probe on Windows
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(parent):
+                pid_text = entry.name[len(mine):].split("-", 1)[0] if entry.name.startswith(mine) else ""
+                if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)) and entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{mine}{os.getpid()}-", dir=parent))
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -64,7 +148,9 @@ def atomic_path(final: Path | str, *, overwrite: bool = False, suffix: str = "")
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists() and not overwrite:
         raise OutputExistsError(final)
-    fd, name = tempfile.mkstemp(dir=final.parent, prefix=TEMP_PREFIX, suffix=suffix or final.suffix)
+    remove_stale_temps(final.parent)
+    prefix = f"{TEMP_PREFIX}{_HOST}-{os.getpid()}-"
+    fd, name = tempfile.mkstemp(dir=final.parent, prefix=prefix, suffix=suffix or final.suffix)
     os.close(fd)
     temp = Path(name)
     try:
@@ -72,6 +158,10 @@ def atomic_path(final: Path | str, *, overwrite: bool = False, suffix: str = "")
         with open(temp, "rb+") as handle:
             os.fsync(handle.fileno())
         publish(temp, final, overwrite)
+    except OSError as exc:
+        if exc.errno in _FULL and not isinstance(exc, DiskFullError):
+            raise DiskFullError(final, exc) from exc
+        raise
     finally:
         temp.unlink(missing_ok=True)
 

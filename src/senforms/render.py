@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -104,27 +105,35 @@ def render_documents(
     if not request.dry_run and planned:
         request.out_dir.mkdir(parents=True, exist_ok=True)
     title = KINDS[request.kind].title
-    for job, path in planned:
-        if path.exists() and not request.overwrite:
-            result = RenderedDocument(job, path, "skipped", sha256_file(path))
-        elif request.dry_run:
-            try:
-                render_docx(template, job.context, title=title, logo=request.logo)
-                result = RenderedDocument(job, path, "would write")
-            except TemplateProblemError as exc:
-                result = RenderedDocument(job, path, "failed", error=exc.message)
-        else:
-            try:
-                data = render_docx(template, job.context, title=title, logo=request.logo)
-                write_atomic(path, data, overwrite=request.overwrite)
-                result = RenderedDocument(job, path, "written", sha256_file(path))
-            except TemplateProblemError as exc:
-                result = RenderedDocument(job, path, "failed", error=exc.message)
-            except OutputExistsError:  # appeared between the check and the write: never overwrite
+    try:
+        for job, path in planned:
+            if path.exists() and not request.overwrite:
                 result = RenderedDocument(job, path, "skipped", sha256_file(path))
-        report.documents.append(result)
-        if on_progress:
-            on_progress(result)
+            elif request.dry_run:
+                try:
+                    render_docx(template, job.context, title=title, logo=request.logo)
+                    result = RenderedDocument(job, path, "would write")
+                except TemplateProblemError as exc:
+                    result = RenderedDocument(job, path, "failed", error=exc.message)
+            else:
+                try:
+                    data = render_docx(template, job.context, title=title, logo=request.logo)
+                    write_atomic(path, data, overwrite=request.overwrite)
+                    result = RenderedDocument(job, path, "written", sha256_file(path))
+                except TemplateProblemError as exc:
+                    result = RenderedDocument(job, path, "failed", error=exc.message)
+                except OutputExistsError:  # appeared between the check and the write: never overwrite
+                    result = RenderedDocument(job, path, "skipped", sha256_file(path))
+            report.documents.append(result)
+            if on_progress:
+                on_progress(result)
+    except BaseException:
+        # The batch stopped part-way (disk full, Ctrl-C): still record what was made, unless
+        # recording fails too; the original error is the one to show.
+        if not request.dry_run and report.documents:
+            with contextlib.suppress(OSError):
+                _update_manifest(request.out_dir, report)
+        raise
     if not request.dry_run and planned:
         _update_manifest(request.out_dir, report)
     return report

@@ -26,6 +26,9 @@ from .errors import TemplateProblemError
 from .ukformat import age_text, long_date, money, short_date, time_text
 
 MAX_PRODUCED_LENGTH = 1_000_000  # a template cannot build a gigabyte string by multiplication
+# The sandbox caps each range() at 100,000 but not loops inside loops, which could run for hours:
+# one budget of numbers per document, shared by every range() the template calls.
+MAX_RANGE_PER_DOCUMENT = 100_000
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_PROPERTY_TIME = dt.datetime(2000, 1, 1)
 
@@ -103,7 +106,21 @@ def make_environment() -> ImmutableSandboxedEnvironment:
     """A fresh sandboxed environment with senforms' filters (one per render: docxtpl mutates it)."""
     environment = _SenformsSandbox(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=False)
     environment.filters.update(FILTERS)
+    environment.globals["range"] = _budgeted_range(MAX_RANGE_PER_DOCUMENT)
     return environment
+
+
+def _budgeted_range(budget: int):
+    left = [budget]
+
+    def limited_range(*args: int) -> range:
+        numbers = range(*args)
+        left[0] -= len(numbers)
+        if left[0] < 0:
+            raise SecurityError(f"the template counts through more than {budget:,} numbers in one document")
+        return numbers
+
+    return limited_range
 
 
 def _describe(exc: Exception) -> str:

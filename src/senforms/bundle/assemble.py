@@ -50,6 +50,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
+from ..csvsafe import csv_cell
 from ..errors import EvidenceError, OutputExistsError, SenformsError
 from ..fileio import TEMP_PREFIX, atomic_path, write_atomic
 from ..ukformat import long_date
@@ -663,11 +664,6 @@ def _encrypt(writer: PdfWriter, password: str) -> None:
     writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(32), algorithm="AES-256")
 
 
-def _csv_cell(value: str) -> str:
-    # Spreadsheet formula injection (OWASP): a cell starting with = + - @ tab or CR is quoted.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 def _write_manifest(rows: list[_Row], offset: int, path: Path, *, overwrite: bool) -> None:
     """One CSV row per document: where it is in the bundle and the SHA-256 of its source."""
     out = io.StringIO()
@@ -681,14 +677,14 @@ def _write_manifest(rows: list[_Row], offset: int, path: Path, *, overwrite: boo
             continue
         table.writerow(
             [
-                _csv_cell(row.section_label),
-                _csv_cell(doc.title),
-                _csv_cell(doc.author),
+                csv_cell(row.section_label),
+                csv_cell(doc.title),
+                csv_cell(doc.author),
                 long_date(doc.date),
                 row.first + offset + 1,
                 row.last + offset + 1,
                 row.page_text(offset),
-                _csv_cell(Path(doc.source).name),
+                csv_cell(Path(doc.source).name),
                 row.sha256,
             ]
         )

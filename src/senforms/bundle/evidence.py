@@ -387,8 +387,7 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
     Runs in the quarantine child; call it directly only on files you already trust.
     Raises _Refusal("password" | "damaged") or a pypdf error for the caller to classify.
     """
-    from pypdf import PdfReader, PdfWriter
-    from pypdf import PasswordType
+    from pypdf import PasswordType, PdfReader, PdfWriter
     from pypdf.errors import PdfReadWarning
 
     notes: list[str] = []

@@ -12,14 +12,14 @@ import datetime as dt
 import io
 import json
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..context import request_context
+from ..csvsafe import csv_cell
 from ..documents import Job, plan_jobs
 from ..errors import ConversionError, EvidenceError, OutputExistsError, SenformsError
-from ..fileio import publish, sha256_file, write_atomic
+from ..fileio import private_temp_dir, publish, sha256_file, write_atomic
 from ..inputs import LoadedRegister
 from ..model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil
 from ..model.calendar import term_label
@@ -162,7 +162,7 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
                 raise OutputExistsError(path)
     evidence = _evidence_files(pupil, loaded.source.parent, options.evidence_dir)
     options.out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".senforms-pack-", dir=options.out_dir))
+    staging = private_temp_dir(".senforms-pack", options.out_dir)
     try:
         with PdfConverter() as converter:
             items = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=converter, overwrite=True))
@@ -357,7 +357,8 @@ def _write_manifest(items: list[_Item], spec: BundleSpec, bundle: BundleResult, 
             source, digest = "made by senforms from the record", sha256_file(item.pdf) if item else entry.source_sha256
         else:
             source, digest = _relative(item.source, base), sha256_file(item.source)
-        writer.writerow([entry.section_label, entry.title, entry.author, entry.date.isoformat() if entry.date else "", source, digest, entry.first_page, entry.last_page])
+        cells = [entry.section_label, entry.title, entry.author, entry.date.isoformat() if entry.date else "", source, digest, entry.first_page, entry.last_page]
+        writer.writerow([csv_cell(cell) for cell in cells])
     write_atomic(path, buffer.getvalue().encode("utf-8"), overwrite=True)
 
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from ..checks import cross_record_problems, register_warnings
 from ..errors import InputError, Location, Problem, ProblemList, UnreadableFileError
 from ..model import Register
-from .assemble import assemble
+from .assemble import CONTROL_CHARACTERS, assemble, has_control_characters
 from .csvfile import read_csv
 from .jsonfile import read_json
 from .locate import JsonLocator, Locator, problems_from_validation
@@ -60,6 +60,7 @@ def load_register(path: Path | str, *, password: str | None = None, as_of: dt.da
         data = read_json(path)
         locator = JsonLocator(path.name)
         _check_json_upns(data, locator, problems)
+        _check_json_text(data, locator, problems)
     elif kind in {"csv", "text", "utf16-text"} and (path.is_dir() or path.suffix.lower() in {".csv", ".txt"}):
         raw, encodings = read_csv(path, problems)
         notes.append("read as " + "; ".join(encodings))
@@ -76,7 +77,7 @@ def load_register(path: Path | str, *, password: str | None = None, as_of: dt.da
     except ValidationError as exc:
         problems.items.extend(problems_from_validation(exc, locator))
     if register is not None:
-        problems.items.extend(cross_record_problems(register, locator.find))
+        problems.items.extend(cross_record_problems(register, locator.find, as_of=as_of))
     if problems.errors or register is None:
         raise InputError(_in_file_order(problems.errors), warnings=_in_file_order(problems.warnings))
     warnings = problems.warnings + register_warnings(register, locator.find, as_of=as_of, original_order=_cycle_order(data))
@@ -95,6 +96,21 @@ def _check_json_upns(data: dict[str, Any], locator: Locator, problems: ProblemLi
             problems.error(locator.find(("pupils", index, "upn")), f"UPN {upn} appears twice (also pupils[{seen[upn]}])", "each pupil must appear once")
         else:
             seen[upn] = index
+
+
+def _check_json_text(data: dict[str, Any], locator: Locator, problems: ProblemList) -> None:
+    # The tabular readers warn about control characters cell by cell; do the same for JSON,
+    # value by value. A stack, not recursion: the file may be nested as deep as json allows.
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str):
+            if has_control_characters(value):
+                problems.warning(locator.find(where), *CONTROL_CHARACTERS)
+        elif isinstance(value, dict):
+            stack.extend(((*where, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*where, index), item) for index, item in enumerate(value))
 
 
 def _in_file_order(problems: list[Problem]) -> list[Problem]:

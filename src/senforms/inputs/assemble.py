@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Location, ProblemList
-from ..model.values import _DOCXTPL_MARKERS, _ILLEGAL_XML
+from ..model.values import _ILLEGAL_XML
 from .locate import Locator
 from .tables import PUPILS, Column, Table
 
@@ -45,12 +45,21 @@ def _blank(value: Any) -> bool:
     return value is None or isinstance(value, str) and not value.strip()
 
 
+def has_control_characters(text: str) -> bool:
+    """Characters Word cannot hold, which the model removes (soft returns and form feeds become
+    line breaks, so they are not counted)."""
+    return bool(_ILLEGAL_XML.search(text.replace("\x0b", "").replace("\x0c", ""))) or "\a" in text
+
+
+CONTROL_CHARACTERS = ("contains control characters, which senforms removes", "retype the text to be sure")
+
+
 def _prepare(column: Column, cell: RawCell, problems: ProblemList) -> Any:
     """Shape a cell for the model: split lists and lines, warn about characters Word cannot hold."""
     value = cell.value
     if isinstance(value, str):
-        if _ILLEGAL_XML.search(value.replace("\x0b", "").replace("\x0c", "")) or "\a" in value:
-            problems.warning(cell.location, "contains control characters, which senforms removes", "retype the text to be sure")
+        if has_control_characters(value):
+            problems.warning(cell.location, *CONTROL_CHARACTERS)
         if column.kind == "lines":
             return [line.strip() for line in re.split(r"\r\n|\r|\n|\x0b", value) if line.strip()]
         if column.kind == "list":

@@ -8,20 +8,22 @@ from pathlib import Path
 
 from ..errors import Location, ProblemList, UnreadableFileError
 from .assemble import RawCell, RawInput, RawRow, RawTable
-from .sniff import REAL_TYPE_NAMES, sniff
+from .sniff import REAL_TYPE_NAMES, sniff, utf16_byte_order
 from .tables import PUPILS, TABLES, Column, Table, normalise_header, table_for
+from .xlsx import US_DATE
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
 def decode(path: Path) -> tuple[str, str]:
     """The text of a CSV file and the encoding it was in: UTF-8 (with or without BOM), UTF-16 or Windows-1252."""
-    data = path.read_bytes()
-    if len(data) > MAX_CSV_BYTES:
+    if path.stat().st_size > MAX_CSV_BYTES:  # before reading it all into memory
         raise UnreadableFileError(f"{path.name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", tip="export only the pupils on the SEN register")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    data = path.read_bytes()
+    utf16 = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_byte_order(data[:8])
+    if utf16:
         try:
-            return data.decode("utf-16"), "UTF-16"
+            return data.decode(utf16), "UTF-16"
         except UnicodeDecodeError:
             raise UnreadableFileError(f"{path.name} is damaged UTF-16 text", tip="export it again as CSV UTF-8") from None
     # Never latin-1: it accepts anything and turns ’ into an invisible control character.
@@ -92,6 +94,7 @@ def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
         if column.required and column.field not in seen:
             problems.error(Location(file, None, 1), f"there is no '{column.header}' column", f"add a column headed '{column.header}'")
     raw_table = raw.tables.setdefault(table.key, RawTable(table))
+    us_dates: dict[int, str] = {}
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -106,7 +109,19 @@ def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
             column.field: RawCell(row[index], Location(file, None, number, headers[index].strip()))
             for index, column in columns.items()
         }
+        for index, column in columns.items():
+            match = US_DATE.match(row[index]) if column.kind == "date" else None
+            if match and int(match.group(2)) > 12 and int(match.group(1)) <= 12:
+                us_dates.setdefault(index, row[index].strip())
         raw_table.rows.append(RawRow(Location(file, None, number), cells))
+    # One month-first date means the export wrote every date of that column month first, so
+    # 03/04/2015 beside it is 4 March, not 3 April: none of them can be trusted.
+    for index, example in us_dates.items():
+        problems.error(
+            Location(file, None, 1, headers[index].strip()),
+            f"this column looks US-ordered (month first, e.g. {example}), so none of its dates can be trusted",
+            "export the dates as dd/mm/yyyy",
+        )
     return encoding
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
+from typing import IO
 
 from ..errors import UnreadableFileError
 
@@ -13,7 +15,7 @@ MAX_RATIO = 200
 
 
 def sniff(path: Path) -> str:
-    """'xlsx', 'docx', 'zip', 'ole' (encrypted Office or old .xls), 'pdf', 'json', 'text', 'empty' or 'binary'."""
+    """'xlsx', 'xlsb', 'docx', 'zip', 'ole' (encrypted Office or old .xls), 'pdf', 'json', 'text', 'empty' or 'binary'."""
     with open(path, "rb") as handle:
         head = handle.read(8)
     if not head:
@@ -26,6 +28,8 @@ def sniff(path: Path) -> str:
             return "binary"
         if "xl/workbook.xml" in names:
             return "xlsx"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
         if "word/document.xml" in names:
             return "docx"
         return "zip"
@@ -37,8 +41,20 @@ def sniff(path: Path) -> str:
     if stripped[:1] in (b"{", b"["):
         return "json"
     if b"\x00" in head:
-        return "utf16-text" if head[:2] in (b"\xff\xfe", b"\xfe\xff") else "binary"
+        return "utf16-text" if head[:2] in (b"\xff\xfe", b"\xfe\xff") or utf16_byte_order(head) else "binary"
     return "text"
+
+
+def utf16_byte_order(head: bytes) -> str | None:
+    """'utf-16-le' or 'utf-16-be' for UTF-16 text saved without a byte-order mark (ASCII letters
+    then have a zero byte after or before them), else None."""
+    if len(head) < 8:
+        return None
+    if all(head[i] for i in range(0, 8, 2)) and not any(head[i] for i in range(1, 8, 2)):
+        return "utf-16-le"
+    if all(head[i] for i in range(1, 8, 2)) and not any(head[i] for i in range(0, 8, 2)):
+        return "utf-16-be"
+    return None
 
 
 REAL_TYPE_NAMES = {
@@ -52,17 +68,62 @@ REAL_TYPE_NAMES = {
     "empty": "empty",
     "binary": "not a file senforms can read",
     "xlsx": "an Excel workbook",
+    "xlsb": "an Excel binary workbook (.xlsb)",
 }
 
 
-def check_zip_safe(path: Path) -> None:
-    """Refuse an archive that would expand to far more than an SEN register ever needs."""
-    with zipfile.ZipFile(path) as archive:
+def check_zip_safe(source: Path | IO[bytes], name: str | None = None) -> None:
+    """Refuse an archive that would expand to far more than an SEN register ever needs.
+
+    `source` is a path, or the decrypted bytes of a password-protected workbook (then give `name`).
+    """
+    name = name or Path(source).name  # type: ignore[arg-type]
+    with zipfile.ZipFile(source) as archive:
         infos = archive.infolist()
         total = sum(info.file_size for info in infos)
         packed = max(sum(info.compress_size for info in infos), 1)
-    if len(infos) > MAX_ZIP_MEMBERS or total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO and total > 20 * 1024 * 1024:
-        raise UnreadableFileError(
-            f"{path.name} would expand to {total // (1024 * 1024)} MB in {len(infos)} parts, far more than an SEN register needs",
-            tip="it may be damaged or not a real register: save a fresh copy from the template",
-        )
+    tip = "it may be damaged or not a real register: save a fresh copy from the template"
+    if len(infos) > MAX_ZIP_MEMBERS:
+        raise UnreadableFileError(f"{name} holds {len(infos):,} parts, far more than an SEN register needs", tip=tip)
+    if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO and total > 20 * 1024 * 1024:
+        raise UnreadableFileError(f"{name} would expand to {total // (1024 * 1024)} MB, far more than an SEN register needs", tip=tip)
+
+
+# A row, cell or formula start tag, with or without a namespace prefix: <row>, <c r="A1">, <x:c>, <f>.
+_SHEET_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(row|c|f)[\s>/]")
+
+
+def scan_sheets(source: Path | IO[bytes], name: str, *, max_rows: int, max_cells: int) -> bool:
+    """Count the rows and cells of every worksheet before openpyxl builds them; return whether
+    any cell holds a formula.
+
+    Streams the XML a few MB at a time and stops as soon as a count passes its limit, so a
+    workbook of a million tiny rows is refused in about a second rather than after openpyxl has
+    spent a minute and a gigabyte building it. Rows count even when empty (formatting only),
+    because openpyxl keeps an object for each.
+    """
+    counts = {b"row": 0, b"c": 0, b"f": 0}
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            with archive.open(info) as member:
+                tail = b""
+                while True:
+                    chunk = member.read(1 << 22)
+                    data = tail + chunk
+                    # Keep from the last '<' on for the next round, so no tag is cut in two.
+                    cut = data.rfind(b"<") if chunk else -1
+                    cut = len(data) if cut < 0 else cut
+                    for match in _SHEET_TAG.finditer(data, 0, cut):
+                        counts[match.group(1)] += 1
+                    if counts[b"row"] > max_rows or counts[b"c"] > max_cells:
+                        what = f"{max_rows:,} rows" if counts[b"row"] > max_rows else f"{max_cells:,} cells"
+                        raise UnreadableFileError(
+                            f"{name} has more than {what}, far more than an SEN register needs",
+                            tip="delete the rows that are not pupils, or copy the pupils into a fresh copy of the template",
+                        )
+                    if not chunk:
+                        break
+                    tail = data[cut:]
+    return counts[b"f"] > 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +17,42 @@ from openpyxl.utils.datetime import from_excel
 from ..errors import Location, ProblemList, UnreadableFileError
 from ..ukformat import long_date
 from .assemble import RawCell, RawInput, RawRow, RawTable
-from .sniff import REAL_TYPE_NAMES, check_zip_safe, sniff
+from .sniff import REAL_TYPE_NAMES, check_zip_safe, scan_sheets, sniff
 from .tables import INSTRUCTIONS_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, Column, Table, normalise_header, table_for
 
-MAX_ROWS = 20_000
-_US_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}\s*$")
+MAX_ROWS = 20_000  # pupils, cycles, meetings… on one sheet
+# Checked before openpyxl reads the file: every cell and row element of every sheet, blank but
+# formatted ones included. The shipped template has about 2,500 cells.
+MAX_CELLS = 500_000
+MAX_ROW_ELEMENTS = 200_000
+# A date written with digits only, day and month in either order: columns are checked for month-first dates.
+US_DATE = re.compile(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}\s*$")
 
 
 def open_workbook(path: Path, password: str | None = None) -> openpyxl.Workbook:
     """Open a workbook safely, explaining any file that is not one."""
+    return _open(path, password)[0]
+
+
+def _open(path: Path, password: str | None) -> tuple[openpyxl.Workbook, set[tuple[str, int, int]]]:
+    """The workbook (cached values, not formulas) and the cells holding formulas never calculated."""
+    source = _workbook_source(path, password)
+    try:
+        check_zip_safe(source, path.name)
+        has_formulas = scan_sheets(source, path.name, max_rows=MAX_ROW_ELEMENTS, max_cells=MAX_CELLS)
+        workbook = openpyxl.load_workbook(source, data_only=True)
+        uncalculated = _uncalculated_formulas(source, workbook) if has_formulas else set()
+    except UnreadableFileError:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise UnreadableFileError(f"{path.name} is damaged: part of it cannot be unpacked", tip="open it in Excel and save it again, or use a backup copy") from exc
+    except Exception as exc:  # openpyxl's own messages are technical; keep the cause for --debug
+        raise UnreadableFileError(f"{path.name} could not be read as a workbook ({type(exc).__name__})", tip="open it in Excel and save it again") from exc
+    return workbook, uncalculated
+
+
+def _workbook_source(path: Path, password: str | None) -> Path | io.BytesIO:
+    """The workbook's zip: the file itself, or its decrypted bytes."""
     kind = sniff(path)
     if kind == "ole":
         import msoffcrypto
@@ -48,17 +77,44 @@ def open_workbook(path: Path, password: str | None = None) -> openpyxl.Workbook:
                 office.decrypt(decrypted)
             except Exception:
                 raise UnreadableFileError(f"the password for {path.name} is wrong", tip="check the password and try again") from None
-        return openpyxl.load_workbook(decrypted, data_only=True)
+        try:
+            with zipfile.ZipFile(decrypted) as archive:
+                decrypted_kind = "xlsx" if "xl/workbook.xml" in archive.namelist() else "other"
+        except zipfile.BadZipFile:
+            decrypted_kind = "other"
+        if decrypted_kind != "xlsx":
+            raise UnreadableFileError(f"{path.name} is a password-protected file but not an Excel workbook", tip="save it from Excel as an Excel Workbook (.xlsx)")
+        return decrypted
     if kind != "xlsx":
         raise UnreadableFileError(
             f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not an Excel workbook')}, not an Excel workbook (.xlsx)",
             tip="use the workbook from templates/xlsx/, or save your sheet as an Excel Workbook",
         )
-    check_zip_safe(path)
+    return path
+
+
+def _uncalculated_formulas(source: Path | io.BytesIO, workbook: openpyxl.Workbook) -> set[tuple[str, int, int]]:
+    """(sheet, row, column) of every formula cell, when the file holds no result for any of them.
+
+    A workbook written by a program rather than saved by Excel or LibreOffice has formulas but no
+    saved results, and openpyxl reads each of them as an empty cell. (openpyxl also reads a
+    formula whose result is empty text as an empty cell, so a file with some results saved is
+    trusted: its empty formula cells really are empty.)
+    """
+    formulas = openpyxl.load_workbook(source, read_only=True, data_only=False)
     try:
-        return openpyxl.load_workbook(path, data_only=True)
-    except Exception as exc:  # openpyxl's own messages are technical; keep the cause for --debug
-        raise UnreadableFileError(f"{path.name} could not be read as a workbook ({type(exc).__name__})", tip="open it in Excel and save it again") from exc
+        found: set[tuple[str, int, int]] = set()
+        for sheet in formulas.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", None) == "f":
+                        found.add((sheet.title, cell.row, cell.column))
+    finally:
+        formulas.close()
+    for title, row, column in found:
+        if workbook[title].cell(row, column).value is not None:
+            return set()  # results were saved: the file has been calculated
+    return found
 
 
 def _plain(value: Any) -> Any:
@@ -115,7 +171,28 @@ def _match_headers(sheet, table: Table, file: str, problems: ProblemList) -> dic
     return found
 
 
-def _read_table(sheet, table: Table, file: str, epoch: dt.datetime, problems: ProblemList) -> RawTable:
+def _filled(cell, uncalculated: set[tuple[str, int, int]], title: str) -> bool:
+    value = cell.value
+    if value is None:
+        return (title, cell.row, cell.column) in uncalculated
+    return not (isinstance(value, str) and not value.strip())
+
+
+def _last_row(sheet, columns: dict[int, Column], uncalculated: set[tuple[str, int, int]]) -> int:
+    """The last row with a value in a column senforms reads.
+
+    Formatting alone (a bold empty cell at row 5000, borders to the bottom of the sheet) does not
+    make a row, and no row with a value is ever skipped, however long the gap before it.
+    """
+    # openpyxl keeps the cells it read in `_cells`: reading them there avoids creating a cell for
+    # every empty coordinate up to `max_row`, which can be a million rows of formatting.
+    return max(
+        (row for (row, column), cell in sheet._cells.items() if row > 1 and column in columns and _filled(cell, uncalculated, sheet.title)),
+        default=1,
+    )
+
+
+def _read_table(sheet, table: Table, file: str, epoch: dt.datetime, problems: ProblemList, uncalculated: set[tuple[str, int, int]] = frozenset()) -> RawTable:
     columns = _match_headers(sheet, table, file, problems)
     raw = RawTable(table)
     merged_rows = {}
@@ -125,21 +202,17 @@ def _read_table(sheet, table: Table, file: str, epoch: dt.datetime, problems: Pr
                 merged_rows[row] = str(merged)
     hidden = []
     us_dates: dict[int, str] = {}
-    blank_run = 0
-    for row_cells in sheet.iter_rows(min_row=2):
+    last = _last_row(sheet, columns, uncalculated)
+    if last > MAX_ROWS:
+        problems.error(Location(file, sheet.title, last), f"the sheet has more than {MAX_ROWS:,} rows", "remove rows that are not pupils")
+        return raw
+    for row_cells in sheet.iter_rows(min_row=2, max_row=last):
         if not row_cells:
             continue
         row_number = row_cells[0].row
-        if row_number > MAX_ROWS:
-            problems.error(Location(file, sheet.title, row_number), f"the sheet has more than {MAX_ROWS:,} rows", "remove rows that are not pupils")
-            break
         values = {cell.column: cell for cell in row_cells if cell.column in columns}
-        if all(c.value is None or (isinstance(c.value, str) and not c.value.strip()) for c in values.values()):
-            blank_run += 1
-            if blank_run > 200 and row_number > 1000:
-                break  # formatted-but-empty rows to the bottom of the sheet are not data
+        if not any(_filled(c, uncalculated, sheet.title) for c in values.values()):
             continue
-        blank_run = 0
         if row_number in merged_rows:
             problems.error(Location(file, sheet.title, row_number), f"cells {merged_rows[row_number]} are merged", "unmerge them so each value has its own cell")
         if sheet.row_dimensions[row_number].hidden:
@@ -152,8 +225,16 @@ def _read_table(sheet, table: Table, file: str, epoch: dt.datetime, problems: Pr
             if cell is not None and cell.data_type == "e":
                 problems.error(location, f"the cell shows the spreadsheet error {value}", "fix the formula or type the value")
                 value = None
+            elif value is None and cell is not None and (sheet.title, cell.row, cell.column) in uncalculated:
+                problems.error(
+                    location,
+                    f"cell {cell.coordinate} holds a formula with no saved result",
+                    "open the file in Excel or LibreOffice and save it, so the results are stored, or type the value",
+                )
+            if isinstance(value, str):
+                value = _unescape(value)
             value = _convert(column, _plain(value), location, epoch, problems)
-            if column.kind == "date" and isinstance(value, str) and (match := _US_DATE.match(value)):
+            if column.kind == "date" and isinstance(value, str) and (match := US_DATE.match(value)):
                 if int(match.group(2)) > 12 and int(match.group(1)) <= 12:
                     us_dates.setdefault(index, value)
             cells[column.field] = RawCell(value, location)
@@ -166,8 +247,21 @@ def _read_table(sheet, table: Table, file: str, epoch: dt.datetime, problems: Pr
         )
     if hidden:
         shown = ", ".join(str(r) for r in hidden[:10]) + ("…" if len(hidden) > 10 else "")
-        problems.warning(Location(file, sheet.title), f"rows {shown} are hidden but were read", "unhide them to check, or delete rows that should not be included")
+        if len(hidden) == 1:
+            message, fix = f"row {shown} is hidden but was read", "unhide it to check, or delete it if it should not be included"
+        else:
+            message, fix = f"rows {shown} are hidden but were read", "unhide them to check, or delete rows that should not be included"
+        problems.warning(Location(file, sheet.title), message, fix)
     return raw
+
+
+# Excel stores control characters in cell text as _xHHHH_ (a carriage return as _x000D_, a Word
+# soft return as _x000B_); openpyxl leaves them so. Undo it, then the model cleans the text.
+_EXCEL_ESCAPE = re.compile("_x(00[01][0-9A-Fa-f])_")
+
+
+def _unescape(text: str) -> str:
+    return _EXCEL_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 def _read_school(sheet, file: str, raw: RawInput, problems: ProblemList) -> None:
@@ -180,6 +274,8 @@ def _read_school(sheet, file: str, raw: RawInput, problems: ProblemList) -> None
             continue
         location = Location(file, sheet.title, row[0].row, setting.label)
         value = _plain(row[1].value)
+        if isinstance(value, str):
+            value = _unescape(value)
         if setting.kind in {"text", "lines", "list"} and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         raw.settings[setting.path] = RawCell(value, location)
@@ -187,7 +283,7 @@ def _read_school(sheet, file: str, raw: RawInput, problems: ProblemList) -> None
 
 def read_xlsx(path: Path, problems: ProblemList, *, password: str | None = None) -> RawInput:
     """Every sheet senforms knows, as raw rows with their places."""
-    workbook = open_workbook(path, password)
+    workbook, uncalculated = _open(path, password)
     file = path.name
     raw = RawInput(file)
     epoch = workbook.epoch
@@ -204,7 +300,7 @@ def read_xlsx(path: Path, problems: ProblemList, *, password: str | None = None)
         if table is None:
             problems.warning(Location(file, sheet.title), "senforms does not read a sheet with this name", "rename it to one of the template's sheet names")
             continue
-        raw.tables[table.key] = _read_table(sheet, table, file, epoch, problems)
+        raw.tables[table.key] = _read_table(sheet, table, file, epoch, problems, uncalculated)
     if "pupils" not in raw.tables:
         problems.error(Location(file), "there is no Pupils sheet", "use the workbook from templates/xlsx/")
     return raw

@@ -23,6 +23,6 @@ from .school import LocalAuthority, School, Sendiass, StaffMember
 __all__ = [
     "BroadArea", "Consent", "ConsentMethod", "ConsentScope", "ContactMethod", "Cycle", "EvidenceFile",
     "EvidenceKind", "Gender", "LocalAuthority", "Meeting", "MeetingType", "NeedCode", "Outcome",
-    "OutcomeRating", "ParentCarer", "Professional", "Provision", "Pupil", "Register", "Review",
+    "OutcomeRating", "ParentCarer", "Professional", "ProfessionalRole", "Provision", "Pupil", "Register", "Review",
     "ReviewDecision", "School", "Sendiass", "SenStatus", "StaffMember",
 ]

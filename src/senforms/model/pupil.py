@@ -16,7 +16,7 @@ from ._base import Record
 from .apdr import Cycle
 from .codes import BroadArea, ContactMethod, Gender, NeedCode, ProfessionalRole, SenStatus
 from .events import Consent, EvidenceFile, Meeting
-from .values import Email, OptionalText, OptionalUkDate, Phone, Text, TextList, UkDate, Upn, YesNo
+from .values import Email, OptionalText, OptionalUkDate, Phone, Text, UkDate, Upn, YesNo
 
 
 def parse_year_group(value: Any) -> Any:

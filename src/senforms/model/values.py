@@ -156,7 +156,7 @@ def clean_text(value: Any) -> Any:
     text = unicodedata.normalize("NFC", text).strip()
     if len(text) > MAX_TEXT:
         raise PydanticCustomError(
-            "text", "is {length} characters long", {"length": len(text), "fix": f"keep it under {MAX_TEXT:,} characters"}
+            "text", "is {length} characters long", {"length": f"{len(text):,}", "fix": f"keep it under {MAX_TEXT:,} characters"}
         )
     return text
 

@@ -9,7 +9,13 @@ See convert.py (checking and publishing), pool.py (the LibreOffice processes) an
 
 import logging
 
-from .convert import ConversionResult, convert_many, convert_one, preflight, validate_pdf
+from .convert import (
+    ConversionResult,
+    convert_many,
+    convert_one,
+    preflight,
+    validate_pdf,
+)
 from .pool import DEFAULT_TIMEOUT, STARTUP_ALLOWANCE, JobOutcome, PdfConverter
 from .soffice import INSTALL_TIP, find_soffice, find_uno_python, soffice_version
 

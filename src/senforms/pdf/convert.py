@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 import time
 import zipfile
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from typing import Literal
 from pypdf import PdfReader
 
 from ..errors import ConversionError, OutputExistsError
-from ..fileio import atomic_path
+from ..fileio import atomic_path, private_temp_dir
 from .pool import JobOutcome, PdfConverter
 
 log = logging.getLogger(__name__)
@@ -151,7 +150,7 @@ def _convert_pairs(
 
     # 2. Convert the rest in a private folder, then check and publish each PDF as it arrives.
     if todo:
-        staging = Path(tempfile.mkdtemp(prefix="senforms-convert-"))  # 0700: outputs hold pupil data
+        staging = private_temp_dir("senforms-convert")  # 0700: outputs hold pupil data
         own = converter is None
         pool = converter if converter is not None else PdfConverter(workers, timeout=timeout)
         try:

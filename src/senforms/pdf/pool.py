@@ -26,7 +26,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ConversionError
+from ..fileio import private_temp_dir
 from .soffice import (
     SOFFICE_FLAGS,
     UNO_TIP,
@@ -432,7 +432,7 @@ class PdfConverter:
             raise ConversionError("no Python that can use LibreOffice (import uno) was found", tip=UNO_TIP)
         self.mode: Literal["pool", "oneshot"] = "pool" if mode != "oneshot" and python else "oneshot"
         self.uno_python = python if self.mode == "pool" else None
-        self.base_dir = Path(tempfile.mkdtemp(prefix="senforms-pdf-", dir=temp_root))  # mkdtemp: 0700
+        self.base_dir = private_temp_dir("senforms-pdf", temp_root)  # mkdtemp: 0700
         self._runners: list[_Runner] = []
         self.degraded = False  # True once a slot has fallen back from pool to one-shot mode
         self._closed = False

@@ -1,0 +1,1 @@
+"""Hostile input files made by code: see make.py."""
