@@ -293,3 +293,14 @@ def test_pack_manifest_shows_formula_like_text_as_text(sample_copy, tmp_path):
     row = next(r for r in rows if "HYPERLINK" in r["document"])
     assert row["document"] == '\'=HYPERLINK("http://evil.example","Open")' and row["author"] == "'@SUM(1)"
     assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r.values())
+
+
+def test_a_settings_file_that_is_not_toml_or_json_is_named_with_where_it_breaks(samples, tmp_path):
+    settings = tmp_path / "school.toml"
+    settings.write_text('[local_authority]\nname = "Northshire County Council"\nexpected_cycles 3\n', encoding="utf-8")
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--config", str(settings)])
+    assert result.exit_code == 1
+    assert "Error: school.toml is not a TOML or JSON settings file (" in result.output and "line 3" in result.output
+    assert "Tip: see 'The school settings file' in the README" in result.output
+    assert not out.exists()

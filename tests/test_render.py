@@ -16,7 +16,6 @@ from docx.oxml.ns import qn
 from senforms.cli import cli
 from senforms.resources import docx_templates_dir
 
-
 DATE = "23/11/2026"
 
 

@@ -54,33 +54,41 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _left_by_dead_processes(folder: Path, stem: str) -> list[os.DirEntry]:
+    """Entries in `folder` named `<stem>-<host>-<pid>-…` by this machine whose process has ended.
+
+    Entries of live processes, of other machines sharing the folder, and anything not named by
+    senforms are never returned. Empty on Windows, where os.kill(pid, 0) is not a harmless probe.
+    """
+    if os.name != "posix":
+        return []
+    mine = f"{stem}-{_HOST}-"
+    try:
+        entries = [entry for entry in os.scandir(folder) if entry.name.startswith(mine)]
+    except OSError:
+        return []
+    stale = []
+    for entry in entries:
+        pid_text = entry.name[len(mine):].split("-", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+            stale.append(entry)
+    return stale
+
+
 def remove_stale_temps(folder: Path) -> list[Path]:
     """Delete the temporary files that dead senforms processes on this machine left in `folder`.
 
-    Runs once per folder per process (before the first write there). Files of live processes,
-    of other machines sharing the folder, and anything not named by senforms are left alone.
+    Runs once per folder per process (before the first write there).
     """
-    removed: list[Path] = []
-    if os.name != "posix":  # os.kill(pid, 0) is not a harmless probe on Windows
-        return removed
     key = os.path.abspath(folder)
     if key in _swept:
-        return removed
+        return []
     _swept.add(key)
-    mine = f"{TEMP_PREFIX}{_HOST}-"
-    try:
-        names = [name for name in os.listdir(folder) if name.startswith(mine)]
-    except OSError:
-        return removed
-    for name in names:
-        pid_text = name[len(mine):].split("-", 1)[0]
-        if not pid_text.isdigit() or int(pid_text) == os.getpid() or _alive(int(pid_text)):
-            continue
-        try:
-            os.unlink(os.path.join(folder, name))
-        except OSError:
-            continue
-        removed.append(Path(folder) / name)
+    removed: list[Path] = []
+    for entry in _left_by_dead_processes(Path(folder), TEMP_PREFIX.rstrip("-")):
+        with contextlib.suppress(OSError):
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
     return removed
 
 
@@ -92,17 +100,13 @@ def private_temp_dir(stem: str, parent: Path | str | None = None) -> Path:
     documents. The caller still removes its own folder when it finishes.
     """
     parent = Path(parent) if parent is not None else Path(tempfile.gettempdir())
-    mine = f"{stem}-{_HOST}-"
-    if os.name == "posix":  # os.kill(pid, 0) is not a harmless probe on Windows
-        with contextlib.suppress(OSError):
-            for entry in os.scandir(parent):
-                pid_text = entry.name[len(mine):].split("-", 1)[0] if entry.name.startswith(mine) else ""
-                if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)) and entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{mine}{os.getpid()}-", dir=parent))
+    for entry in _left_by_dead_processes(parent, stem):
+        if entry.is_dir(follow_symlinks=False):
+            shutil.rmtree(entry.path, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{stem}-{_HOST}-{os.getpid()}-", dir=parent))
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     # Without this a crash can lose the new directory entry even though the data was synced.
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -134,7 +138,7 @@ def publish(temp: Path, final: Path, overwrite: bool) -> None:
             os.replace(temp, final)
         else:
             temp.unlink()
-    _fsync_dir(final.parent)
+    fsync_dir(final.parent)
 
 
 @contextlib.contextmanager

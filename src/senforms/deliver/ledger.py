@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import DeliveryError
+from ..fileio import fsync_dir
 
 State = Literal["queued", "sending", "sent", "failed", "unknown"]
 STATES: frozenset[str] = frozenset({"queued", "sending", "sent", "failed", "unknown"})
@@ -108,7 +109,7 @@ class Ledger:
         finally:
             os.close(fd)
         if created:
-            _fsync_dir(self.path.parent)
+            fsync_dir(self.path.parent)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[Ledger]:
@@ -136,16 +137,3 @@ class Ledger:
             yield self
         finally:
             os.close(fd)  # closing the descriptor releases the lock
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
