@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from senforms.cli import cli
 from senforms.deliver import merge_fields, passphrase_is_absent
 from senforms.inputs import load_register
-from senforms.meetings_plan import (
+from senforms.documents.meetings_plan import (
     nearest_tuesday,
     plan_meetings,
     proposed_date,

@@ -17,7 +17,7 @@ from senforms.inputs import load_register
 from senforms.model import NeedCode, ReviewDecision, SenStatus
 from senforms.model.calendar import end_of_compulsory_school_age, is_young_person, school_year, term
 from senforms.model.values import parse_uk_date, upn_check_letter, validate_upn
-from senforms.schema import schema_text
+from senforms.model.schema import schema_text
 
 from .conftest import AS_OF, ROOT
 
@@ -99,7 +99,7 @@ def test_xlsx_to_model_to_json_to_model_round_trip(samples, tmp_path):
     path = tmp_path / "round.json"
     path.write_text(register.model_dump_json(), encoding="utf-8")
     assert load_register(path, as_of=AS_OF).register == register
-    from senforms.workbook import build_workbook, save_workbook
+    from senforms.inputs.workbook import build_workbook, save_workbook
 
     again = tmp_path / "again.xlsx"
     save_workbook(build_workbook(register), again)
@@ -117,7 +117,7 @@ def test_awkward_names_survive_every_format(samples, tmp_path, name):
     pupil.contacts[0].name = name
     json_path = tmp_path / "awkward.json"
     json_path.write_text(register.model_dump_json(), encoding="utf-8")
-    from senforms.workbook import build_workbook, save_workbook
+    from senforms.inputs.workbook import build_workbook, save_workbook
 
     xlsx_path = tmp_path / "awkward.xlsx"
     save_workbook(build_workbook(register), xlsx_path)

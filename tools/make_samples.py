@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from senforms.model import Register  # noqa: E402
 from senforms.model.values import upn_check_letter  # noqa: E402
-from senforms.workbook import build_workbook, save_workbook  # noqa: E402
+from senforms.inputs.workbook import build_workbook, save_workbook  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 D = dt.date
@@ -330,7 +330,7 @@ def _docx(path: Path, title: str, paragraphs: list[str]) -> None:
     document.core_properties.modified = dt.datetime(2026, 1, 1)
     buffer = io.BytesIO()
     document.save(buffer)
-    from senforms.templating import normalise_docx
+    from senforms.documents.templating import normalise_docx
 
     path.write_bytes(normalise_docx(buffer.getvalue()))
 

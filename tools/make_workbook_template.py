@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from senforms.workbook import build_workbook, save_workbook  # noqa: E402
+from senforms.inputs.workbook import build_workbook, save_workbook  # noqa: E402
 
 TARGET = ROOT / "templates" / "xlsx" / "senforms-register.xlsx"
 

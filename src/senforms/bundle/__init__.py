@@ -9,7 +9,7 @@ Typical use::
     split_by_size(result.path, 9.5, out / "parts")           # for email size caps
 """
 
-from .assemble import (
+from senforms.bundle.assemble import (
     BundleResult,
     BundleWarning,
     IndexEntry,
@@ -19,8 +19,8 @@ from .assemble import (
     split_by_size,
     write_sections,
 )
-from .evidence import IntakeResult, intake, sniff
-from .spec import BundleDocument, BundleSection, BundleSpec
+from senforms.bundle.evidence import IntakeResult, intake, sniff
+from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
 
 __all__ = [
     "BundleDocument",

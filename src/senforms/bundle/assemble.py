@@ -50,12 +50,12 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
-from ..csvsafe import csv_cell
-from ..errors import EvidenceError, OutputExistsError, SenformsError
-from ..fileio import TEMP_PREFIX, atomic_path, write_atomic
-from ..ukformat import long_date
-from .evidence import strip_page_active_content
-from .spec import BundleDocument, BundleSection, BundleSpec
+from senforms.outputs.cells import csv_cell
+from senforms.errors import EvidenceError, OutputExistsError, SenformsError
+from senforms.outputs.atomic import TEMP_PREFIX, atomic_path, write_atomic
+from senforms.ukformat import long_date
+from senforms.bundle.evidence import strip_page_active_content
+from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
 
 __all__ = [
     "BundleResult",

@@ -10,9 +10,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..checks import MEETINGS_A_YEAR
-from ..model import EvidenceKind, LocalAuthority, Pupil
-from ..ukformat import long_date, money
+from senforms.model.checks import MEETINGS_A_YEAR
+from senforms.model import EvidenceKind, LocalAuthority, Pupil
+from senforms.ukformat import long_date, money
 
 RECENT_REVIEW_DAYS = 183  # "no review in the last six months"
 

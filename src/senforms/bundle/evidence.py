@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import EvidenceError
-from ..fileio import atomic_path, sha256_file
+from senforms.errors import EvidenceError
+from senforms.outputs.atomic import atomic_path, sha256_file
 
 __all__ = [
     "IntakeResult",

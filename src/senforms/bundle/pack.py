@@ -15,23 +15,23 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..context import request_context
-from ..csvsafe import csv_cell
-from ..documents import Job, plan_jobs
-from ..errors import ConversionError, EvidenceError, OutputExistsError, SenformsError
-from ..fileio import private_temp_dir, publish, sha256_file, write_atomic
-from ..inputs import LoadedRegister
-from ..model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil
-from ..model.calendar import term_label
-from ..naming import make_filename
-from ..render import template_for
-from ..templating import render_docx
-from ..ukformat import long_date
-from .assemble import BundleResult, build_bundle, split_by_size, write_sections
-from .checklist import ChecklistItem, build_checklist, checklist_text
-from .evidence import intake
-from .pages import provision_map_document, summary_document
-from .spec import BundleDocument, BundleSection, BundleSpec
+from senforms.documents.context import request_context
+from senforms.outputs.cells import csv_cell
+from senforms.documents.catalogue import Job, plan_jobs
+from senforms.errors import ConversionError, EvidenceError, OutputExistsError, SenformsError
+from senforms.outputs.atomic import private_temp_dir, publish, sha256_file, write_atomic
+from senforms.inputs import LoadedRegister
+from senforms.model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil
+from senforms.model.calendar import term_label
+from senforms.outputs.naming import make_filename
+from senforms.documents.render import template_for
+from senforms.documents.templating import render_docx
+from senforms.ukformat import long_date
+from senforms.bundle.assemble import BundleResult, build_bundle, split_by_size, write_sections
+from senforms.bundle.checklist import ChecklistItem, build_checklist, checklist_text
+from senforms.bundle.evidence import intake
+from senforms.bundle.pages import provision_map_document, summary_document
+from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
 
 EVIDENCE_SECTIONS = {
     EvidenceKind.PUPIL_VIEWS: "child_views",
@@ -141,7 +141,7 @@ def _render(kind: str, context: dict, options: PackOptions, path: Path, logo: Pa
 
 def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: Path | None = None) -> PackResult:
     """Make the whole request pack for one pupil; see the module docstring for the guarantees."""
-    from ..pdf import PdfConverter, convert_many, convert_one
+    from senforms.pdf import PdfConverter, convert_many, convert_one
 
     register = loaded.register
     pupil = register.pupil(upn)

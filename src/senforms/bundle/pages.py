@@ -14,11 +14,11 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.shared import Mm, Pt
 
-from ..fileio import write_atomic
-from ..model import LocalAuthority, Pupil
-from ..model.calendar import term_label
-from ..templating import normalise_docx
-from ..ukformat import long_date, money
+from senforms.outputs.atomic import write_atomic
+from senforms.model import LocalAuthority, Pupil
+from senforms.model.calendar import term_label
+from senforms.documents.templating import normalise_docx
+from senforms.ukformat import long_date, money
 
 PROVISION_COLUMNS = ("Cycle", "Provision", "Area of need", "How often", "Group", "Staff", "Hours a week", "Annual cost")
 

@@ -7,9 +7,9 @@ import os
 
 import click
 
-from .. import __version__
-from ..errors import InputError, SenformsError
-from ._output import print_problems
+from senforms import __version__
+from senforms.errors import InputError, SenformsError
+from senforms.cli._output import print_problems
 
 # One module per command; each defines `command`. A module not yet present is skipped, so a
 # command can be added without editing this file's logic.

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from ..model.values import parse_uk_date
+from senforms.model.values import parse_uk_date
 
 DOCUMENT_KINDS = ["support-plan", "review", "parent-notification", "invitation", "ehc-request", "la-cover-letter"]
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import click
 
-from ..errors import Problem
+from senforms.errors import Problem
 
 
 def print_problems(errors: Sequence[Problem], warnings: Sequence[Problem]) -> None:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from ..batch import logo_path
-from ..bundle.assemble import generate_passphrase
-from ..bundle.pack import PackOptions, build_pack
-from ..inputs import load_register
-from ..la_profile import local_authority_profile
-from ._common import relative, uk_date_option
+from senforms.documents.batch import logo_path
+from senforms.bundle.assemble import generate_passphrase
+from senforms.bundle.pack import PackOptions, build_pack
+from senforms.inputs import load_register
+from senforms.config.la_profile import local_authority_profile
+from senforms.cli._common import relative, uk_date_option
 
 
 @click.command("bundle")

@@ -12,9 +12,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from ..errors import ConversionError
-from ..pdf import ConversionResult, convert_many
-from ..pdf.convert import FAILURE_TIP
+from senforms.errors import ConversionError
+from senforms.pdf import ConversionResult, convert_many
+from senforms.pdf.convert import FAILURE_TIP
 
 PROGRESS_ABOVE = 3  # a progress bar only pays for itself with more than a few files
 

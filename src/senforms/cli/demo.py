@@ -7,22 +7,22 @@ from pathlib import Path
 
 import click
 
-from ..batch import BatchOptions, logo_path, make_documents
-from ..bundle.pack import PackOptions, build_pack
-from ..checks import summarise
-from ..documents import KINDS
-from ..errors import ConversionError, OutputExistsError
-from ..inputs import load_register
-from ..invitations import prepare_invitations
-from ..meetings_plan import plan_meetings, save_plan
-from ..resources import samples_dir
-from ._common import relative
-from ._output import print_problems
+from senforms.documents.batch import BatchOptions, logo_path, make_documents
+from senforms.bundle.pack import PackOptions, build_pack
+from senforms.model.checks import summarise
+from senforms.documents.catalogue import KINDS
+from senforms.errors import ConversionError, OutputExistsError
+from senforms.inputs import load_register
+from senforms.deliver.invitations import prepare_invitations
+from senforms.documents.meetings_plan import plan_meetings, save_plan
+from senforms.resources import samples_dir
+from senforms.cli._common import relative
+from senforms.cli._output import print_problems
 
 
 def _libreoffice_available() -> bool:
     try:
-        from ..pdf import find_soffice
+        from senforms.pdf import find_soffice
 
         find_soffice()
         return True

@@ -14,9 +14,9 @@ import click
 
 import senforms
 
-from .. import __version__
-from ..errors import ConversionError
-from ..pdf.soffice import INSTALL_TIP, UNO_TIP, find_soffice, find_uno_python, soffice_version
+from senforms import __version__
+from senforms.errors import ConversionError
+from senforms.pdf.soffice import INSTALL_TIP, UNO_TIP, find_soffice, find_uno_python, soffice_version
 
 # Font family → the Debian/Ubuntu package that provides it. The templates are designed in Calibri
 # and Arial/Times; Carlito and Liberation are metric-compatible, so layouts match Word's.

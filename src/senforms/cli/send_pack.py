@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from ..pack_email import pack_drafts, read_pack, send_pack, write_pack_drafts
-from ._common import relative
-from ._sending import LEDGER_NAME, confirm_send, load_settings, pending, report_sending, send_options
+from senforms.deliver.pack_email import pack_drafts, read_pack, send_pack, write_pack_drafts
+from senforms.cli._common import relative
+from senforms.cli._sending import LEDGER_NAME, confirm_send, load_settings, pending, report_sending, send_options
 
 
 @click.command("send-pack")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..templates import check_template, export_templates
-from ._common import DOCUMENT_KINDS, relative
+from senforms.documents.template_files import check_template, export_templates
+from senforms.cli._common import DOCUMENT_KINDS, relative
 
 
 @click.group("templates")

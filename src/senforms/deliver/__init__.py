@@ -3,30 +3,30 @@
 Building a draft never opens a connection; only `send_all` sends, and it checks every draft first.
 """
 
-from .ics import calendar_attachment as calendar_attachment
-from .ics import meeting_invitation as meeting_invitation
-from .la import check_la_recipient as check_la_recipient
-from .la import passphrase_is_absent as passphrase_is_absent
-from .ledger import Ledger as Ledger
-from .mailmerge import MergeReport as MergeReport
-from .mailmerge import fill_mail_merge as fill_mail_merge
-from .mailmerge import merge_fields as merge_fields
-from .messages import Attachment as Attachment
-from .messages import Draft as Draft
-from .messages import build_message as build_message
-from .messages import check_draft as check_draft
-from .messages import check_recipient as check_recipient
-from .messages import draft_filename as draft_filename
-from .messages import message_bytes as message_bytes
-from .messages import normalise_address as normalise_address
-from .messages import recipients_in as recipients_in
-from .messages import text_to_html as text_to_html
-from .messages import write_draft as write_draft
-from .smtp import SendReport as SendReport
-from .smtp import SendResult as SendResult
-from .smtp import SmtpSettings as SmtpSettings
-from .smtp import send_all as send_all
-from .smtp import settings_from as settings_from
+from senforms.deliver.ics import calendar_attachment as calendar_attachment
+from senforms.deliver.ics import meeting_invitation as meeting_invitation
+from senforms.deliver.la import check_la_recipient as check_la_recipient
+from senforms.deliver.la import passphrase_is_absent as passphrase_is_absent
+from senforms.deliver.ledger import Ledger as Ledger
+from senforms.deliver.mailmerge import MergeReport as MergeReport
+from senforms.deliver.mailmerge import fill_mail_merge as fill_mail_merge
+from senforms.deliver.mailmerge import merge_fields as merge_fields
+from senforms.deliver.messages import Attachment as Attachment
+from senforms.deliver.messages import Draft as Draft
+from senforms.deliver.messages import build_message as build_message
+from senforms.deliver.messages import check_draft as check_draft
+from senforms.deliver.messages import check_recipient as check_recipient
+from senforms.deliver.messages import draft_filename as draft_filename
+from senforms.deliver.messages import message_bytes as message_bytes
+from senforms.deliver.messages import normalise_address as normalise_address
+from senforms.deliver.messages import recipients_in as recipients_in
+from senforms.deliver.messages import text_to_html as text_to_html
+from senforms.deliver.messages import write_draft as write_draft
+from senforms.deliver.smtp import SendReport as SendReport
+from senforms.deliver.smtp import SendResult as SendResult
+from senforms.deliver.smtp import SmtpSettings as SmtpSettings
+from senforms.deliver.smtp import send_all as send_all
+from senforms.deliver.smtp import settings_from as settings_from
 
 __all__ = [
     "Attachment",

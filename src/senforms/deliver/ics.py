@@ -11,8 +11,8 @@ import unicodedata
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
-from ..errors import DeliveryError
-from .messages import LONDON, Attachment, normalise_address
+from senforms.errors import DeliveryError
+from senforms.deliver.messages import LONDON, Attachment, normalise_address
 
 PRODID = "-//senforms//delivery//EN"
 TZID = "Europe/London"

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import DeliveryError
-from ..fileio import fsync_dir
+from senforms.errors import DeliveryError
+from senforms.outputs.atomic import fsync_dir
 
 State = Literal["queued", "sending", "sent", "failed", "unknown"]
 STATES: frozenset[str] = frozenset({"queued", "sending", "sent", "failed", "unknown"})

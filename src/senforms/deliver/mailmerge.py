@@ -23,8 +23,8 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from ..errors import TemplateProblemError
-from ..fileio import atomic_path
+from senforms.errors import TemplateProblemError
+from senforms.outputs.atomic import atomic_path
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"

@@ -20,8 +20,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..errors import DeliveryError
-from ..fileio import write_atomic
+from senforms.errors import DeliveryError
+from senforms.outputs.atomic import write_atomic
 
 LONDON = ZoneInfo("Europe/London")
 # 7-bit transfer encodings (quoted-printable/base64) for every body, so no server needs 8BITMIME,

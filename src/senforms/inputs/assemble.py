@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import Location, ProblemList
-from ..model.values import _ILLEGAL_XML
-from .locate import Locator
-from .tables import PUPILS, Column, Table
+from senforms.errors import Location, ProblemList
+from senforms.model.values import _ILLEGAL_XML
+from senforms.inputs.locate import Locator
+from senforms.inputs.tables import PUPILS, Column, Table
 
 
 @dataclass

@@ -6,11 +6,11 @@ import csv
 import io
 from pathlib import Path
 
-from ..errors import Location, ProblemList, UnreadableFileError
-from .assemble import RawCell, RawInput, RawRow, RawTable
-from .sniff import REAL_TYPE_NAMES, sniff, utf16_byte_order
-from .tables import PUPILS, TABLES, Column, Table, normalise_header, table_for
-from .xlsx import US_DATE
+from senforms.errors import Location, ProblemList, UnreadableFileError
+from senforms.inputs.assemble import RawCell, RawInput, RawRow, RawTable
+from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff, utf16_byte_order
+from senforms.inputs.tables import PUPILS, TABLES, Column, Table, normalise_header, table_for
+from senforms.inputs.xlsx import US_DATE
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 

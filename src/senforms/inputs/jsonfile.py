@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..errors import UnreadableFileError
+from senforms.errors import UnreadableFileError
 
 MAX_JSON_BYTES = 50 * 1024 * 1024
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ..errors import Location, Problem
+from senforms.errors import Location, Problem
 
 LocPath = tuple[Any, ...]
 

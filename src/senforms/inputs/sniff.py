@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 from typing import IO
 
-from ..errors import UnreadableFileError
+from senforms.errors import UnreadableFileError
 
 MAX_ZIP_MEMBERS = 2_000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024

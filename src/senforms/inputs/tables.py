@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..model import codes
+from senforms.model import codes
 
 Kind = Literal["text", "date", "time", "int", "number", "money", "yesno", "code", "list", "lines", "id"]
 

@@ -1,7 +1,7 @@
 """The validated SEN register: one model behind the Excel, CSV and JSON inputs."""
 
-from .apdr import Cycle, Outcome, Provision, Review
-from .codes import (
+from senforms.model.apdr import Cycle, Outcome, Provision, Review
+from senforms.model.codes import (
     BroadArea,
     ConsentMethod,
     ConsentScope,
@@ -15,10 +15,10 @@ from .codes import (
     ReviewDecision,
     SenStatus,
 )
-from .events import Consent, EvidenceFile, Meeting
-from .pupil import ParentCarer, Professional, Pupil
-from .register import Register
-from .school import LocalAuthority, School, Sendiass, StaffMember
+from senforms.model.events import Consent, EvidenceFile, Meeting
+from senforms.model.pupil import ParentCarer, Professional, Pupil
+from senforms.model.register import Register
+from senforms.model.school import LocalAuthority, School, Sendiass, StaffMember
 
 __all__ = [
     "BroadArea", "Consent", "ConsentMethod", "ConsentScope", "ContactMethod", "Cycle", "EvidenceFile",

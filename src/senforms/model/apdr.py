@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from pydantic import Field, model_validator
 
-from ._base import Record
-from .codes import BroadArea, OutcomeRating, ReviewDecision
-from .values import Money, OptionalText, OptionalUkDate, Text, TextList, UkDate
+from senforms.model._base import Record
+from senforms.model.codes import BroadArea, OutcomeRating, ReviewDecision
+from senforms.model.values import Money, OptionalText, OptionalUkDate, Text, TextList, UkDate
 
 TEACHING_WEEKS = 38  # an English school year; provision is costed over it unless rows say otherwise
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 from pydantic import Field, model_validator
 
-from ._base import Record
-from .codes import ConsentMethod, ConsentScope, EvidenceKind, MeetingType
-from .values import OptionalText, OptionalTime, OptionalUkDate, Text, TextList, UkDate, YesNo
+from senforms.model._base import Record
+from senforms.model.codes import ConsentMethod, ConsentScope, EvidenceKind, MeetingType
+from senforms.model.values import OptionalText, OptionalTime, OptionalUkDate, Text, TextList, UkDate, YesNo
 
 
 class Meeting(Record):

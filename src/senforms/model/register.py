@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from ._base import Record
-from .pupil import Pupil
-from .school import LocalAuthority, School
+from senforms.model._base import Record
+from senforms.model.pupil import Pupil
+from senforms.model.school import LocalAuthority, School
 
 
 class Register(Record):

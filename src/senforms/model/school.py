@@ -7,8 +7,8 @@ from decimal import Decimal
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from ._base import Record
-from .values import Email, Money, OptionalText, Phone, Text
+from senforms.model._base import Record
+from senforms.model.values import Email, Money, OptionalText, Phone, Text
 
 DEFAULT_SECTIONS: dict[str, str] = {
     "request": "The request for an EHC needs assessment",

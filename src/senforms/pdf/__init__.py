@@ -9,15 +9,15 @@ See convert.py (checking and publishing), pool.py (the LibreOffice processes) an
 
 import logging
 
-from .convert import (
+from senforms.pdf.convert import (
     ConversionResult,
     convert_many,
     convert_one,
     preflight,
     validate_pdf,
 )
-from .pool import DEFAULT_TIMEOUT, STARTUP_ALLOWANCE, JobOutcome, PdfConverter
-from .soffice import INSTALL_TIP, find_soffice, find_uno_python, soffice_version
+from senforms.pdf.pool import DEFAULT_TIMEOUT, STARTUP_ALLOWANCE, JobOutcome, PdfConverter
+from senforms.pdf.soffice import INSTALL_TIP, find_soffice, find_uno_python, soffice_version
 
 # A library does not print: results carry every error; an application can attach a handler.
 logging.getLogger(__name__).addHandler(logging.NullHandler())

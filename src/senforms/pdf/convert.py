@@ -2,7 +2,7 @@
 
 A PDF only ever appears at its final name once it has been checked (it starts with %PDF-, pypdf
 can read it and it has at least one page) and then it appears all at once, via
-senforms.fileio.atomic_path. LibreOffice's exit status is never trusted: it exits 0 after
+senforms.outputs.atomic.atomic_path. LibreOffice's exit status is never trusted: it exits 0 after
 "Error: source file could not be loaded". Messages name files, never what is in them.
 """
 
@@ -20,9 +20,9 @@ from typing import Literal
 
 from pypdf import PdfReader
 
-from ..errors import ConversionError, OutputExistsError
-from ..fileio import atomic_path, private_temp_dir
-from .pool import JobOutcome, PdfConverter
+from senforms.errors import ConversionError, OutputExistsError
+from senforms.outputs.atomic import atomic_path, private_temp_dir
+from senforms.pdf.pool import JobOutcome, PdfConverter
 
 log = logging.getLogger(__name__)
 

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import ConversionError
-from ..fileio import private_temp_dir
-from .soffice import (
+from senforms.errors import ConversionError
+from senforms.outputs.atomic import private_temp_dir
+from senforms.pdf.soffice import (
     SOFFICE_FLAGS,
     UNO_TIP,
     find_soffice,

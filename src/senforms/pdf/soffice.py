@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..errors import ConversionError
+from senforms.errors import ConversionError
 
 SOFFICE_ENV = "SENFORMS_SOFFICE"
 UNO_PYTHON_ENV = "SENFORMS_UNO_PYTHON"

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import OutputExistsError, SenformsError
+from senforms.errors import OutputExistsError, SenformsError
 
 TEMP_PREFIX = ".part-"
 # Temporary files are named .part-<host>-<pid>-…, so a later run can tell which ones a process

@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import KINDS, Job
-from .errors import OutputExistsError, SenformsError, TemplateProblemError
-from .fileio import sha256_file, write_atomic
-from .manifest import ManifestRow, read_manifest, write_manifest
-from .naming import NameAllocator, check_pattern, make_filename
-from .resources import docx_templates_dir
-from .templating import render_docx
+from senforms.documents.catalogue import KINDS, Job
+from senforms.errors import OutputExistsError, SenformsError, TemplateProblemError
+from senforms.outputs.atomic import sha256_file, write_atomic
+from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
+from senforms.outputs.naming import NameAllocator, check_pattern, make_filename
+from senforms.resources import docx_templates_dir
+from senforms.documents.templating import render_docx
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def render_documents(
     The template is checked first: one that uses a variable senforms does not provide is refused
     before anything is written.
     """
-    from .templates import check_template
+    from senforms.documents.template_files import check_template
 
     template = template_for(request.kind, request.templates_dir)
     findings = check_template(template, request.kind)

@@ -7,7 +7,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from .fileio import write_atomic
+from senforms.outputs.atomic import write_atomic
 
 MANIFEST_NAME = "manifest.csv"
 COLUMNS = ["file", "document", "upn", "cycle", "contact", "meeting", "status", "made_at", "sha256"]

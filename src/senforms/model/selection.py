@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .errors import SenformsError
-from .model import Pupil, Register
+from senforms.errors import SenformsError
+from senforms.model import Pupil, Register
 
 WHERE_FIELDS = {
     "year": lambda p: str(p.year_group),

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from .batch import logo_path
-from .deliver import (
+from senforms.documents.batch import logo_path
+from senforms.deliver import (
     Attachment,
     Draft,
     Ledger,
@@ -45,14 +45,14 @@ from .deliver import (
     send_all,
     write_draft,
 )
-from .deliver.mailmerge import field_key
-from .documents import Job, plan_jobs
-from .errors import DeliveryError, OutputExistsError, SenformsError
-from .fileio import atomic_path, write_atomic
-from .inputs import LoadedRegister
-from .model import ContactMethod, Pupil, Register
-from .render import RenderRequest, plan_paths, render_documents
-from .ukformat import long_date, time_text
+from senforms.deliver.mailmerge import field_key
+from senforms.documents.catalogue import Job, plan_jobs
+from senforms.errors import DeliveryError, OutputExistsError, SenformsError
+from senforms.outputs.atomic import atomic_path, write_atomic
+from senforms.inputs import LoadedRegister
+from senforms.model import ContactMethod, Pupil, Register
+from senforms.documents.render import RenderRequest, plan_paths, render_documents
+from senforms.ukformat import long_date, time_text
 
 Channel = Literal["email", "post"]
 PRINT_NAME = "invitations-to-post.pdf"
@@ -457,7 +457,7 @@ def _make_pdfs(
     on_progress: Callable[[str], None] | None,
 ) -> None:
     """Every letter to PDF in one `convert_many` call (one pool of LibreOffices for the batch)."""
-    from .pdf import convert_many
+    from senforms.pdf import convert_many
 
     todo = [inv for inv in invitations if not inv.failed]
     if not todo:

@@ -7,7 +7,7 @@ import string
 import unicodedata
 from collections.abc import Mapping
 
-from .errors import SenformsError
+from senforms.errors import SenformsError
 
 MAX_NAME_BYTES = 100
 _WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}

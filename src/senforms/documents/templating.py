@@ -22,8 +22,8 @@ from jinja2 import StrictUndefined, TemplateError, UndefinedError, pass_context
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from .errors import TemplateProblemError
-from .ukformat import age_text, long_date, money, short_date, time_text
+from senforms.errors import TemplateProblemError
+from senforms.ukformat import age_text, long_date, money, short_date, time_text
 
 MAX_PRODUCED_LENGTH = 1_000_000  # a template cannot build a gigabyte string by multiplication
 # The sandbox caps each range() at 100,000 but not loops inside loops, which could run for hours:

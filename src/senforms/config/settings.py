@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .errors import SenformsError
+from senforms.errors import SenformsError
 
 SETTINGS_TIP = "see 'The school settings file' in the README for what it may hold"
 

@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .errors import Location, Problem
-from .model import Pupil, Register, SenStatus
-from .ukformat import long_date
+from senforms.errors import Location, Problem
+from senforms.model import Pupil, Register, SenStatus
+from senforms.ukformat import long_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
 

@@ -13,10 +13,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from .fileio import write_atomic
-from .inputs.tables import INSTRUCTIONS_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, TABLES, Column, Table
-from .model import Register
-from .model.codes import _Coded
+from senforms.outputs.atomic import write_atomic
+from senforms.inputs.tables import INSTRUCTIONS_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, TABLES, Column, Table
+from senforms.model import Register
+from senforms.model.codes import _Coded
 
 DATA_ROWS = 1_000  # formatting and drop-downs reach this far down each sheet
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -226,6 +226,6 @@ def save_workbook(workbook: Workbook, path: Path | str, *, overwrite: bool = Fal
     workbook.properties.modified = fixed
     buffer = io.BytesIO()
     workbook.save(buffer)
-    from .templating import normalise_docx  # the same zip normalisation serves workbooks
+    from senforms.documents.templating import normalise_docx  # the same zip normalisation serves workbooks
 
     return write_atomic(path, normalise_docx(buffer.getvalue()), overwrite=overwrite)

@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .documents import KINDS, plan_jobs
-from .fileio import private_temp_dir, sha256_file
-from .inputs import LoadedRegister
-from .manifest import ManifestRow, read_manifest, write_manifest
-from .merge import merge_documents, merge_pdfs
-from .model import Pupil
-from .render import RenderedDocument, RenderReport, RenderRequest, render_documents
+from senforms.documents.catalogue import KINDS, plan_jobs
+from senforms.outputs.atomic import private_temp_dir, sha256_file
+from senforms.inputs import LoadedRegister
+from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
+from senforms.documents.merge import merge_documents, merge_pdfs
+from senforms.model import Pupil
+from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, render_documents
 
 
 @dataclass
@@ -89,7 +89,7 @@ def make_documents(
         if options.merge_to and made and not options.pdf_only:
             result.merged = merge_documents(made, options.merge_to, duplex=options.duplex, overwrite=options.overwrite)
         if options.pdf or options.pdf_only:
-            from .pdf import convert_many
+            from senforms.pdf import convert_many
 
             result.pdfs = convert_many(made, options.out_dir, overwrite=options.overwrite)
             pdfs = [r.pdf for r in result.pdfs if r.pdf is not None and r.status != "failed"]

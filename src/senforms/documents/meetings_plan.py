@@ -26,9 +26,9 @@ from pathlib import Path
 
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from .model import Meeting, MeetingType, Pupil, Register, SenStatus
-from .model.calendar import school_year, school_year_start
-from .ukformat import long_date, short_date
+from senforms.model import Meeting, MeetingType, Pupil, Register, SenStatus
+from senforms.model.calendar import school_year, school_year_start
+from senforms.ukformat import long_date, short_date
 
 EXPECTED_PER_YEAR = 3  # Code of Practice 6.65
 OVERDUE_AFTER = dt.timedelta(days=122)  # about four months: longer than any term
@@ -214,7 +214,7 @@ def _dates(meetings: list[Meeting]) -> str:
 def plan_workbook(register: Register, plan: MeetingPlan):
     """The complete register workbook with the proposed meetings in it, and a first sheet
     "Meeting plan" (UPN, held, booked, proposed, overdue). `senforms` reads it back as a register."""
-    from .workbook import build_workbook
+    from senforms.inputs.workbook import build_workbook
 
     workbook = build_workbook(with_proposals(register, plan))
     sheet = workbook.create_sheet(PLAN_SHEET, 0)
@@ -243,6 +243,6 @@ def plan_workbook(register: Register, plan: MeetingPlan):
 
 def save_plan(register: Register, plan: MeetingPlan, path: Path | str, *, overwrite: bool = False) -> Path:
     """Write `plan_workbook` atomically (never over an existing file unless `overwrite`)."""
-    from .workbook import save_workbook
+    from senforms.inputs.workbook import save_workbook
 
     return save_workbook(plan_workbook(register, plan), path, overwrite=overwrite)

@@ -15,9 +15,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings, check_la_recipient, send_all, write_draft
-from .errors import DeliveryError, OutputExistsError
-from .invitations import as_sent_by
+from senforms.deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings, check_la_recipient, send_all, write_draft
+from senforms.errors import DeliveryError, OutputExistsError
+from senforms.deliver.invitations import as_sent_by
 
 PACK_FORMAT = "senforms-pack/1"
 PDF_MIME = "application/pdf"

@@ -12,9 +12,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from .model import Cycle, Meeting, ParentCarer, Pupil, Register
-from .model.calendar import school_year, term_label
-from .model.codes import ReviewDecision
+from senforms.model import Cycle, Meeting, ParentCarer, Pupil, Register
+from senforms.model.calendar import school_year, term_label
+from senforms.model.codes import ReviewDecision
 
 STATUTORY_WEEKS = {"decision_to_assess": 6, "decision_to_issue": 16, "final_plan": 20}  # SEND Regs 2014 regs 5, 10, 13
 

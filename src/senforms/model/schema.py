@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .model import Register
+from senforms.model import Register
 
 SCHEMA_ID = "https://senforms.example/schema/register.schema.json"
 

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .context import base_context, contact_context, cycle_context, meeting_context, request_context
-from .model import Cycle, Meeting, ParentCarer, Pupil, Register, SenStatus
+from senforms.documents.context import base_context, contact_context, cycle_context, meeting_context, request_context
+from senforms.model import Cycle, Meeting, ParentCarer, Pupil, Register, SenStatus
 
 
 @dataclass(frozen=True)
