@@ -13,6 +13,20 @@ SAMPLES = ROOT / "samples"
 AS_OF = dt.date(2026, 11, 23)  # the samples' "today": warnings depend on it
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/*.txt from the current templates instead of comparing with them",
+    )
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES

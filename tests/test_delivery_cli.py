@@ -7,8 +7,6 @@ import datetime as dt
 import json
 import re
 import shutil
-import subprocess
-import sys
 from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,7 +31,7 @@ from senforms.documents.meetings_plan import (
 from senforms.model import ContactMethod, Pupil
 from senforms.resources import docx_templates_dir
 
-from .conftest import AS_OF, ROOT, SAMPLES
+from .conftest import AS_OF, SAMPLES
 from .smtp_server import LoopbackController, Recorder
 
 pytestmark = pytest.mark.timeout(120)
@@ -105,14 +103,11 @@ def fast(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def templates(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The shipped Word templates; while they are still being finished, built into a temporary folder."""
-    if all((docx_templates_dir() / f"{name}.docx").is_file() for name in TEMPLATE_NAMES):
-        return []
-    folder = tmp_path_factory.mktemp("templates")
-    subprocess.run([sys.executable, str(ROOT / "tools" / "make_docx_templates.py"), "--out", str(folder)],
-                   check=True, capture_output=True)
-    return ["--templates", str(folder)]
+def templates() -> list[str]:
+    """The shipped Word templates (no --templates option needed)."""
+    missing = [name for name in TEMPLATE_NAMES if not (docx_templates_dir() / f"{name}.docx").is_file()]
+    assert not missing, f"shipped templates missing: {missing}"
+    return []
 
 
 @pytest.fixture(scope="module")
