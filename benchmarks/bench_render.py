@@ -20,9 +20,9 @@ from docxtpl import DocxTemplate  # noqa: E402
 from jinja2 import Environment  # noqa: E402
 
 from senforms.documents.catalogue import plan_jobs  # noqa: E402
-from senforms.inputs import load_register  # noqa: E402
 from senforms.documents.render import RenderRequest, render_documents, template_for  # noqa: E402
 from senforms.documents.templating import FILTERS  # noqa: E402
+from senforms.inputs import load_register  # noqa: E402
 
 
 def jobs_for(count: int, kind: str):

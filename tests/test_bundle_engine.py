@@ -36,7 +36,6 @@ from senforms.bundle import (
     BundleDocument,
     BundleSection,
     BundleSpec,
-    BundleWarning,
     build_bundle,
     generate_passphrase,
     intake,
@@ -418,7 +417,7 @@ def test_split_parts_are_under_the_cap_and_keep_bundle_numbers(tmp_path):
     spec, bundle = _bundle_with_images(tmp_path)
     size = bundle.stat().st_size
     cap_mb = size / 1e6 / 3.5
-    parts = split_by_size(bundle, cap_mb, tmp_path / "parts")
+    parts = split_by_size(bundle, cap_mb, tmp_path / "parts").parts
     total = len(parts)
     assert sorted((tmp_path / "parts").iterdir()) == sorted(parts)  # no temporary files left
     assert total >= 4
@@ -471,8 +470,9 @@ def test_split_puts_an_oversized_page_in_a_part_of_its_own(tmp_path):
         )
     )
     bundle = build_bundle(spec, tmp_path / "bundle.pdf").path
-    with pytest.warns(BundleWarning, match=r"Page 7 is .* MB on its own"):
-        parts = split_by_size(bundle, 0.2, tmp_path / "parts")
+    split = split_by_size(bundle, 0.2, tmp_path / "parts")
+    assert len(split.warnings) == 1 and re.match(r"Page 7 is .* MB on its own", split.warnings[0])
+    parts = split.parts
     sizes = [p.stat().st_size for p in parts]
     pages = [len(PdfReader(p).pages) for p in parts]
     big_part = next(i for i, p in enumerate(parts) if "BIG page 1" in page_texts(p)[0])
@@ -484,7 +484,7 @@ def test_split_puts_an_oversized_page_in_a_part_of_its_own(tmp_path):
 def test_split_of_encrypted_bundle_needs_and_keeps_the_password(nested_spec, tmp_path):
     password = "correct-horse-battery-staple-1234"
     bundle = build_bundle(nested_spec, tmp_path / "bundle.pdf", password=password).path
-    parts = split_by_size(bundle, 10, tmp_path / "parts", password=password)
+    parts = split_by_size(bundle, 10, tmp_path / "parts", password=password).parts
     assert len(parts) == 1
     with pytest.raises(pikepdf.PasswordError):
         pikepdf.open(parts[0])
@@ -500,11 +500,12 @@ def test_passphrases_are_random_words_and_digits():
 
 @pytest.mark.parametrize("system_font", [True, False], ids=["unicode-font", "helvetica-fallback"])
 def test_non_latin_names_survive_into_the_index(tmp_path, monkeypatch, system_font):
-    from senforms.bundle import assemble
+    from senforms.bundle import frontmatter, stamp, typeset
 
     if not system_font:  # a machine with none of the known TrueType fonts
-        monkeypatch.setattr(assemble, "_fonts", lambda: assemble._Fonts("Helvetica", "Helvetica-Bold", False))
-    elif not assemble._fonts().unicode:
+        for module in (typeset, frontmatter, stamp):
+            monkeypatch.setattr(module, "load_fonts", lambda: typeset.Fonts("Helvetica", "Helvetica-Bold", False))
+    elif not typeset.load_fonts().unicode:
         pytest.skip("no Unicode TrueType font on this machine")
     source = make_pdf(tmp_path / "a.pdf", "A", 1)
     spec = spec_with(

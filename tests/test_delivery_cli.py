@@ -21,13 +21,13 @@ from pypdf import PdfReader
 
 from senforms.cli import cli
 from senforms.deliver import merge_fields, passphrase_is_absent
-from senforms.inputs import load_register
 from senforms.documents.meetings_plan import (
     nearest_tuesday,
     plan_meetings,
     proposed_date,
     terms_of,
 )
+from senforms.inputs import load_register
 from senforms.model import ContactMethod, Pupil
 from senforms.resources import docx_templates_dir
 

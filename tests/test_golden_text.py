@@ -29,9 +29,9 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from senforms.documents.catalogue import KINDS, plan_jobs
-from senforms.inputs import load_register
 from senforms.documents.render import RenderRequest, plan_paths, template_for
 from senforms.documents.templating import render_docx
+from senforms.inputs import load_register
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"

@@ -16,8 +16,8 @@ from senforms.errors import InputError, UnreadableFileError
 from senforms.inputs import load_register
 from senforms.model import NeedCode, ReviewDecision, SenStatus
 from senforms.model.calendar import end_of_compulsory_school_age, is_young_person, school_year, term
-from senforms.model.values import parse_uk_date, upn_check_letter, validate_upn
 from senforms.model.schema import schema_text
+from senforms.model.values import parse_uk_date, upn_check_letter, validate_upn
 
 from .conftest import AS_OF, ROOT
 

@@ -22,9 +22,9 @@ import docx
 import pytest
 from click.testing import CliRunner
 
-from senforms.outputs import atomic as fileio
 from senforms.cli import cli
 from senforms.errors import OutputExistsError
+from senforms.outputs import atomic as fileio
 
 from .conftest import SAMPLES
 from .corpus import make

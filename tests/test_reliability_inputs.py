@@ -28,9 +28,9 @@ from docx.oxml.ns import nsdecls, qn
 from lxml import etree
 from pypdf import PdfReader
 
-from senforms.documents.batch import BatchOptions, make_documents
 from senforms.bundle import BundleDocument, BundleSection, BundleSpec, build_bundle, intake
 from senforms.cli import cli
+from senforms.documents.batch import BatchOptions, make_documents
 from senforms.errors import EvidenceError, InputError, UnreadableFileError
 from senforms.inputs import load_register
 from senforms.outputs.naming import MAX_NAME_BYTES

@@ -19,8 +19,8 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from senforms.documents.catalogue import KINDS, plan_jobs
-from senforms.inputs import load_register
 from senforms.documents.templating import render_docx
+from senforms.inputs import load_register
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATES = ROOT / "templates" / "docx"

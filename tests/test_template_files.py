@@ -24,7 +24,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import time
 import zipfile
 from pathlib import Path

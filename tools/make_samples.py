@@ -15,9 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from senforms.inputs.workbook import build_workbook, save_workbook  # noqa: E402
 from senforms.model import Register  # noqa: E402
 from senforms.model.values import upn_check_letter  # noqa: E402
-from senforms.inputs.workbook import build_workbook, save_workbook  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 D = dt.date

@@ -6,20 +6,13 @@ Typical use::
     spec = BundleSpec(title=..., sections=(BundleSection(...),), ...)
     result = build_bundle(spec, out / "bundle.pdf", manifest_csv=out / "bundle.csv")
     write_sections(spec, result, out / "sections")           # for portal uploads
-    split_by_size(result.path, 9.5, out / "parts")           # for email size caps
+    split_by_size(result.path, 9.5, out / "parts").parts     # for email size caps
 """
 
-from senforms.bundle.assemble import (
-    BundleResult,
-    BundleWarning,
-    IndexEntry,
-    SectionRange,
-    build_bundle,
-    generate_passphrase,
-    split_by_size,
-    write_sections,
-)
+from senforms.bundle.assemble import BundleResult, IndexEntry, SectionRange, build_bundle
 from senforms.bundle.evidence import IntakeResult, intake, sniff
+from senforms.bundle.protect import generate_passphrase
+from senforms.bundle.ranges import SplitResult, split_by_size, write_sections
 from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
 
 __all__ = [
@@ -27,10 +20,10 @@ __all__ = [
     "BundleResult",
     "BundleSection",
     "BundleSpec",
-    "BundleWarning",
     "IndexEntry",
     "IntakeResult",
     "SectionRange",
+    "SplitResult",
     "build_bundle",
     "generate_passphrase",
     "intake",

@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from senforms.model.checks import MEETINGS_A_YEAR
 from senforms.model import EvidenceKind, LocalAuthority, Pupil
+from senforms.model.checks import MEETINGS_A_YEAR
 from senforms.ukformat import long_date, money
 
 RECENT_REVIEW_DAYS = 183  # "no review in the last six months"

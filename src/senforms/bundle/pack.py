@@ -15,23 +15,24 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from senforms.documents.context import request_context
-from senforms.outputs.cells import csv_cell
-from senforms.documents.catalogue import Job, plan_jobs
-from senforms.errors import ConversionError, EvidenceError, OutputExistsError, SenformsError
-from senforms.outputs.atomic import private_temp_dir, publish, sha256_file, write_atomic
-from senforms.inputs import LoadedRegister
-from senforms.model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil
-from senforms.model.calendar import term_label
-from senforms.outputs.naming import make_filename
-from senforms.documents.render import template_for
-from senforms.documents.templating import render_docx
-from senforms.ukformat import long_date
-from senforms.bundle.assemble import BundleResult, build_bundle, split_by_size, write_sections
+from senforms.bundle.assemble import BundleResult, build_bundle
 from senforms.bundle.checklist import ChecklistItem, build_checklist, checklist_text
 from senforms.bundle.evidence import intake
 from senforms.bundle.pages import provision_map_document, summary_document
+from senforms.bundle.ranges import split_by_size, write_sections
 from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
+from senforms.documents.catalogue import Job, plan_jobs
+from senforms.documents.context import request_context
+from senforms.documents.render import template_for
+from senforms.documents.templating import render_docx
+from senforms.errors import ConversionError, EvidenceError, OutputExistsError, SenformsError
+from senforms.inputs import LoadedRegister
+from senforms.model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil
+from senforms.model.calendar import term_label
+from senforms.outputs.atomic import private_temp_dir, publish, sha256_file, write_atomic
+from senforms.outputs.cells import csv_cell
+from senforms.outputs.naming import make_filename
+from senforms.ukformat import long_date
 
 EVIDENCE_SECTIONS = {
     EvidenceKind.PUPIL_VIEWS: "child_views",
@@ -67,6 +68,7 @@ class PackResult:
     bundle: BundleResult
     section_files: list[Path] = field(default_factory=list)
     parts: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # worth knowing; nothing was stopped
 
     @property
     def missing(self) -> list[ChecklistItem]:
@@ -180,7 +182,8 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
         text = checklist_text(checklist, f"EHC needs assessment request pack: checklist for UPN {pupil.upn} ({long_date(options.on)})")
         write_atomic(staging / "checklist.txt", text.encode("utf-8"), overwrite=True)
         section_files = write_sections(spec, bundle, staging / "sections", password=options.password) if options.sections else []
-        parts = split_by_size(staged_bundle, options.max_mb, staging / "parts", password=options.password) if options.max_mb else []
+        split = split_by_size(staged_bundle, options.max_mb, staging / "parts", password=options.password) if options.max_mb else None
+        parts = list(split.parts) if split else []
         # Everything succeeded: publish. Nothing above touched OUTDIR outside the staging folder.
         staged = {
             "request_docx": request["ehc-request"],
@@ -197,7 +200,7 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
         published_sections = [_publish_into(path, sections_dir, options.overwrite, stem) for path in section_files]
         published_parts = [_publish_into(path, options.out_dir, options.overwrite, stem) for path in parts]
         final_bundle = BundleResult(outputs["bundle"], bundle.pages, bundle.index, bundle.sections)
-        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts)
+        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts, list(split.warnings) if split else [])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

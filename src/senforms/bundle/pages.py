@@ -14,10 +14,10 @@ from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.shared import Mm, Pt
 
-from senforms.outputs.atomic import write_atomic
+from senforms.documents.templating import normalise_docx
 from senforms.model import LocalAuthority, Pupil
 from senforms.model.calendar import term_label
-from senforms.documents.templating import normalise_docx
+from senforms.outputs.atomic import write_atomic
 from senforms.ukformat import long_date, money
 
 PROVISION_COLUMNS = ("Cycle", "Provision", "Area of need", "How often", "Group", "Staff", "Hours a week", "Annual cost")

@@ -8,8 +8,8 @@ import os
 import click
 
 from senforms import __version__
-from senforms.errors import InputError, SenformsError
 from senforms.cli._output import print_problems
+from senforms.errors import InputError, SenformsError
 
 # One module per command; each defines `command`. A module not yet present is skipped, so a
 # command can be added without editing this file's logic.

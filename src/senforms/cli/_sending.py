@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
+from senforms.config.settings import settings_table
 from senforms.deliver import Draft, Ledger, SendReport, SendResult, SmtpSettings, settings_from
 from senforms.errors import DeliveryError
-from senforms.config.settings import settings_table
 
 LEDGER_NAME = "sent-log.jsonl"
 

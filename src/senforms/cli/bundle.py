@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 
-from senforms.documents.batch import logo_path
-from senforms.bundle.assemble import generate_passphrase
 from senforms.bundle.pack import PackOptions, build_pack
-from senforms.inputs import load_register
-from senforms.config.la_profile import local_authority_profile
+from senforms.bundle.protect import generate_passphrase
 from senforms.cli._common import relative, uk_date_option
+from senforms.config.la_profile import local_authority_profile
+from senforms.documents.batch import logo_path
+from senforms.inputs import load_register
 
 
 @click.command("bundle")
@@ -50,6 +50,8 @@ def command(register, upn, out_dir, evidence_dir, on, name_pattern, templates_di
     click.echo(f"  The bundle has {result.bundle.pages} pages in {len(result.bundle.sections)} sections.")
     for path in result.section_files + result.parts:
         click.echo(f"  {relative(path)}")
+    for warning in result.warnings:
+        click.secho(f"  ! {warning}", fg="yellow", err=True)
     if password == "generate":
         click.secho(f"\nPassphrase for the bundle (shown once; send it separately, never in the same email): {passphrase}", bold=True)
     if result.missing:

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import click
 
-from senforms.documents.batch import BatchOptions, logo_path, make_documents
 from senforms.bundle.pack import PackOptions, build_pack
-from senforms.model.checks import summarise
-from senforms.documents.catalogue import KINDS
-from senforms.errors import ConversionError, OutputExistsError
-from senforms.inputs import load_register
-from senforms.deliver.invitations import prepare_invitations
-from senforms.documents.meetings_plan import plan_meetings, save_plan
-from senforms.resources import samples_dir
 from senforms.cli._common import relative
 from senforms.cli._output import print_problems
+from senforms.deliver.invitations import prepare_invitations
+from senforms.documents.batch import BatchOptions, logo_path, make_documents
+from senforms.documents.catalogue import KINDS
+from senforms.documents.meetings_plan import plan_meetings, save_plan
+from senforms.errors import ConversionError, OutputExistsError
+from senforms.inputs import load_register
+from senforms.model.checks import summarise
+from senforms.resources import samples_dir
 
 
 def _libreoffice_available() -> bool:

@@ -13,7 +13,6 @@ from pathlib import Path
 import click
 
 import senforms
-
 from senforms import __version__
 from senforms.errors import ConversionError
 from senforms.pdf.soffice import INSTALL_TIP, UNO_TIP, find_soffice, find_uno_python, soffice_version

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from senforms.inputs import load_register
-from senforms.deliver.invitations import MERGE_FIELDS, InvitationBatch, prepare_invitations, send_invitations
-from senforms.model.values import parse_uk_date
-from senforms.model.selection import select_pupils
-from senforms.ukformat import long_date
 from senforms.cli._common import relative, uk_date_option
 from senforms.cli._sending import LEDGER_NAME, confirm_send, load_settings, pending, report_sending, send_options
+from senforms.deliver.invitations import MERGE_FIELDS, InvitationBatch, prepare_invitations, send_invitations
+from senforms.inputs import load_register
+from senforms.model.selection import select_pupils
+from senforms.model.values import parse_uk_date
+from senforms.ukformat import long_date
 
 MERGE_HELP = "; ".join(names[0] for names, _ in MERGE_FIELDS)
 

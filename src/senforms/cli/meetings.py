@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from senforms.inputs import load_register
-from senforms.documents.meetings_plan import EXPECTED_PER_YEAR, MeetingPlan, plan_meetings, save_plan
-from senforms.ukformat import long_date
 from senforms.cli._common import relative, uk_date_option
+from senforms.documents.meetings_plan import EXPECTED_PER_YEAR, MeetingPlan, plan_meetings, save_plan
+from senforms.inputs import load_register
+from senforms.ukformat import long_date
 
 
 @click.group("meetings")

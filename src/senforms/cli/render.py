@@ -6,11 +6,11 @@ from pathlib import Path
 
 import click
 
+from senforms.cli._common import DOCUMENT_KINDS, progress_bar, pupil_options, relative, uk_date_option
 from senforms.documents.batch import BatchOptions, make_documents
 from senforms.documents.catalogue import KINDS, plan_jobs
 from senforms.inputs import load_register
 from senforms.model.selection import select_pupils
-from senforms.cli._common import DOCUMENT_KINDS, progress_bar, pupil_options, relative, uk_date_option
 
 
 @click.command("render")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from senforms.outputs.atomic import write_atomic
 from senforms.model.schema import schema_text
+from senforms.outputs.atomic import write_atomic
 
 
 @click.command("schema")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from senforms.deliver.pack_email import pack_drafts, read_pack, send_pack, write_pack_drafts
 from senforms.cli._common import relative
 from senforms.cli._sending import LEDGER_NAME, confirm_send, load_settings, pending, report_sending, send_options
+from senforms.deliver.pack_email import pack_drafts, read_pack, send_pack, write_pack_drafts
 
 
 @click.command("send-pack")

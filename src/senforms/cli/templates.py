@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from senforms.documents.template_files import check_template, export_templates
 from senforms.cli._common import DOCUMENT_KINDS, relative
+from senforms.documents.template_files import check_template, export_templates
 
 
 @click.group("templates")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from senforms.model.checks import summarise
-from senforms.inputs import load_register
 from senforms.cli._output import print_problems
+from senforms.inputs import load_register
+from senforms.model.checks import summarise
 
 
 @click.command("validate")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from senforms.config.settings import settings_table
 from senforms.errors import InputError, Location, Problem
 from senforms.model import LocalAuthority
-from senforms.config.settings import settings_table
 
 TABLE = "local_authority"
 

@@ -11,8 +11,8 @@ import unicodedata
 
 from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress
 
-from senforms.errors import DeliveryError
 from senforms.deliver.messages import LONDON, Attachment, normalise_address
+from senforms.errors import DeliveryError
 
 PRODID = "-//senforms//delivery//EN"
 TZID = "Europe/London"

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from senforms.documents.batch import logo_path
 from senforms.deliver import (
     Attachment,
     Draft,
@@ -46,12 +45,13 @@ from senforms.deliver import (
     write_draft,
 )
 from senforms.deliver.mailmerge import field_key
+from senforms.documents.batch import logo_path
 from senforms.documents.catalogue import Job, plan_jobs
+from senforms.documents.render import RenderRequest, plan_paths, render_documents
 from senforms.errors import DeliveryError, OutputExistsError, SenformsError
-from senforms.outputs.atomic import atomic_path, write_atomic
 from senforms.inputs import LoadedRegister
 from senforms.model import ContactMethod, Pupil, Register
-from senforms.documents.render import RenderRequest, plan_paths, render_documents
+from senforms.outputs.atomic import atomic_path, write_atomic
 from senforms.ukformat import long_date, time_text
 
 Channel = Literal["email", "post"]

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from email import policy
 from email.message import EmailMessage, Message
 
-from senforms.errors import DeliveryError
 from senforms.deliver.messages import normalise_address
+from senforms.errors import DeliveryError
 
 
 def _domain(value: str) -> str:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from senforms.deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings, check_la_recipient, send_all, write_draft
-from senforms.errors import DeliveryError, OutputExistsError
 from senforms.deliver.invitations import as_sent_by
+from senforms.errors import DeliveryError, OutputExistsError
 
 PACK_FORMAT = "senforms-pack/1"
 PDF_MIME = "application/pdf"

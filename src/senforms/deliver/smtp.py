@@ -18,9 +18,9 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Literal
 
-from senforms.errors import DeliveryError
 from senforms.deliver.ledger import Ledger
 from senforms.deliver.messages import Draft, build_message, message_bytes, normalise_address
+from senforms.errors import DeliveryError
 
 Security = Literal["starttls", "ssl", "none"]
 Status = Literal["sent", "failed", "unknown", "queued", "skipped"]

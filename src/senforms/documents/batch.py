@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from senforms.documents.catalogue import KINDS, plan_jobs
-from senforms.outputs.atomic import private_temp_dir, sha256_file
-from senforms.inputs import LoadedRegister
-from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
 from senforms.documents.merge import merge_documents, merge_pdfs
-from senforms.model import Pupil
 from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, render_documents
+from senforms.inputs import LoadedRegister
+from senforms.model import Pupil
+from senforms.outputs.atomic import private_temp_dir, sha256_file
+from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
 
 
 @dataclass

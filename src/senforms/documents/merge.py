@@ -19,9 +19,9 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docxcompose.composer import Composer
 
+from senforms.documents.templating import normalise_docx
 from senforms.errors import SenformsError
 from senforms.outputs.atomic import write_atomic
-from senforms.documents.templating import normalise_docx
 
 _REFERENCE_TAGS = {qn("w:headerReference"): RT.HEADER, qn("w:footerReference"): RT.FOOTER}
 

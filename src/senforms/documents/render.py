@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from senforms.documents.catalogue import KINDS, Job
+from senforms.documents.templating import render_docx
 from senforms.errors import OutputExistsError, SenformsError, TemplateProblemError
 from senforms.outputs.atomic import sha256_file, write_atomic
 from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
 from senforms.outputs.naming import NameAllocator, check_pattern, make_filename
 from senforms.resources import docx_templates_dir
-from senforms.documents.templating import render_docx
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ from jinja2 import meta, nodes
 from jinja2.exceptions import TemplateSyntaxError
 
 from senforms.documents.catalogue import KINDS, plan_jobs
+from senforms.documents.templating import FILTERS, make_environment
 from senforms.errors import OutputExistsError, SenformsError
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.model import Register
 from senforms.resources import docx_templates_dir
-from senforms.documents.templating import FILTERS, make_environment
 
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _BLOCK = re.compile(r"\{%-?\s*(?:p|tr|tc|r)?\s*(if|for|endif|endfor|elif|else|with|endwith|macro|endmacro|block|endblock)\b")

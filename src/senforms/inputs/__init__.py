@@ -9,15 +9,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from senforms.model.checks import cross_record_problems, register_warnings
 from senforms.errors import InputError, Location, Problem, ProblemList, UnreadableFileError
-from senforms.model import Register
 from senforms.inputs.assemble import CONTROL_CHARACTERS, assemble, has_control_characters
 from senforms.inputs.csvfile import read_csv
 from senforms.inputs.jsonfile import read_json
 from senforms.inputs.locate import JsonLocator, Locator, problems_from_validation
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.inputs.xlsx import read_xlsx
+from senforms.model import Register
+from senforms.model.checks import cross_record_problems, register_warnings
 
 
 @dataclass

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from senforms.errors import Location, ProblemList
-from senforms.model.values import _ILLEGAL_XML
 from senforms.inputs.locate import Locator
 from senforms.inputs.tables import PUPILS, Column, Table
+from senforms.model.values import _ILLEGAL_XML
 
 
 @dataclass

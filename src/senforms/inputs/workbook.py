@@ -13,10 +13,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from senforms.outputs.atomic import write_atomic
 from senforms.inputs.tables import INSTRUCTIONS_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, TABLES, Column, Table
 from senforms.model import Register
 from senforms.model.codes import _Coded
+from senforms.outputs.atomic import write_atomic
 
 DATA_ROWS = 1_000  # formatting and drop-downs reach this far down each sheet
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")

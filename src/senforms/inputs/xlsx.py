@@ -15,10 +15,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
 from senforms.errors import Location, ProblemList, UnreadableFileError
-from senforms.ukformat import long_date
 from senforms.inputs.assemble import RawCell, RawInput, RawRow, RawTable
 from senforms.inputs.sniff import REAL_TYPE_NAMES, check_zip_safe, scan_sheets, sniff
 from senforms.inputs.tables import INSTRUCTIONS_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, Column, Table, normalise_header, table_for
+from senforms.ukformat import long_date
 
 MAX_ROWS = 20_000  # pupils, cycles, meetings… on one sheet
 # Checked before openpyxl reads the file: every cell and row element of every sheet, blank but

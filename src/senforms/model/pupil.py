@@ -9,13 +9,13 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from senforms.ukformat import age_on
 from senforms.model import calendar
 from senforms.model._base import Record
 from senforms.model.apdr import Cycle
 from senforms.model.codes import BroadArea, ContactMethod, Gender, NeedCode, ProfessionalRole, SenStatus
 from senforms.model.events import Consent, EvidenceFile, Meeting
 from senforms.model.values import Email, OptionalText, OptionalUkDate, Phone, Text, UkDate, Upn, YesNo
+from senforms.ukformat import age_on
 
 
 def parse_year_group(value: Any) -> Any:
