@@ -607,7 +607,7 @@ def test_errors_never_carry_names(tmp_path: Path) -> None:
                     {"allowed_recipients": frozenset({"x@example.org"})}):
         with pytest.raises(DeliveryError) as caught:
             build_message(make_draft(2, **changes))
-        assert CANARY not in str(caught.value) and CANARY not in caught.value.tip
+        assert CANARY not in str(caught.value) and CANARY not in caught.value.fix
 
 
 def test_ledger_refuses_fields_that_could_hold_pupil_text(tmp_path: Path) -> None:

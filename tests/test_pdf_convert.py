@@ -170,8 +170,8 @@ def test_missing_libreoffice_says_how_to_install_it(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("SENFORMS_SOFFICE", str(tmp_path / "no-such-soffice"))
     with pytest.raises(ConversionError) as caught:
         find_soffice()
-    assert "apt-get install libreoffice-writer-nogui" in caught.value.tip
-    assert "brew install --cask libreoffice" in caught.value.tip
+    assert "apt-get install libreoffice-writer-nogui" in caught.value.fix
+    assert "brew install --cask libreoffice" in caught.value.fix
 
 
 def test_result_is_frozen(tmp_path: Path) -> None:

@@ -303,7 +303,7 @@ def test_f9_write_atomic_never_overwrites_a_file_that_appears_during_the_write(t
     assert raced == [target]
     assert target.read_bytes() == INTRUDER
     assert "letter.docx already exists: senforms never overwrites a file unless asked" in str(caught.value)
-    assert caught.value.tip.startswith("run again with --overwrite")
+    assert caught.value.fix_for("--overwrite").startswith("run again with --overwrite")
     assert leftovers(tmp_path) == []
 
 

@@ -30,7 +30,7 @@ from pypdf import PdfReader
 
 from senforms.bundle import BundleDocument, BundleSection, BundleSpec, build_bundle, intake
 from senforms.cli import cli
-from senforms.documents.batch import BatchOptions, make_documents
+from senforms.documents.batch import RenderOptions, render
 from senforms.errors import EvidenceError, InputError, UnreadableFileError
 from senforms.inputs import load_register
 from senforms.outputs.naming import MAX_NAME_BYTES
@@ -104,7 +104,7 @@ def template_everywhere(folder: Path, kind: str = "support-plan") -> Path:
 def render_one(register: Path, out: Path, templates: Path | None = None, kind: str = "support-plan", index: int = 0) -> Path:
     """Render `kind` for pupils[index] with the library; return the one DOCX written."""
     loaded = load_register(register, as_of=AS_OF)
-    result = make_documents(loaded, kind, BatchOptions(out, templates_dir=templates, on=AS_OF), [loaded.register.pupils[index]])
+    result = render(loaded.register, kind, RenderOptions(out, templates_dir=templates, on=AS_OF), [loaded.register.pupils[index]])
     (document,) = result.report.documents
     assert document.status == "written", document.error
     return document.path
@@ -244,7 +244,7 @@ def test_names_in_every_script_come_out_exactly_in_word(tmp_path):
     register = make.many_scripts_register(tmp_path / "scripts.json")
     loaded = load_register(register, as_of=AS_OF)
     out = tmp_path / "out"
-    result = make_documents(loaded, "support-plan", BatchOptions(out, on=AS_OF), loaded.register.pupils[: len(make.NAMES)])
+    result = render(loaded.register, "support-plan", RenderOptions(out, on=AS_OF), loaded.register.pupils[: len(make.NAMES)])
     assert [d.status for d in result.report.documents] == ["written"] * len(make.NAMES)
     for document, name in zip(result.report.documents, make.NAMES):
         text = "\n".join(part_texts(document.path).values())
@@ -274,8 +274,8 @@ def test_names_in_every_script_survive_into_the_pdf(tmp_path):
         pytest.skip("no Arabic, Chinese or Polish font installed: LibreOffice would drop those names (senforms has no glyph check yet)")
     register = make.many_scripts_register(tmp_path / "scripts.json")
     loaded = load_register(register, as_of=AS_OF)
-    options = BatchOptions(tmp_path / "out", on=AS_OF, pdf_only=True)
-    result = make_documents(loaded, "support-plan", options, loaded.register.pupils[: len(make.NAMES)])
+    options = RenderOptions(tmp_path / "out", on=AS_OF, pdf_only=True)
+    result = render(loaded.register, "support-plan", options, loaded.register.pupils[: len(make.NAMES)])
     assert [r.status for r in result.pdfs] == ["converted"] * len(make.NAMES), [r.error for r in result.pdfs]
     import pikepdf
 
@@ -461,7 +461,7 @@ def test_json_over_50_mb_is_refused_without_reading_it(tmp_path):
     path = make.json_oversized(tmp_path / "huge.json")
     started = time.monotonic()
     error = refusal(path)
-    assert error.message == "huge.json is larger than 50 MB" and error.tip == "a register is far smaller: check it is the right file"
+    assert error.message == "huge.json is larger than 50 MB" and error.fix == "a register is far smaller: check it is the right file"
     assert time.monotonic() - started < 1
 
 

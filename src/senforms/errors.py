@@ -45,17 +45,34 @@ class Problem:
 
 
 class SenformsError(Exception):
-    """An error senforms can explain to a user. The CLI prints it and exits with `exit_code`."""
+    """An error senforms can explain to a user: what is wrong, where (optional) and how to fix it.
+
+    `option` names, without any command's spelling, the setting that would fix it ("overwrite",
+    "workbook_password"…), and `{option}` in the fix marks where it goes: the CLI puts its own
+    flag there (`fix_for("--overwrite")`) and the web app its own field, so library messages never
+    name a flag a command may not have. The CLI exits with `exit_code`.
+    """
 
     exit_code: int = 1
 
-    def __init__(self, message: str, *, tip: str = "") -> None:
+    def __init__(self, message: str, *, fix: str = "", location: Location | None = None, option: str | None = None) -> None:
         super().__init__(message)
         self.message = message
-        self.tip = tip
+        self.location = location
+        self.option = option
+        self._fix = fix
+
+    @property
+    def fix(self) -> str:
+        """The fix, naming the option in words ("the overwrite option")."""
+        return self.fix_for(f"the {self.option.replace('_', ' ')} option" if self.option else "")
+
+    def fix_for(self, spelling: str) -> str:
+        """The fix with the option spelt as a caller shows it (a CLI flag, a form field)."""
+        return self._fix.replace("{option}", spelling)
 
     def __str__(self) -> str:
-        return self.message
+        return f"{self.location}: {self.message}" if self.location else self.message
 
 
 class InputError(SenformsError):
@@ -78,9 +95,14 @@ class OutputExistsError(SenformsError):
     def __init__(self, path: object) -> None:
         super().__init__(
             f"{path} already exists: senforms never overwrites a file unless asked",
-            tip="run again with --overwrite to replace it, or choose another output folder",
+            fix="run again with {option} to replace it, or choose another output folder",
+            option="overwrite",
         )
         self.path = path
+
+
+class OutputFolderError(SenformsError):
+    """senforms cannot make or write in the folder its results go to (a file in the way, read-only)."""
 
 
 class TemplateProblemError(SenformsError):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 from senforms.bundle.assemble import BundleResult, build_bundle
 from senforms.bundle.checklist import ChecklistItem, build_checklist, checklist_text
 from senforms.bundle.evidence import intake
+from senforms.bundle.pack_file import PackDescription, write_description
 from senforms.bundle.pages import provision_map_document, summary_document
 from senforms.bundle.ranges import split_by_size, write_sections
 from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
@@ -26,10 +26,9 @@ from senforms.documents.context import request_context
 from senforms.documents.render import template_for
 from senforms.documents.templating import render_docx
 from senforms.errors import ConversionError, EvidenceError, OutputExistsError, SenformsError
-from senforms.inputs import LoadedRegister
-from senforms.model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil
+from senforms.model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil, Register, School
 from senforms.model.calendar import term_label
-from senforms.outputs.atomic import private_temp_dir, publish, sha256_file, write_atomic
+from senforms.outputs.atomic import ensure_folder, private_temp_dir, publish, sha256_file, write_atomic
 from senforms.outputs.cells import csv_cell
 from senforms.outputs.naming import make_filename
 from senforms.ukformat import long_date
@@ -44,8 +43,11 @@ EVIDENCE_SECTIONS = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class PackOptions:
+    """How to make one pupil's pack. `base_dir` is what the register's evidence paths are relative
+    to; `logo` the school's logo file; `local_authority` the LA's profile when it differs from the register's."""
+
     out_dir: Path
     on: dt.date = field(default_factory=dt.date.today)
     evidence_dir: Path | None = None
@@ -56,7 +58,9 @@ class PackOptions:
     password: str | None = None
     max_mb: float | None = None
     overwrite: bool = False
-    local_authority: LocalAuthority | None = None  # the LA's profile when it differs from the register's
+    local_authority: LocalAuthority | None = None
+    base_dir: Path = Path(".")
+    logo: Path | None = None
 
 
 @dataclass
@@ -90,12 +94,12 @@ class _Item:
     note: str = ""
 
 
-def _local_authority(loaded: LoadedRegister, options: PackOptions) -> LocalAuthority:
-    la = options.local_authority or loaded.register.local_authority
+def _local_authority(register: Register, options: PackOptions) -> LocalAuthority:
+    la = options.local_authority or register.local_authority
     if la is None:
         raise SenformsError(
             "the register does not say which local authority the request goes to",
-            tip="fill in 'Local authority' on the School sheet",
+            fix="fill in 'Local authority' on the School sheet",
         )
     return la
 
@@ -108,12 +112,12 @@ def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> list
         if not path.is_file():
             raise EvidenceError(
                 f"the evidence file '{entry.path}' ({entry.title}) was not found",
-                tip=f"put it at {path}, or correct the File column on the Evidence sheet",
+                fix=f"put it at {path}, or correct the File column on the Evidence sheet",
             )
         found.append((entry, path))
     if evidence_dir is not None:
         if not evidence_dir.is_dir():
-            raise EvidenceError(f"the evidence folder {evidence_dir} does not exist", tip="check the --evidence folder")
+            raise EvidenceError(f"the evidence folder {evidence_dir} does not exist", fix="check the --evidence folder")
         known = {p.resolve() for _, p in found}
         for path in sorted(evidence_dir.iterdir()):
             if path.is_file() and not path.name.startswith(".") and path.resolve() not in known:
@@ -141,19 +145,19 @@ def _render(kind: str, context: dict, options: PackOptions, path: Path, logo: Pa
     return write_atomic(path, data, overwrite=True)
 
 
-def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: Path | None = None) -> PackResult:
+def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult:
     """Make the whole request pack for one pupil; see the module docstring for the guarantees."""
     from senforms.pdf import PdfConverter, convert_many, convert_one
 
-    register = loaded.register
+    logo = options.logo
     pupil = register.pupil(upn)
     if pupil is None:
-        raise SenformsError(f"no pupil with UPN {upn} in the register", tip="check the UPN with `senforms validate`")
-    la = _local_authority(loaded, options)
+        raise SenformsError(f"no pupil with UPN {upn} in the register", fix="check the UPN with `senforms validate`")
+    la = _local_authority(register, options)
     checklist = build_checklist(pupil, la, options.on)
     if options.strict and any(not item.ok for item in checklist):
         missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if not i.ok)
-        raise SenformsError(f"the pack is incomplete (--strict): {missing}", tip="fill the gaps, or run without --strict to make the pack anyway")
+        raise SenformsError(f"the pack is incomplete (--strict): {missing}", fix="fill the gaps, or run without --strict to make the pack anyway")
 
     stem = make_filename(options.name_pattern, Job("bundle", pupil, {}).name_fields, pupil.upn)
     outputs = _outputs(stem, options)
@@ -162,8 +166,8 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
         for path in outputs.values():
             if path.exists():
                 raise OutputExistsError(path)
-    evidence = _evidence_files(pupil, loaded.source.parent, options.evidence_dir)
-    options.out_dir.mkdir(parents=True, exist_ok=True)
+    evidence = _evidence_files(pupil, options.base_dir, options.evidence_dir)
+    ensure_folder(options.out_dir)
     staging = private_temp_dir(".senforms-pack", options.out_dir)
     try:
         with PdfConverter() as converter:
@@ -173,12 +177,12 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
             results = convert_many([item.source for item in docx_items], staging / "pdf", converter=converter, overwrite=True)
         for item, result in zip(docx_items, results):
             if result.status == "failed" or result.pdf is None:
-                raise ConversionError(f"{item.title} could not be turned into a PDF: {result.error}", tip="run `senforms doctor`")
+                raise ConversionError(f"{item.title} could not be turned into a PDF: {result.error}", fix="run `senforms doctor`")
             item.pdf = result.pdf
         spec = _spec(pupil, la, items, options, register)
         staged_bundle = staging / "bundle.pdf"
         bundle = build_bundle(spec, staged_bundle, password=options.password, overwrite=True)
-        _write_manifest(items, spec, bundle, staging / "manifest.csv", loaded.source.parent)
+        _write_manifest(items, spec, bundle, staging / "manifest.csv", options.base_dir)
         text = checklist_text(checklist, f"EHC needs assessment request pack: checklist for UPN {pupil.upn} ({long_date(options.on)})")
         write_atomic(staging / "checklist.txt", text.encode("utf-8"), overwrite=True)
         section_files = write_sections(spec, bundle, staging / "sections", password=options.password) if options.sections else []
@@ -194,7 +198,7 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
             "checklist": staging / "checklist.txt",
             "manifest": staging / "manifest.csv",
         }
-        staged["pack"] = _write_pack_description(staging / "pack.json", pupil, la, register, outputs, parts, options)
+        staged["pack"] = write_description(staging / "pack.json", _pack_description(pupil, la, register.school, outputs, parts, options))
         for key, temp in staged.items():
             publish(temp, outputs[key], options.overwrite)
         published_sections = [_publish_into(path, sections_dir, options.overwrite, stem) for path in section_files]
@@ -205,35 +209,28 @@ def build_pack(loaded: LoadedRegister, upn: str, options: PackOptions, *, logo: 
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_pack_description(path: Path, pupil: Pupil, la: LocalAuthority, register, outputs: dict[str, Path], parts: list[Path], options: PackOptions) -> Path:
+def _pack_description(pupil: Pupil, la: LocalAuthority, school: School | None, outputs: dict[str, Path], parts: list[Path], options: PackOptions) -> PackDescription:
     """What `send-pack` needs to address the pack: IDs, the LA's profile and file names, no pupil details."""
-    school = register.school
     stem = outputs["bundle"].name.removesuffix("-bundle.pdf")
-    description = {
-        "format": "senforms-pack/1",
-        "upn": pupil.upn,
-        "made_on": options.on.isoformat(),
-        "encrypted": options.password is not None,
-        "files": {key: path.name for key, path in outputs.items()},
-        "parts": [f"{stem}-{p.name}" if not p.name.startswith(stem) else p.name for p in parts],
-        "local_authority": {
-            "name": la.name,
-            "send_team_name": la.send_team_name,
-            "send_team_email": la.send_team_email,
-            "allowed_domains": list(la.allowed_domains),
-            "email_size_limit_mb": la.email_size_limit_mb,
-        },
-        "school": {
-            "name": school.name if school else "",
-            "senco_name": school.senco.name if school else "",
-            "senco_email": school.senco.email if school else "",
-        },
-    }
-    return write_atomic(path, (json.dumps(description, indent=2, ensure_ascii=False) + "\n").encode("utf-8"), overwrite=True)
+    return PackDescription(
+        upn=pupil.upn,
+        made_on=options.on,
+        encrypted=options.password is not None,
+        files={key: path.name for key, path in outputs.items()},
+        parts=tuple(f"{stem}-{p.name}" if not p.name.startswith(stem) else p.name for p in parts),
+        la_name=la.name,
+        la_team=la.send_team_name or la.name,
+        la_email=la.send_team_email or "",
+        allowed_domains=tuple(la.allowed_domains),
+        size_limit_mb=la.email_size_limit_mb,
+        school_name=school.name if school else "",
+        senco_name=school.senco.name if school else "",
+        senco_email=(school.senco.email or "") if school else "",
+    )
 
 
 def _publish_into(path: Path, folder: Path, overwrite: bool, stem: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder)
     target = folder / f"{stem}-{path.name}" if not path.name.startswith(stem) else folder / path.name
     publish(path, target, overwrite)
     return target

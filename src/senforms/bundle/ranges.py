@@ -20,7 +20,7 @@ from senforms.bundle.labels import label_pages, set_metadata
 from senforms.bundle.protect import encrypt
 from senforms.bundle.spec import BundleSpec
 from senforms.errors import OutputExistsError, SenformsError
-from senforms.outputs.atomic import TEMP_PREFIX, atomic_path
+from senforms.outputs.atomic import TEMP_PREFIX, atomic_path, ensure_folder
 
 # --------------------------------------------------------------------------------------------
 # Copying page ranges of a finished bundle: section files and size-capped parts.
@@ -106,7 +106,7 @@ def _open_bundle(bundle_pdf: Path, password: str | None) -> PdfReader:
         if password is None or not reader.decrypt(password):
             raise SenformsError(
                 f"{bundle_pdf.name}: this bundle is encrypted: give its password to split it.",
-                tip="pass the same password used to build the bundle",
+                fix="pass the same password used to build the bundle",
             )
     return reader
 
@@ -225,7 +225,7 @@ def split_by_size(
     title = str((reader.metadata or {}).get("/Title", "") or bundle_pdf.stem)
     costs = _PageCosts(reader)
     count = len(reader.pages)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_folder(out_dir)
 
     parts: list[tuple[int, int, Path]] = []  # first, last, temporary file
     notes: list[str] = []

@@ -57,7 +57,7 @@ def _visible_box(page: Any) -> tuple[float, float, float, float]:
 
 def stamp_pages(writer: PdfWriter, spec: BundleSpec) -> None:
     boxes = [_visible_box(page) for page in writer.pages]
-    overlay = _stamp_overlay([(r - l, t - b) for l, b, r, t in boxes], spec)
+    overlay = _stamp_overlay([(right - left, top - bottom) for left, bottom, right, top in boxes], spec)
     for page, stamp, (left, bottom, _, _) in zip(writer.pages, overlay.pages, boxes):
         if left or bottom:
             page.merge_transformed_page(stamp, Transformation().translate(left, bottom))

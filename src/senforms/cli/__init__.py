@@ -1,70 +1,43 @@
-"""The `senforms` command: a thin layer over the library, with one place that turns errors into messages."""
+"""The `senforms` command: a thin layer over the library, with the one place that turns errors into messages."""
 
 from __future__ import annotations
 
-import importlib
 import os
 
 import click
 
 from senforms import __version__
-from senforms.cli._output import print_problems
-from senforms.errors import InputError, SenformsError
+from senforms.cli import bundle, convert, demo, doctor, invite, meetings, render, schema, send_pack, templates, validate
+from senforms.cli._boundary import SenformsGroup
 
-# One module per command; each defines `command`. A module not yet present is skipped, so a
-# command can be added without editing this file's logic.
-COMMAND_MODULES = (
-    "validate",
-    "schema",
-    "render",
-    "templates",
-    "convert",
-    "doctor",
-    "bundle",
-    "invite",
-    "send_pack",
-    "meetings",
-    "demo",
+# Registered explicitly: a command module that is missing is an ImportError at once, never a
+# command that silently disappears.
+COMMANDS = (
+    validate.command,
+    schema.command,
+    render.command,
+    templates.command,
+    convert.command,
+    doctor.command,
+    bundle.command,
+    invite.command,
+    send_pack.command,
+    meetings.command,
+    demo.command,
 )
-
-
-class SenformsGroup(click.Group):
-    """The one place where a SenformsError becomes a plain-English message and an exit status.
-
-    It lives in the group rather than in `main` so that tests invoking `cli` see what a user sees.
-    """
-
-    def invoke(self, ctx: click.Context):  # type: ignore[override]
-        try:
-            return super().invoke(ctx)
-        except InputError as exc:
-            print_problems(exc.problems, exc.warnings)
-            click.secho(f"\n{exc.message}. Nothing was produced.", fg="red", err=True)
-            ctx.exit(exc.exit_code)
-        except SenformsError as exc:
-            click.secho(f"Error: {exc.message}", fg="red", err=True)
-            if exc.tip:
-                click.echo(f"Tip: {exc.tip}", err=True)
-            ctx.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("Stopped. Files already finished are kept; run the same command again to carry on.", err=True)
-            ctx.exit(130)
 
 
 @click.group(cls=SenformsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="senforms")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the full technical detail (a traceback) when senforms hits a problem it did not expect.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """senforms: SEN support plans, reviews, letters and EHC request packs from a school's SEN register."""
+    ctx.meta["senforms.debug"] = debug
 
 
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"{__name__}.{_name}")
-    except ModuleNotFoundError as _missing:
-        if _missing.name != f"{__name__}.{_name}":
-            raise
-        continue
-    cli.add_command(_module.command)
+for _command in COMMANDS:
+    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> None:

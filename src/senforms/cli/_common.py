@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,26 @@ from senforms.model.values import parse_uk_date
 DOCUMENT_KINDS = ["support-plan", "review", "parent-notification", "invitation", "ehc-request", "la-cover-letter"]
 
 
+# A document's date is within a working life of today: anything else is a slip of the keyboard
+# (and dates near the calendar's ends break the statutory week and school-year arithmetic).
+EARLIEST_YEAR, LATEST_YEAR = 1990, 2200
+
+
 def uk_date_option(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return parse_uk_date(value)
+        day = parse_uk_date(value)
     except Exception:
         raise click.BadParameter(f"'{value}' is not a date (use dd/mm/yyyy)") from None
+    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        raise click.BadParameter(f"'{value}' is not a date senforms can use (give a year from {EARLIEST_YEAR} to {LATEST_YEAR})")
+    return day
+
+
+def workbook_password_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--password for a protected register workbook (the library calls it `workbook_password`)."""
+    return click.option("--password", "workbook_password", metavar="PASSWORD", help="Password of a protected register workbook.")(function)
 
 
 def pupil_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -31,17 +43,36 @@ def pupil_options(function: Callable[..., Any]) -> Callable[..., Any]:
     return function
 
 
-@contextmanager
-def progress_bar(total: int, label: str):
-    """A progress bar on a terminal for long runs; nothing otherwise. Yields an advance() function."""
-    if total < 5 or not sys.stderr.isatty():
-        yield lambda *_: None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+class ProgressBar:
+    """A progress bar on a terminal for long runs, nothing otherwise; the library calls `start(total)`
+    once it knows how much there is, then `advance()` per item."""
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as progress:
-        task = progress.add_task(label, total=total)
-        yield lambda *_: progress.advance(task)
+    MINIMUM = 5
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def start(self, total: int) -> None:
+        if total < self.MINIMUM or not sys.stderr.isatty():
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True)
+        self._progress.start()
+        self._task = self._progress.add_task(self.label, total=total)
+
+    def advance(self, *_: object) -> None:
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+    def __exit__(self, *_: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
 
 
 def relative(path: Path) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import click
 
-from senforms.config.settings import settings_table
-from senforms.deliver import Draft, Ledger, SendReport, SendResult, SmtpSettings, settings_from
+from senforms.deliver import Draft, Ledger, SendReport, SendResult
 from senforms.errors import DeliveryError
 
 LEDGER_NAME = "sent-log.jsonl"
@@ -28,15 +26,6 @@ def send_options(function: Callable) -> Callable:
     ):
         function = option(function)
     return function
-
-
-def smtp_config(path: Path | None) -> dict:
-    """The `smtp` table of the school settings file ({} without a file)."""
-    return settings_table(path, "smtp")
-
-
-def load_settings(config_path: Path | None) -> SmtpSettings:
-    return settings_from(smtp_config(config_path), os.environ)
 
 
 def pending(drafts: Iterable[Draft], ledger_path: Path, *, resend_unknown: bool) -> list[Draft]:
@@ -61,7 +50,7 @@ def confirm_send(todo: list[Draft], total: int, *, yes: bool, expect_count: int 
     if expect_count is not None and expect_count != len(todo):
         raise DeliveryError(
             f"--expect-count is {expect_count} but {len(todo)} message{'s are' if len(todo) != 1 else ' is'} ready to send; nothing was sent",
-            tip="check the list of drafts, then run again with the right count",
+            fix="check the list of drafts, then run again with the right count",
         )
     click.echo(f"\n{len(todo)} message{'s' if len(todo) != 1 else ''} to {len(recipients)} recipient{'s' if len(recipients) != 1 else ''}"
                + (f" ({already} already sent before)" if already else "") + ":")

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
-from senforms.bundle.pack import PackOptions, build_pack
-from senforms.bundle.protect import generate_passphrase
+import senforms
 from senforms.cli._common import relative, uk_date_option
-from senforms.config.la_profile import local_authority_profile
-from senforms.documents.batch import logo_path
-from senforms.inputs import load_register
 
 
 @click.command("bundle")
@@ -32,17 +29,15 @@ from senforms.inputs import load_register
 def command(register, upn, out_dir, evidence_dir, on, name_pattern, templates_dir, strict, sections, password, max_mb, overwrite, workbook_password, config_path):
     """Make the EHC needs assessment request pack for one pupil: request, covering letter,
     indexed evidence bundle, checklist and manifest."""
-    loaded = load_register(register, password=workbook_password)
-    local_authority = local_authority_profile(loaded.register.local_authority, config_path)
-    passphrase = generate_passphrase() if password == "generate" else password
-    options = PackOptions(
-        out_dir=out_dir, evidence_dir=evidence_dir, templates_dir=templates_dir, name_pattern=name_pattern,
+    loaded = senforms.load_register(register, password=workbook_password)
+    local_authority = senforms.local_authority_profile(loaded.register.local_authority, config_path)
+    passphrase = senforms.generate_passphrase() if password == "generate" else password
+    options = senforms.PackOptions(
+        out_dir=out_dir, on=on or dt.date.today(), evidence_dir=evidence_dir, templates_dir=templates_dir, name_pattern=name_pattern,
         strict=strict, sections=sections, password=passphrase, max_mb=max_mb, overwrite=overwrite,
-        local_authority=local_authority,
+        local_authority=local_authority, base_dir=loaded.base_dir, logo=loaded.logo,
     )
-    if on:
-        options.on = on
-    result = build_pack(loaded, upn, options, logo=logo_path(loaded))
+    result = senforms.build_pack(loaded.register, upn, options)
     click.echo((result.files["checklist"]).read_text(encoding="utf-8"))
     click.echo("Made:")
     for key in ("request_docx", "request_pdf", "cover_docx", "cover_pdf", "bundle", "checklist", "manifest"):

@@ -29,7 +29,7 @@ def _line(result: ConversionResult) -> Text:
         if result.attempts > 1:
             text.append(" (on the second attempt)", style="dim")
     elif result.status == "skipped":
-        text.append(f"{result.source}: {result.error}")
+        text.append(f"{result.source}: {result.error} (use --overwrite to replace it)")
     else:
         text.append(result.error)
     return text
@@ -86,4 +86,4 @@ def command(files: tuple[Path, ...], out_dir: Path | None, workers: int | None, 
     console.print(f"{summary} in {time.monotonic() - started:.1f} s.")
     if counts["failed"]:
         n = counts["failed"]
-        raise ConversionError(f"{n} file{'s' if n != 1 else ''} could not be converted", tip=FAILURE_TIP)
+        raise ConversionError(f"{n} file{'s' if n != 1 else ''} could not be converted", fix=FAILURE_TIP)

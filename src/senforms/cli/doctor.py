@@ -43,7 +43,7 @@ def check_libreoffice() -> list[Finding]:
         soffice = find_soffice()
     except ConversionError as exc:
         return [
-            Finding("LibreOffice", False, exc.message, exc.tip or INSTALL_TIP),
+            Finding("LibreOffice", False, exc.message, exc.fix or INSTALL_TIP),
             Finding("UNO Python", None, "not checked (needs LibreOffice first)"),
         ]
     findings = [Finding("LibreOffice", True, f"{soffice_version(soffice)} ({soffice})")]

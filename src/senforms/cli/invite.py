@@ -8,11 +8,10 @@ from pathlib import Path
 
 import click
 
-from senforms.cli._common import relative, uk_date_option
-from senforms.cli._sending import LEDGER_NAME, confirm_send, load_settings, pending, report_sending, send_options
-from senforms.deliver.invitations import MERGE_FIELDS, InvitationBatch, prepare_invitations, send_invitations
-from senforms.inputs import load_register
-from senforms.model.selection import select_pupils
+import senforms
+from senforms.cli._common import relative, uk_date_option, workbook_password_option
+from senforms.cli._sending import LEDGER_NAME, confirm_send, pending, report_sending, send_options
+from senforms.deliver.invitations import MERGE_FIELDS, InvitationBatch
 from senforms.model.values import parse_uk_date
 from senforms.ukformat import long_date
 
@@ -28,11 +27,11 @@ def meeting_range(value: str | None) -> tuple[dt.date | None, dt.date | None]:
         start = parse_uk_date(first.strip()) if first.strip() else None
         end = parse_uk_date(last.strip()) if last.strip() else None
     except Exception:
-        raise click.BadParameter(f"'{value}' is not a date range (use dd/mm/yyyy..dd/mm/yyyy; either side may be empty)") from None
+        raise click.BadParameter(f"'{value}' is not a date range (use dd/mm/yyyy..dd/mm/yyyy; either side may be empty)", param_hint="'--meeting-date'") from None
     if not dots:
         end = start
     if start and end and end < start:
-        raise click.BadParameter(f"'{value}' ends before it starts")
+        raise click.BadParameter(f"'{value}' ends before it starts", param_hint="'--meeting-date'")
     return start, end
 
 
@@ -45,8 +44,9 @@ def meeting_range(value: str | None) -> tuple[dt.date | None, dt.date | None]:
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), help="Use the school's own templates from this folder.")
 @click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the letters carry (default: today).")
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
+@workbook_password_option
 @send_options
-def command(register, out_dir, meeting_dates, pupils, template_file, templates_dir, on, overwrite, send, yes, expect_count, resend_unknown, config_path):
+def command(register, out_dir, meeting_dates, pupils, template_file, templates_dir, on, overwrite, workbook_password, send, yes, expect_count, resend_unknown, config_path):
     """Invite parents (or young people) to every upcoming meeting in REGISTER.
 
     Email drafts (.eml, with the letter and a calendar invitation) for those with an email address;
@@ -55,12 +55,12 @@ def command(register, out_dir, meeting_dates, pupils, template_file, templates_d
     date_from, date_to = meeting_range(meeting_dates)
     on = on or dt.date.today()
     # Before any work: a broken settings file should not cost a batch of letters.
-    settings = load_settings(config_path) if send else None
-    loaded = load_register(register, as_of=on)
-    chosen = select_pupils(loaded.register, pupils) if pupils else None
-    batch = prepare_invitations(
-        loaded, out_dir, on=on, date_from=date_from, date_to=date_to, templates_dir=templates_dir,
-        mail_merge_template=template_file, overwrite=overwrite, pupils=chosen,
+    settings = senforms.load_smtp_settings(config_path) if send else None
+    loaded = senforms.load_register(register, password=workbook_password, as_of=on)
+    chosen = senforms.select_pupils(loaded.register, pupils) if pupils else None
+    batch = senforms.prepare_invitations(
+        loaded.register, out_dir, on=on, date_from=date_from, date_to=date_to, templates_dir=templates_dir,
+        mail_merge_template=template_file, overwrite=overwrite, pupils=chosen, logo=loaded.logo,
     )
     show_batch(batch)
     failed = bool(batch.failures)
@@ -69,7 +69,7 @@ def command(register, out_dir, meeting_dates, pupils, template_file, templates_d
         todo = pending(batch.drafts, ledger, resend_unknown=resend_unknown)
         if confirm_send(todo, len(batch.drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_name} <{d.to_address}>"):
             by_key = {inv.key: inv for inv in batch.invitations}
-            report = send_invitations(batch, settings, ledger, resend_unknown=resend_unknown)
+            report = senforms.send_invitations(batch, settings, ledger, resend_unknown=resend_unknown)
 
             def label(result):
                 inv = by_key[result.key]

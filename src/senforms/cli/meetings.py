@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
-from senforms.cli._common import relative, uk_date_option
-from senforms.documents.meetings_plan import EXPECTED_PER_YEAR, MeetingPlan, plan_meetings, save_plan
-from senforms.inputs import load_register
+import senforms
+from senforms.cli._boundary import TrackingGroup
+from senforms.cli._common import relative, uk_date_option, workbook_password_option
+from senforms.documents.meetings_plan import EXPECTED_PER_YEAR, MeetingPlan
 from senforms.ukformat import long_date
 
 
-@click.group("meetings")
+@click.group("meetings", cls=TrackingGroup)
 def command() -> None:
     """Meetings with parents (Code of Practice 6.65: at least three a year)."""
 
@@ -23,17 +24,18 @@ def command() -> None:
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the register workbook with the proposed meetings added (an .xlsx to adjust and feed to `senforms invite`).")
 @click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="Plan as of this date (default: today).")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook if it already exists.")
-def plan(register, out_path, on, overwrite):
+@workbook_password_option
+def plan(register, out_path, on, overwrite, workbook_password):
     """For every pupil on SEN support or with an EHC plan: meetings held and booked this school
     year, whether one is overdue, and a date to propose for each term still without one."""
     on = on or dt.date.today()
     if out_path is not None and out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("the workbook must be an .xlsx file", param_hint="-o")
-    loaded = load_register(register, as_of=on)
-    meeting_plan = plan_meetings(loaded.register, on)
+    loaded = senforms.load_register(register, password=workbook_password, as_of=on)
+    meeting_plan = senforms.plan_meetings(loaded.register, on)
     show_plan(meeting_plan)
     if out_path is not None:
-        path = save_plan(loaded.register, meeting_plan, out_path, overwrite=overwrite)
+        path = senforms.save_plan(loaded.register, meeting_plan, out_path, overwrite=overwrite)
         click.echo(f"Register with {meeting_plan.proposed_count} proposed meeting(s) added: {relative(path)}")
         click.echo(f"  Change the dates on its Meetings sheet if you need to, then: senforms invite {relative(path)} -o FOLDER")
 

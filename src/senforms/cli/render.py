@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
-from senforms.cli._common import DOCUMENT_KINDS, progress_bar, pupil_options, relative, uk_date_option
-from senforms.documents.batch import BatchOptions, make_documents
-from senforms.documents.catalogue import KINDS, plan_jobs
-from senforms.inputs import load_register
-from senforms.model.selection import select_pupils
+import senforms
+from senforms.cli._common import DOCUMENT_KINDS, ProgressBar, pupil_options, relative, uk_date_option, workbook_password_option
 
 
 @click.command("render")
@@ -28,20 +26,18 @@ from senforms.model.selection import select_pupils
 @click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the documents carry (default: today).")
 @click.option("--dry-run", is_flag=True, help="Check the templates against the data and list what would be made; write nothing.")
 @click.option("--overwrite", is_flag=True, help="Replace documents that already exist.")
-@click.option("--password", help="Password of a protected workbook.")
-def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, password):
+@workbook_password_option
+def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, workbook_password):
     """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
-    loaded = load_register(register, password=password)
-    chosen = select_pupils(loaded.register, pupils, where)
-    options = BatchOptions(
+    loaded = senforms.load_register(register, password=workbook_password)
+    chosen = senforms.select_pupils(loaded.register, pupils, where)
+    options = senforms.RenderOptions(
         out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,
         all_cycles=all_cycles, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,
+        on=on or dt.date.today(), logo=loaded.logo,
     )
-    if on:
-        options.on = on
-    total = len(plan_jobs(loaded.register, doc, on=options.on, pupils=chosen, all_cycles=all_cycles))
-    with progress_bar(total, f"Making {KINDS[doc].title.lower()}s") as advance:
-        result = make_documents(loaded, doc, options, chosen, on_progress=advance)
+    with ProgressBar(f"Making {senforms.KINDS[doc].title.lower()}s") as bar:
+        result = senforms.render(loaded.register, doc, options, chosen, on_progress=bar.advance, on_start=bar.start)
     report_batch(doc, result, dry_run)
     if result.failed:
         raise SystemExit(1)
@@ -59,7 +55,7 @@ def report_batch(doc: str, result, dry_run: bool) -> None:
         if conversion.status == "failed":
             click.secho(f"  ✗ PDF of {conversion.source.name}: {conversion.error}", fg="red", err=True)
     written, skipped, failed = report.count("written"), report.count("skipped"), report.count("failed")
-    title = KINDS[doc].title
+    title = senforms.KINDS[doc].title
     if dry_run:
         click.echo(f"{title}: {report.count('would write')} would be made, {skipped} already there, {failed} would fail. Nothing was written.")
         return

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
+import senforms
 from senforms.cli._common import relative
-from senforms.cli._sending import LEDGER_NAME, confirm_send, load_settings, pending, report_sending, send_options
-from senforms.deliver.pack_email import pack_drafts, read_pack, send_pack, write_pack_drafts
+from senforms.cli._sending import LEDGER_NAME, confirm_send, pending, report_sending, send_options
 
 
 @click.command("send-pack")
@@ -22,17 +22,16 @@ def command(pack_dir, to, overwrite, send, yes, expect_count, resend_unknown, co
 
     Writes .eml drafts to PACKDIR/emails; nothing is sent without --send.
     """
-    settings = load_settings(config_path) if send else None
-    pack = read_pack(pack_dir)
-    drafts = pack_drafts(pack, to)
-    written, skipped = write_pack_drafts(drafts, pack_dir / "emails", overwrite=overwrite)
+    settings = senforms.load_smtp_settings(config_path) if send else None
+    emails = senforms.prepare_pack_emails(pack_dir, to, overwrite=overwrite)
+    pack, drafts, skipped = emails.pack, emails.drafts, emails.skipped
     recipient = drafts[0].to_address
-    click.echo(f"{len(drafts)} email{'s' if len(drafts) != 1 else ''} to {pack.la_team} <{recipient}>, ref {pack.upn}:")
+    click.echo(f"{len(drafts)} email{'s' if len(drafts) != 1 else ''} to {pack.description.la_team} <{recipient}>, ref {pack.description.upn}:")
     for draft in drafts:
         names = ", ".join(a.filename for a in draft.attachments)
         click.echo(f"  {draft.subject}: {names}")
     click.echo(f"  Drafts: {relative(pack_dir / 'emails')}" + (f" ({len(skipped)} already there were kept)" if skipped else ""))
-    if pack.encrypted:
+    if pack.description.encrypted:
         click.echo("  The bundle is encrypted: send the passphrase separately (by phone or another route), never by this email.")
     if not send:
         return
@@ -41,7 +40,7 @@ def command(pack_dir, to, overwrite, send, yes, expect_count, resend_unknown, co
     if not confirm_send(todo, len(drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_address}: {d.subject}"):
         return
     subjects = {d.key: d.subject for d in drafts}
-    report = send_pack(drafts, settings, ledger, resend_unknown=resend_unknown)
+    report = senforms.send_pack(drafts, settings, ledger, resend_unknown=resend_unknown)
     report_sending(report, lambda r: f"{r.recipient}: {subjects[r.key]}")
     if not report.complete:
         raise SystemExit(1)

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 
+import senforms
+from senforms.cli._boundary import TrackingGroup
 from senforms.cli._common import DOCUMENT_KINDS, relative
-from senforms.documents.template_files import check_template, export_templates
 
 
-@click.group("templates")
+@click.group("templates", cls=TrackingGroup)
 def command() -> None:
     """Export the shipped Word templates to edit, and check a school's own."""
 
@@ -20,7 +21,7 @@ def command() -> None:
 @click.option("--overwrite", is_flag=True, help="Replace templates already in the folder.")
 def export(folder: Path, overwrite: bool) -> None:
     """Copy the shipped templates into FOLDER for the school to edit in Word."""
-    for path in export_templates(folder, overwrite=overwrite):
+    for path in senforms.export_templates(folder, overwrite=overwrite):
         click.echo(f"  {relative(path)}")
     click.echo(f"Edit them in Word, then use them with: senforms render … --templates {relative(folder)}")
 
@@ -32,7 +33,7 @@ def check(files: tuple[Path, ...], kind: str | None) -> None:
     """Find problems in a school's template, each with its place in the document."""
     errors = 0
     for path in files:
-        findings = check_template(path, kind)
+        findings = senforms.check_template(path, kind)
         problems = [f for f in findings if f.severity == "error"]
         errors += len(problems)
         if not findings:

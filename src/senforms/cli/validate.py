@@ -6,22 +6,22 @@ from pathlib import Path
 
 import click
 
+import senforms
+from senforms.cli._common import workbook_password_option
 from senforms.cli._output import print_problems
-from senforms.inputs import load_register
-from senforms.model.checks import summarise
 
 
 @click.command("validate")
 @click.argument("register", type=click.Path(exists=True, path_type=Path))
-@click.option("--password", help="Password of a protected workbook.")
-def command(register: Path, password: str | None) -> None:
+@workbook_password_option
+def command(register: Path, workbook_password: str | None) -> None:
     """Check a register (Excel workbook, CSV export or JSON) and list every problem with its place.
 
     Exit status 0 when the register is valid (warnings do not count), 1 when it is not.
     """
-    loaded = load_register(register, password=password)
+    validation = senforms.validate(register, password=workbook_password)
+    loaded, summary = validation.loaded, validation.summary
     print_problems([], loaded.warnings)
-    summary = summarise(loaded.register)
     click.secho(f"\n✓ {register.name} is valid.", fg="green", bold=True)
     for note in loaded.notes:
         click.echo(f"  ({note})")

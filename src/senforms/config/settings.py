@@ -16,7 +16,7 @@ def read_settings(path: Path) -> dict:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise SenformsError(f"{path.name} could not be read ({exc.strerror or exc})", tip=SETTINGS_TIP) from None
+        raise SenformsError(f"{path.name} could not be read ({exc.strerror or exc})", fix=SETTINGS_TIP) from None
     readers = (_toml, _json) if path.suffix.lower() == ".toml" else (_json, _toml)
     first_problem = ""
     for reader in readers:
@@ -27,7 +27,9 @@ def read_settings(path: Path) -> dict:
             continue
         if isinstance(data, dict):
             return data
-    raise SenformsError(f"{path.name} is not a TOML or JSON settings file ({first_problem})", tip=SETTINGS_TIP)
+        if reader is _json:  # valid JSON, but a list or a number: never read it again as TOML
+            raise SenformsError(f"{path.name} holds a JSON {type(data).__name__}, not settings (a JSON object or TOML tables)", fix=SETTINGS_TIP)
+    raise SenformsError(f"{path.name} is not a TOML or JSON settings file ({first_problem})", fix=SETTINGS_TIP)
 
 
 def settings_table(path: Path | None, name: str) -> dict:
@@ -36,7 +38,7 @@ def settings_table(path: Path | None, name: str) -> dict:
         return {}
     table = read_settings(path).get(name, {})
     if not isinstance(table, dict):
-        raise SenformsError(f"{path.name}: '{name}' must be a table of settings, not a single value", tip=SETTINGS_TIP)
+        raise SenformsError(f"{path.name}: '{name}' must be a table of settings, not a single value", fix=SETTINGS_TIP)
     return table
 
 

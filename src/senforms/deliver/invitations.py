@@ -45,11 +45,9 @@ from senforms.deliver import (
     write_draft,
 )
 from senforms.deliver.mailmerge import field_key
-from senforms.documents.batch import logo_path
 from senforms.documents.catalogue import Job, plan_jobs
 from senforms.documents.render import RenderRequest, plan_paths, render_documents
 from senforms.errors import DeliveryError, OutputExistsError, SenformsError
-from senforms.inputs import LoadedRegister
 from senforms.model import ContactMethod, Pupil, Register
 from senforms.outputs.atomic import atomic_path, write_atomic
 from senforms.ukformat import long_date, time_text
@@ -300,14 +298,14 @@ def _sender(register: Register) -> tuple[str, str, str]:
     if school is None:
         raise DeliveryError(
             "the register has no school details, so invitations cannot say who they are from",
-            tip="fill in the School sheet (school name and SENCo)",
+            fix="fill in the School sheet (school name and SENCo)",
         )
     address = school.senco.email or school.email or ""
     return school.name, school.senco.name, address
 
 
 def prepare_invitations(
-    loaded: LoadedRegister,
+    register: Register,
     out_dir: Path | str,
     *,
     on: dt.date,
@@ -317,6 +315,7 @@ def prepare_invitations(
     mail_merge_template: Path | None = None,
     overwrite: bool = False,
     pupils: list[Pupil] | None = None,
+    logo: Path | None = None,
     on_progress: Callable[[str], None] | None = None,
 ) -> InvitationBatch:
     """Make the invitation letters, PDFs, email drafts, calendar files and print pile (see the module).
@@ -330,8 +329,7 @@ def prepare_invitations(
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise SenformsError(f"{out_dir} is a file, not a folder", tip="give a folder with -o")
-    register = loaded.register
+        raise SenformsError(f"{out_dir} is a file, not a folder", fix="give a folder with -o")
     start = max(on, date_from) if date_from else on
     jobs = [j for j in plan_jobs(register, "invitation", on=on, pupils=pupils) if _in_range(j, start, date_to)]
     batch = InvitationBatch(out_dir=out_dir, on=on)
@@ -343,7 +341,7 @@ def prepare_invitations(
     if any(inv.channel == "email" for inv in invitations) and not from_address:
         raise DeliveryError(
             "the register has no email address for the SENCo or the school, so emails cannot say who they are from",
-            tip="add the SENCo's email address on the School sheet",
+            fix="add the SENCo's email address on the School sheet",
         )
     # The recipient↔pupil binding is checked before anything is made, so a mismatch leaves no files.
     for job, inv in zip(jobs, invitations):
@@ -351,7 +349,7 @@ def prepare_invitations(
             check_recipient(_draft(job, inv, school_name, senco_name, from_address, ()))
 
     letters, emails, calendar = out_dir / "letters", out_dir / "emails", out_dir / "calendar"
-    _make_letters(loaded, jobs, invitations, batch, letters, templates_dir, mail_merge_template, overwrite, on_progress)
+    _make_letters(logo, jobs, invitations, batch, letters, templates_dir, mail_merge_template, overwrite, on_progress)
     _make_pdfs(invitations, batch, letters, overwrite, on_progress)
 
     for job, inv in zip(jobs, invitations):
@@ -393,7 +391,7 @@ def _invitation(job: Job) -> Invitation:
 
 
 def _make_letters(
-    loaded: LoadedRegister,
+    logo: Path | None,
     jobs: list[Job],
     invitations: list[Invitation],
     batch: InvitationBatch,
@@ -404,7 +402,7 @@ def _make_letters(
     on_progress: Callable[[str], None] | None,
 ) -> None:
     """Render one Word letter per invitation: the senforms template, or a filled mail-merge letter."""
-    request = RenderRequest("invitation", letters, templates_dir=templates_dir, overwrite=overwrite, logo=logo_path(loaded))
+    request = RenderRequest("invitation", letters, templates_dir=templates_dir, overwrite=overwrite, logo=logo)
     fields = merge_fields(template_file) if template_file is not None else []
     if fields:
         batch.template, batch.mail_merge = Path(template_file), True

@@ -31,7 +31,7 @@ def check_la_recipient(address: str, allowed_domains: Iterable[str]) -> str:
     if not allowed:
         raise DeliveryError(
             "no local authority email domains are allow-listed; nothing was sent",
-            tip="add the LA's domain (for example kent.gov.uk) to its profile",
+            fix="add the LA's domain (for example kent.gov.uk) to its profile",
         )
     normalised = normalise_address(address, what="local authority address")
     domain = normalised.rpartition("@")[2]
@@ -39,7 +39,7 @@ def check_la_recipient(address: str, allowed_domains: Iterable[str]) -> str:
     if not any(domain == d or domain.endswith("." + d) for d in allowed):
         raise DeliveryError(
             f"{normalised} is not at an allow-listed local authority domain; nothing was sent",
-            tip="check the address, or add the domain to the LA profile if it really is the LA's",
+            fix="check the address, or add the domain to the LA profile if it really is the LA's",
         )
     return normalised
 

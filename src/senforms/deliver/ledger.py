@@ -38,9 +38,15 @@ class Ledger:
         self._load()
 
     def _load(self) -> None:
-        if not self.path.exists():
+        if not self.path.exists() and not self.path.is_symlink():
             return
-        data = self.path.read_bytes()
+        try:
+            data = self.path.read_bytes()
+        except OSError as exc:
+            raise DeliveryError(
+                f"the send log {self.path} cannot be read ({exc.strerror or exc}), so senforms cannot tell what was already sent; nothing was sent",
+                fix="move whatever is at that name away, or restore the send log, then run again",
+            ) from None
         for number, line in enumerate(data.splitlines(), start=1):
             if not line.strip():
                 continue
@@ -128,7 +134,7 @@ class Ledger:
                 except OSError:
                     raise DeliveryError(
                         "another senforms run is sending with this send ledger; nothing was sent",
-                        tip="wait for it to finish, then run again",
+                        fix="wait for it to finish, then run again",
                     ) from None
             # Re-read: the other run may have finished just before we got the lock.
             self._last.clear()

@@ -384,7 +384,7 @@ class _Package:
         if head.startswith(b"\xd0\xcf\x11\xe0"):
             raise TemplateProblemError(
                 f"{path.name} is password-protected or an old-style .doc file",
-                tip="open it in Word and save it as a .docx without a password",
+                fix="open it in Word and save it as a .docx without a password",
             )
         try:
             with zipfile.ZipFile(path) as archive:
@@ -396,7 +396,7 @@ class _Package:
                 data = {i.filename: archive.read(i) for i in infos}
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError):
             raise TemplateProblemError(
-                f"{path.name} is not a Word .docx file", tip="save the letter from Word as a .docx"
+                f"{path.name} is not a Word .docx file", fix="save the letter from Word as a .docx"
             ) from None
         if "[Content_Types].xml" not in data:
             raise TemplateProblemError(f"{path.name} is not a Word .docx file (no content types)")

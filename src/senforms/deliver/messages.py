@@ -109,7 +109,7 @@ def normalise_address(address: str, *, what: str = "address") -> str:
     if not _ADDRESS.fullmatch(value):
         raise DeliveryError(
             f"the {what} is not a single plain email address",
-            tip="use just the address, such as name@example.org, with no name or brackets",
+            fix="use just the address, such as name@example.org, with no name or brackets",
         )
     return value
 
@@ -123,7 +123,7 @@ def check_recipient(draft: Draft) -> None:
     if not any(_same_address(draft.to_address, allowed) for allowed in draft.allowed_recipients):
         raise DeliveryError(
             f"draft {_safe_key(draft.key)}: the recipient is not on this pupil's record; nothing was sent",
-            tip="check the contact addresses held for this pupil",
+            fix="check the contact addresses held for this pupil",
         )
 
 

@@ -9,17 +9,15 @@ passphrase is never in any email: the body says it will follow separately.
 
 from __future__ import annotations
 
-import datetime as dt
 import html
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from senforms.bundle.pack_file import REMAKE, PackDescription, read_description
 from senforms.deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings, check_la_recipient, send_all, write_draft
 from senforms.deliver.invitations import as_sent_by
 from senforms.errors import DeliveryError, OutputExistsError
 
-PACK_FORMAT = "senforms-pack/1"
 PDF_MIME = "application/pdf"
 MB = 1_000_000  # as `bundle --max-mb` counts: file size, before email encoding adds about a third
 ENCRYPTED_NOTE = (
@@ -30,73 +28,35 @@ ENCRYPTED_NOTE = (
 
 @dataclass(frozen=True)
 class Pack:
-    """What `<stem>-pack.json` says about a pack, with its folder."""
+    """A pack folder and what its description says."""
 
     folder: Path
-    upn: str
-    made_on: dt.date
-    encrypted: bool
-    files: dict[str, str]
-    parts: list[str]
-    la_name: str
-    la_team: str
-    la_email: str
-    allowed_domains: list[str]
-    size_limit_mb: float
-    school_name: str
-    senco_name: str
-    senco_email: str
+    description: PackDescription
 
     def path(self, key: str) -> Path:
-        name = self.files.get(key)
+        name = self.description.files.get(key)
         if not name:
-            raise DeliveryError(f"the pack description does not name its {key.replace('_', ' ')} file", tip="make the pack again with `senforms bundle`")
+            raise DeliveryError(f"the pack description does not name its {key.replace('_', ' ')} file", fix=REMAKE)
         return self.folder / Path(name).name  # a name only: the description cannot point outside the pack
 
 
 def read_pack(folder: Path | str) -> Pack:
-    """Read the one `*-pack.json` in `folder` (DeliveryError if there is none, or more than one)."""
+    """The pack in `folder` (DeliveryError if it holds no description, or several, or a damaged one)."""
     folder = Path(folder)
-    found = sorted(folder.glob("*-pack.json"))
-    if not found:
-        raise DeliveryError(f"{folder} holds no pack description (*-pack.json)", tip="make the pack with `senforms bundle INPUT --pupil UPN -o FOLDER`")
-    if len(found) > 1:
-        raise DeliveryError(f"{folder} holds {len(found)} pack descriptions; send-pack needs a folder with one pack", tip="make each pupil's pack in its own folder")
-    try:
-        data = json.loads(found[0].read_text(encoding="utf-8"))
-        if data.get("format") != PACK_FORMAT:
-            raise ValueError
-        la, school = data["local_authority"], data["school"]
-        return Pack(
-            folder=folder,
-            upn=str(data["upn"]),
-            made_on=dt.date.fromisoformat(data["made_on"]),
-            encrypted=bool(data["encrypted"]),
-            files={str(k): str(v) for k, v in data["files"].items()},
-            parts=[str(p) for p in data.get("parts") or []],
-            la_name=str(la.get("name") or ""),
-            la_team=str(la.get("send_team_name") or la.get("name") or ""),
-            la_email=str(la.get("send_team_email") or ""),
-            allowed_domains=[str(d) for d in la.get("allowed_domains") or []],
-            size_limit_mb=float(la.get("email_size_limit_mb") or 10),
-            school_name=str(school.get("name") or ""),
-            senco_name=str(school.get("senco_name") or ""),
-            senco_email=str(school.get("senco_email") or ""),
-        )
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise DeliveryError(f"{found[0].name} is not a pack description senforms can read", tip="make the pack again with `senforms bundle`") from None
+    _, description = read_description(folder)
+    return Pack(folder, description)
 
 
 def pack_recipient(pack: Pack, to: str = "la") -> str:
     """The LA's SEND team address (`to="la"`) or another address; either must be at an allow-listed domain."""
     if to.strip().casefold() == "la":
-        if not pack.la_email:
+        if not pack.description.la_email:
             raise DeliveryError(
-                f"the register gives no SEND team email address for {pack.la_name or 'the local authority'}",
-                tip="add it on the School sheet and make the pack again, or give the address with --to",
+                f"the register gives no SEND team email address for {pack.description.la_name or 'the local authority'}",
+                fix="add it on the School sheet and make the pack again, or give the address with --to",
             )
-        return check_la_recipient(pack.la_email, pack.allowed_domains)
-    return check_la_recipient(to, pack.allowed_domains)
+        return check_la_recipient(pack.description.la_email, pack.description.allowed_domains)
+    return check_la_recipient(to, pack.description.allowed_domains)
 
 
 def cover_letter_blocks(docx_path: Path) -> list[tuple[str, object]]:
@@ -109,7 +69,7 @@ def cover_letter_blocks(docx_path: Path) -> list[tuple[str, object]]:
     try:
         document = Document(str(docx_path))
     except Exception:  # python-docx raises several types for a damaged file
-        raise DeliveryError(f"{docx_path.name} could not be read as a Word document", tip="make the pack again with `senforms bundle`") from None
+        raise DeliveryError(f"{docx_path.name} could not be read as a Word document", fix="make the pack again with `senforms bundle`") from None
     blocks: list[tuple[str, object]] = []
     for element in document.element.body.iterchildren():
         if element.tag == qn("w:p"):
@@ -155,19 +115,19 @@ def _html(blocks: list[tuple[str, object]]) -> str:
 
 def pack_subject(pack: Pack, number: int = 1, total: int = 1) -> str:
     """'EHC needs assessment request from Hollybrook Primary School (ref Z881999919001)': no names."""
-    subject = f"EHC needs assessment request from {pack.school_name or 'school'} (ref {pack.upn})"
+    subject = f"EHC needs assessment request from {pack.description.school_name or 'school'} (ref {pack.description.upn})"
     return f"{subject}, part {number} of {total}" if total > 1 else subject
 
 
 def _too_big(pack: Pack, number: int, total: int, attachments: list[Attachment]) -> None:
     size = sum(len(a.data) for a in attachments)
-    if size > pack.size_limit_mb * MB:
+    if size > pack.description.size_limit_mb * MB:
         which = f"email {number} of {total}" if total > 1 else "the email"
-        suggestion = max(0.5, round(pack.size_limit_mb * 0.7, 1))
+        suggestion = max(0.5, round(pack.description.size_limit_mb * 0.7, 1))
         raise DeliveryError(
-            f"{which} would carry {size / MB:.1f} MB of attachments, more than the {pack.size_limit_mb:g} MB "
-            f"{pack.la_name or 'the local authority'} accepts; nothing was sent",
-            tip=f"split the bundle into parts: senforms bundle INPUT --pupil {pack.upn} -o FOLDER --max-mb {suggestion:g} --overwrite "
+            f"{which} would carry {size / MB:.1f} MB of attachments, more than the {pack.description.size_limit_mb:g} MB "
+            f"{pack.description.la_name or 'the local authority'} accepts; nothing was sent",
+            fix=f"split the bundle into parts: senforms bundle INPUT --pupil {pack.description.upn} -o FOLDER --max-mb {suggestion:g} --overwrite "
             "(leave room: email encoding adds about a third)",
         )
 
@@ -179,48 +139,48 @@ def pack_drafts(pack: Pack, to: str = "la") -> list[Draft]:
     attachments exceed the LA's size limit.
     """
     recipient = pack_recipient(pack, to)
-    if not pack.senco_email:
-        raise DeliveryError("the pack does not say the SENCo's email address, so the email cannot say who it is from", tip="add it on the School sheet and make the pack again")
+    if not pack.description.senco_email:
+        raise DeliveryError("the pack does not say the SENCo's email address, so the email cannot say who it is from", fix="add it on the School sheet and make the pack again")
     cover_pdf, cover_docx = pack.path("cover_pdf"), pack.path("cover_docx")
-    files = [pack.folder / Path(p).name for p in pack.parts] or [pack.path("bundle")]
+    files = [pack.folder / Path(p).name for p in pack.description.parts] or [pack.path("bundle")]
     for path in [cover_pdf, cover_docx, *files]:
         if not path.is_file():
-            raise DeliveryError(f"{path.name} is missing from the pack folder", tip="make the pack again with `senforms bundle`")
+            raise DeliveryError(f"{path.name} is missing from the pack folder", fix="make the pack again with `senforms bundle`")
     blocks = cover_letter_blocks(cover_docx)
-    if pack.encrypted:
+    if pack.description.encrypted:
         blocks.insert(0, ("p", ENCRYPTED_NOTE))
     total = len(files)
     drafts: list[Draft] = []
     for number, path in enumerate(files, start=1):
-        attachments = [Attachment(path.name, path.read_bytes(), PDF_MIME, case_id=pack.upn)]
+        attachments = [Attachment(path.name, path.read_bytes(), PDF_MIME, case_id=pack.description.upn)]
         if number == 1:
-            attachments.append(Attachment(cover_pdf.name, cover_pdf.read_bytes(), PDF_MIME, case_id=pack.upn))
+            attachments.append(Attachment(cover_pdf.name, cover_pdf.read_bytes(), PDF_MIME, case_id=pack.description.upn))
             text, page = _text(blocks), _html(blocks)
         else:
             lines = [
-                f"Dear {pack.la_team},",
+                f"Dear {pack.description.la_team},",
                 f"This is part {number} of {total} of the evidence bundle for our request for an EHC needs assessment "
-                f"(ref {pack.upn}). The bundle was split to keep each email under your size limit; the covering letter "
+                f"(ref {pack.description.upn}). The bundle was split to keep each email under your size limit; the covering letter "
                 "and part 1 came in the first email.",
-                *([ENCRYPTED_NOTE] if pack.encrypted else []),
-                f"Yours faithfully,\n\n{pack.senco_name}\nSENCo, {pack.school_name}",
+                *([ENCRYPTED_NOTE] if pack.description.encrypted else []),
+                f"Yours faithfully,\n\n{pack.description.senco_name}\nSENCo, {pack.description.school_name}",
             ]
             text, page = "\n\n".join(lines) + "\n", None  # the HTML is made from the text
         _too_big(pack, number, total, attachments)
         drafts.append(
             Draft(
-                case_id=pack.upn,
-                to_name=pack.la_team,
+                case_id=pack.description.upn,
+                to_name=pack.description.la_team,
                 to_address=recipient,
-                from_name=f"{pack.senco_name}, {pack.school_name}".strip(", "),
-                from_address=pack.senco_email,
+                from_name=f"{pack.description.senco_name}, {pack.description.school_name}".strip(", "),
+                from_address=pack.description.senco_email,
                 subject=pack_subject(pack, number, total),
                 text_body=text,
                 html_body=page,
                 attachments=tuple(attachments),
                 allowed_recipients=frozenset({recipient}),
-                reply_to=pack.senco_email,
-                key=f"pack:{pack.upn}:{pack.made_on.isoformat()}:{number}of{total}:{recipient.casefold()}",
+                reply_to=pack.description.senco_email,
+                key=f"pack:{pack.description.upn}:{pack.description.made_on.isoformat()}:{number}of{total}:{recipient.casefold()}",
             )
         )
     return drafts
@@ -241,3 +201,25 @@ def write_pack_drafts(drafts: list[Draft], out_dir: Path, *, overwrite: bool = F
 def send_pack(drafts: list[Draft], settings: SmtpSettings, ledger_path: Path | str, *, resend_unknown: bool = False) -> SendReport:
     """Send the pack's drafts (checked, journalled, never twice: see `deliver.send_all`)."""
     return send_all([as_sent_by(d, settings) for d in drafts], settings, Ledger(ledger_path), resend_unknown=resend_unknown)
+
+
+@dataclass(frozen=True)
+class PackEmails:
+    """The drafts for one pack, and which draft files were written or kept."""
+
+    pack: Pack
+    drafts: list[Draft]
+    written: list[Path]
+    skipped: list[Path]
+
+    @property
+    def folder(self) -> Path:
+        return self.pack.folder / "emails"
+
+
+def prepare_pack_emails(folder: Path | str, to: str = "la", *, overwrite: bool = False) -> PackEmails:
+    """Read the pack in `folder`, make its email drafts and write them to `folder/emails` (nothing is sent)."""
+    pack = read_pack(folder)
+    drafts = pack_drafts(pack, to)
+    written, skipped = write_pack_drafts(drafts, pack.folder / "emails", overwrite=overwrite)
+    return PackEmails(pack, drafts, written, skipped)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Literal
 
 from senforms.deliver.ledger import Ledger
@@ -68,7 +69,7 @@ class SmtpSettings:
         if self.security not in SECURITY_CHOICES:
             raise DeliveryError(
                 f"the SMTP security setting must be one of {', '.join(SECURITY_CHOICES)}",
-                tip="use starttls (port 587) or ssl (port 465) for a real mail server",
+                fix="use starttls (port 587) or ssl (port 465) for a real mail server",
             )
         if not isinstance(self.port, int) or not 0 < self.port < 65536:
             raise DeliveryError("the SMTP port must be a number from 1 to 65535")
@@ -76,7 +77,7 @@ class SmtpSettings:
             # Pupil data must never cross a network in clear text.
             raise DeliveryError(
                 "SMTP security 'none' is only allowed for a server on this computer",
-                tip="use starttls or ssl for the school's mail server",
+                fix="use starttls or ssl for the school's mail server",
             )
         if bool(self.user) != bool(self.password):
             missing = "password" if self.user else "user name"
@@ -112,7 +113,7 @@ def settings_from(
     if missing:
         raise DeliveryError(
             f"SMTP settings are incomplete: {' and '.join(missing)} not set; nothing was sent",
-            tip="add them to the smtp section of the settings file or set the environment variables",
+            fix="add them to the smtp section of the settings file or set the environment variables",
         )
     security = (value("security") or "starttls").lower()
     if security not in SECURITY_CHOICES:
@@ -133,7 +134,7 @@ def settings_from(
     if not from_address:
         raise DeliveryError(f"the sender address is not valid (from or {ENV['from']})")
     try:
-        return SmtpSettings(
+        settings = SmtpSettings(
             host=value("host"),
             port=port,
             security=security,  # type: ignore[arg-type]
@@ -147,6 +148,9 @@ def settings_from(
         )
     except (TypeError, ValueError):
         raise DeliveryError("rate_per_minute, max_retries and timeout must be numbers") from None
+    if not 1 <= settings.timeout <= 600:  # also refuses nan and inf, which compare false
+        raise DeliveryError(f"the SMTP timeout must be between 1 and 600 seconds, not {config.get('timeout')}", fix="set timeout in the [smtp] table of the settings file, e.g. timeout = 30")
+    return settings
 
 
 @dataclass(frozen=True)
@@ -363,7 +367,7 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
             if not conn.has_extn("starttls"):
                 raise DeliveryError(
                     f"the mail server at {where} does not offer STARTTLS; nothing was sent",
-                    tip="check the port (587 for starttls, 465 for ssl) with the school's IT support",
+                    fix="check the port (587 for starttls, 465 for ssl) with the school's IT support",
                 )
             conn.starttls(context=context)
             conn.ehlo()
@@ -449,3 +453,10 @@ def _quit(conn: smtplib.SMTP | None) -> None:
         pass
     finally:
         conn.close()
+
+
+def load_smtp_settings(config_path: Path | None, environ: Mapping[str, str] | None = None) -> SmtpSettings:
+    """The [smtp] table of the school settings file, with SENFORMS_SMTP_* and SENFORMS_FROM over it."""
+    from senforms.config.settings import settings_table
+
+    return settings_from(settings_table(config_path, "smtp"), os.environ if environ is None else environ)

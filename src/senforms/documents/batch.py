@@ -1,6 +1,6 @@
-"""A whole batch from a loaded register: select, render, merge, convert to PDF, record.
+"""A whole batch from a register: select, render, merge, convert to PDF, record.
 
-The CLI's `render` and `demo` call this; each step is its own module.
+`senforms render` is a thin call of `render`; each step is its own module.
 """
 
 from __future__ import annotations
@@ -11,17 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from senforms.documents.catalogue import KINDS, plan_jobs
+from senforms.documents.catalogue import plan_jobs
 from senforms.documents.merge import merge_documents, merge_pdfs
 from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, render_documents
-from senforms.inputs import LoadedRegister
-from senforms.model import Pupil
-from senforms.outputs.atomic import private_temp_dir, sha256_file
+from senforms.model import Pupil, Register
+from senforms.outputs.atomic import ensure_folder, private_temp_dir, sha256_file
 from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
 
 
-@dataclass
-class BatchOptions:
+@dataclass(frozen=True)
+class RenderOptions:
+    """How to make a batch of one kind of document. `logo` is the school's logo file, if any."""
+
     out_dir: Path
     templates_dir: Path | None = None
     name_pattern: str | None = None
@@ -33,6 +34,7 @@ class BatchOptions:
     pdf: bool = False
     pdf_only: bool = False
     on: dt.date = field(default_factory=dt.date.today)
+    logo: Path | None = None
 
 
 @dataclass
@@ -47,28 +49,22 @@ class BatchResult:
         return self.report.count("failed") + sum(1 for r in self.pdfs if r.status == "failed")
 
 
-def logo_path(loaded: LoadedRegister) -> Path | None:
-    """The school's logo, relative to the register file."""
-    school = loaded.register.school
-    if school is None or not school.logo:
-        return None
-    path = Path(school.logo)
-    return path if path.is_absolute() else loaded.source.parent / path
-
-
-def make_documents(
-    loaded: LoadedRegister,
+def render(
+    register: Register,
     kind: str,
-    options: BatchOptions,
+    options: RenderOptions,
     pupils: list[Pupil] | None = None,
     on_progress: Callable[[RenderedDocument], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Render `kind` for the chosen pupils, then merge and convert as asked."""
-    jobs = plan_jobs(loaded.register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles)
+    jobs = plan_jobs(register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles)
+    if on_start:
+        on_start(len(jobs))  # before any work, so a progress bar can be sized without planning twice
     docx_dir = options.out_dir
     scratch: Path | None = None
     if options.pdf_only and not options.dry_run:
-        options.out_dir.mkdir(parents=True, exist_ok=True)
+        ensure_folder(options.out_dir)
         scratch = private_temp_dir(".senforms-docx", options.out_dir)
         docx_dir = scratch
     try:
@@ -79,7 +75,7 @@ def make_documents(
             name_pattern=options.name_pattern,
             overwrite=options.overwrite or scratch is not None,
             dry_run=options.dry_run,
-            logo=logo_path(loaded),
+            logo=options.logo,
         )
         report = render_documents(jobs, request, on_progress=on_progress)
         result = BatchResult(report)
@@ -129,5 +125,3 @@ def _record_pdfs(folder: Path, report: RenderReport, conversions: list, scratch:
         )
     write_manifest(folder, rows)
 
-
-ALL_KINDS = list(KINDS)

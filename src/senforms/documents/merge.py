@@ -116,7 +116,7 @@ def _section_page_totals(master) -> None:
 def merge_documents(paths: list[Path], out: Path, *, duplex: bool = False, overwrite: bool = False) -> Path:
     """Merge Word documents into one for printing; write it atomically to `out`."""
     if not paths:
-        raise SenformsError("there is nothing to merge", tip="check that the render made at least one document")
+        raise SenformsError("there is nothing to merge", fix="check that the render made at least one document")
     master = Document(str(paths[0]))
     master.element.body.sectPr.getparent().replace(master.element.body.sectPr, _section_properties(master, master, duplex, first=True))
     composer = Composer(master)
@@ -141,7 +141,7 @@ def merge_pdfs(paths: list[Path], out: Path, *, duplex: bool = False, overwrite:
     from pypdf import PdfReader, PdfWriter
 
     if not paths:
-        raise SenformsError("there is nothing to merge", tip="check that the render made at least one PDF")
+        raise SenformsError("there is nothing to merge", fix="check that the render made at least one PDF")
     writer = PdfWriter()
     for path in paths:
         reader = PdfReader(str(path))

@@ -11,7 +11,7 @@ from pathlib import Path
 from senforms.documents.catalogue import KINDS, Job
 from senforms.documents.templating import render_docx
 from senforms.errors import OutputExistsError, SenformsError, TemplateProblemError
-from senforms.outputs.atomic import sha256_file, write_atomic
+from senforms.outputs.atomic import ensure_folder, sha256_file, write_atomic
 from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
 from senforms.outputs.naming import NameAllocator, check_pattern, make_filename
 from senforms.resources import docx_templates_dir
@@ -63,10 +63,10 @@ def template_for(kind: str, templates_dir: Path | None = None) -> Path:
         if own.is_file():
             return own
         if not Path(templates_dir).is_dir():
-            raise SenformsError(f"the templates folder {templates_dir} does not exist", tip="export the shipped ones with `senforms templates export DIR`")
+            raise SenformsError(f"the templates folder {templates_dir} does not exist", fix="export the shipped ones with `senforms templates export DIR`")
     shipped = docx_templates_dir() / name
     if not shipped.is_file():
-        raise SenformsError(f"the shipped template {name} is missing", tip="reinstall senforms")
+        raise SenformsError(f"the shipped template {name} is missing", fix="reinstall senforms")
     return shipped
 
 
@@ -98,16 +98,19 @@ def render_documents(
     if errors:
         raise TemplateProblemError(
             f"template {template.name} cannot be used: " + "; ".join(str(f) for f in errors),
-            tip="fix the template (see `senforms templates check`) or use the shipped one",
+            fix="fix the template (see `senforms templates check`) or use the shipped one",
         )
     report = RenderReport(request.kind, template)
     planned = plan_paths(jobs, request)
     if not request.dry_run and planned:
-        request.out_dir.mkdir(parents=True, exist_ok=True)
+        ensure_folder(request.out_dir)
+        read_manifest(request.out_dir)  # a manifest senforms cannot update stops the batch before it starts
     title = KINDS[request.kind].title
     try:
         for job, path in planned:
-            if path.exists() and not request.overwrite:
+            if path.is_dir() or path.is_symlink() and not path.exists():
+                result = RenderedDocument(job, path, "failed", error=f"a folder or broken link called {path.name} is in the way: move it, or choose another output folder")
+            elif path.exists() and not request.overwrite:
                 result = RenderedDocument(job, path, "skipped", sha256_file(path))
             elif request.dry_run:
                 try:

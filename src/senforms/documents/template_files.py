@@ -11,28 +11,25 @@ import datetime as dt
 import re
 import shutil
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
-from docxtpl import DocxTemplate
-from jinja2 import meta, nodes
-from jinja2.exceptions import TemplateSyntaxError
 
 from senforms.documents.catalogue import KINDS, plan_jobs
-from senforms.documents.templating import FILTERS, make_environment
+from senforms.documents.templating import BrokenTagError, template_sources, unknown_names
 from senforms.errors import OutputExistsError, SenformsError
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.model import Register
+from senforms.outputs.atomic import ensure_folder
 from senforms.resources import docx_templates_dir
 
 _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _BLOCK = re.compile(r"\{%-?\s*(?:p|tr|tc|r)?\s*(if|for|endif|endfor|elif|else|with|endwith|macro|endmacro|block|endblock)\b")
 _CURLY = re.compile("[‘’“”]")
 _OPENERS = {"if": "endif", "for": "endfor", "with": "endwith", "macro": "endmacro", "block": "endblock"}
-_UNKNOWN = object()
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class Finding:
 
 def export_templates(folder: Path, *, overwrite: bool = False) -> list[Path]:
     """Copy the shipped templates into `folder` for a school to edit; never overwrite unasked."""
-    folder.mkdir(parents=True, exist_ok=True)
+    ensure_folder(folder)
     written = []
     for kind in KINDS.values():
         source = docx_templates_dir() / kind.template
@@ -91,7 +88,7 @@ _EXAMPLE = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def example_context(kind: str) -> dict[str, Any]:
     """A full context for `kind`, built from a made-up record: the shape a template may rely on."""
     register = Register.model_validate(_EXAMPLE)
@@ -169,68 +166,16 @@ def _unbalanced(places: list[tuple[str, Any]]) -> list[Finding]:
     return findings
 
 
+def _check_names(source: str, context: dict[str, Any], places: list[tuple[str, Any]]) -> list[Finding]:
+    return [Finding(_find_place(places, name.split(".")[-1]), f"'{name}' is not a variable senforms provides") for name in unknown_names(source, context)]
+
+
 def _find_place(places: list[tuple[str, Any]], needle: str) -> str:
     for label, paragraph in places:
         text = _text_of(paragraph)
         if needle in text:
             return f"{label} ('{_snippet(text)}')"
     return "the document"
-
-
-def _check_names(source: str, context: dict[str, Any], places: list[tuple[str, Any]]) -> list[Finding]:
-    environment = make_environment()
-    tree = environment.parse(source)
-    findings: list[Finding] = []
-    unknown_top = sorted(meta.find_undeclared_variables(tree) - set(context) - set(FILTERS))
-    for name in unknown_top:
-        findings.append(Finding(_find_place(places, name), f"'{name}' is not a variable senforms provides"))
-    reported: set[str] = set()
-
-    def value_of(node: nodes.Node, scope: dict[str, Any]) -> Any:
-        if isinstance(node, nodes.Name):
-            return scope.get(node.name, _UNKNOWN)
-        if isinstance(node, nodes.Getattr) or isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            attribute = node.attr if isinstance(node, nodes.Getattr) else node.arg.value
-            base = value_of(node.node, scope)
-            if isinstance(base, dict):
-                if attribute in base:
-                    return base[attribute]
-                dotted = _dotted(node)
-                if dotted not in reported:
-                    reported.add(dotted)
-                    findings.append(Finding(_find_place(places, dotted.split(".")[-1]), f"'{dotted}' is not a variable senforms provides"))
-            return _UNKNOWN
-        return _UNKNOWN
-
-    def visit(node: nodes.Node, scope: dict[str, Any]) -> None:
-        if isinstance(node, nodes.For):
-            visit(node.iter, scope)
-            items = value_of(node.iter, scope)
-            element = items[0] if isinstance(items, list) and items else _UNKNOWN
-            inner = dict(scope)
-            for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) else [node.target]:
-                inner[target.name] = element if isinstance(node.target, nodes.Name) else _UNKNOWN
-            inner["loop"] = _UNKNOWN
-            for child in node.body + node.else_:
-                visit(child, inner)
-            return
-        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
-            value_of(node, scope)
-        for child in node.iter_child_nodes():
-            visit(child, scope)
-
-    visit(tree, dict(context))
-    return findings
-
-
-def _dotted(node: nodes.Node) -> str:
-    if isinstance(node, nodes.Name):
-        return node.name
-    if isinstance(node, nodes.Getattr):
-        return f"{_dotted(node.node)}.{node.attr}"
-    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-        return f"{_dotted(node.node)}.{node.arg.value}"
-    return "…"
 
 
 def kind_of(template: Path) -> str | None:
@@ -242,33 +187,27 @@ def kind_of(template: Path) -> str | None:
 def check_template(template: Path, kind: str | None = None) -> list[Finding]:
     """Everything wrong with a template, each with its place; errors first."""
     if not template.is_file():
-        raise SenformsError(f"{template} does not exist", tip="check the path")
+        raise SenformsError(f"{template} does not exist", fix="check the path")
     real = sniff(template)
     if real != "docx":
-        raise SenformsError(f"{template.name} is {REAL_TYPE_NAMES.get(real, 'not a Word document')}, not a Word document (.docx)", tip="save it from Word as a .docx")
+        raise SenformsError(f"{template.name} is {REAL_TYPE_NAMES.get(real, 'not a Word document')}, not a Word document (.docx)", fix="save it from Word as a .docx")
     kind = kind or kind_of(template)
     if kind is not None:
         contexts = [example_context(kind)]
     else:
         contexts = [example_context(k) for k in KINDS]
     context = {key: value for ctx in contexts for key, value in ctx.items()}
-    document = Document(str(template))
-    places = _places(document)
+    sources = template_sources(template)  # first: it refuses a damaged file by name
+    places = _places(Document(str(template)))
     findings = _split_tags(places) + _unbalanced(places)
-    docx_template = DocxTemplate(str(template))
-    docx_template.init_docx()
-    sources = [docx_template.patch_xml(docx_template.get_xml())]
-    for part in docx_template.docx.part.package.parts:
-        if part.partname.endswith((".xml",)) and ("/header" in part.partname or "/footer" in part.partname):
-            sources.append(docx_template.patch_xml(part.blob.decode("utf-8")))
     syntax_failed = False
     for source in sources:
         try:
             findings.extend(_check_names(source, context, places))
-        except TemplateSyntaxError as exc:
+        except BrokenTagError as exc:
             syntax_failed = True
             if not any(f.severity == "error" for f in findings):
-                findings.append(Finding("the document", f"a tag is broken: {exc.message}"))
+                findings.append(Finding("the document", f"a tag is broken: {exc}"))
     if syntax_failed and not findings:
         findings.append(Finding("the document", "a tag is broken"))
     unique = list(dict.fromkeys(findings))

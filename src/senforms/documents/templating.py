@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateError, UndefinedError, pass_context
+from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes, pass_context
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from senforms.errors import TemplateProblemError
+from senforms.errors import SenformsError, TemplateProblemError, UnreadableFileError
 from senforms.ukformat import age_text, long_date, money, short_date, time_text
 
 MAX_PRODUCED_LENGTH = 1_000_000  # a template cannot build a gigabyte string by multiplication
@@ -123,6 +123,92 @@ def _budgeted_range(budget: int):
     return limited_range
 
 
+class BrokenTagError(Exception):
+    """A tag in a template's source that Jinja cannot parse; the text is Jinja's reason."""
+
+
+_UNKNOWN = object()
+
+
+def template_sources(template: Path) -> list[str]:
+    """The Jinja source of a Word template's body, headers and footers, as docxtpl renders them.
+
+    Raises TemplateProblemError naming the template when it is not a Word document senforms can open.
+    """
+    try:
+        document = DocxTemplate(str(template))
+        document.init_docx()
+        sources = [document.patch_xml(document.get_xml())]
+        for part in document.docx.part.package.parts:
+            if part.partname.endswith(".xml") and ("/header" in part.partname or "/footer" in part.partname):
+                sources.append(document.patch_xml(part.blob.decode("utf-8")))
+    except Exception as exc:  # python-docx and lxml raise many types for a damaged file
+        raise TemplateProblemError(
+            f"{template.name} is damaged: Word's own files inside it cannot be read ({type(exc).__name__})",
+            fix="open it in Word, save it again as a .docx, or start again from an exported template",
+        ) from exc
+    return sources
+
+
+def unknown_names(source: str, context: dict[str, Any]) -> list[str]:
+    """The variables (dotted, e.g. 'pupil.middle_name') a template source uses that `context` lacks.
+
+    Raises BrokenTagError when a tag cannot be parsed.
+    """
+    try:
+        tree = make_environment().parse(source)
+    except TemplateSyntaxError as exc:
+        raise BrokenTagError(exc.message) from None
+    found = sorted(meta.find_undeclared_variables(tree) - set(context) - set(FILTERS))
+    reported: set[str] = set()
+
+    def value_of(node: nodes.Node, scope: dict[str, Any]) -> Any:
+        if isinstance(node, nodes.Name):
+            return scope.get(node.name, _UNKNOWN)
+        if isinstance(node, nodes.Getattr) or isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            attribute = node.attr if isinstance(node, nodes.Getattr) else node.arg.value
+            base = value_of(node.node, scope)
+            if isinstance(base, dict):
+                if attribute in base:
+                    return base[attribute]
+                dotted = _dotted(node)
+                if dotted not in reported:
+                    reported.add(dotted)
+                    found.append(dotted)
+            return _UNKNOWN
+        return _UNKNOWN
+
+    def visit(node: nodes.Node, scope: dict[str, Any]) -> None:
+        if isinstance(node, nodes.For):
+            visit(node.iter, scope)
+            items = value_of(node.iter, scope)
+            element = items[0] if isinstance(items, list) and items else _UNKNOWN
+            inner = dict(scope)
+            for target in node.target.find_all(nodes.Name) if not isinstance(node.target, nodes.Name) else [node.target]:
+                inner[target.name] = element if isinstance(node.target, nodes.Name) else _UNKNOWN
+            inner["loop"] = _UNKNOWN
+            for child in node.body + node.else_:
+                visit(child, inner)
+            return
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            value_of(node, scope)
+        for child in node.iter_child_nodes():
+            visit(child, scope)
+
+    visit(tree, dict(context))
+    return found
+
+
+def _dotted(node: nodes.Node) -> str:
+    if isinstance(node, nodes.Name):
+        return node.name
+    if isinstance(node, nodes.Getattr):
+        return f"{_dotted(node.node)}.{node.attr}"
+    if isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+        return f"{_dotted(node.node)}.{node.arg.value}"
+    return "…"
+
+
 def _describe(exc: Exception) -> str:
     if isinstance(exc, UndefinedError):
         missing = str(exc).replace("'dict object' has no attribute", "there is no").replace(" is undefined", " is not a variable senforms provides")
@@ -169,9 +255,18 @@ def normalise_docx(data: bytes) -> bytes:
     return out.getvalue()
 
 
+_IMAGE_STARTS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8")
+
+
 def _logo(document: DocxTemplate, logo: Path | None) -> Any:
     if logo is None or not logo.is_file():
         return ""
+    with open(logo, "rb") as handle:
+        if not handle.read(8).startswith(_IMAGE_STARTS):
+            raise UnreadableFileError(
+                f"the school's logo {logo.name} is not a PNG, JPEG or GIF image",
+                fix="save the logo as PNG or JPEG, or clear the Logo cell on the School sheet",
+            )
     from docx.shared import Mm
     from docxtpl import InlineImage
 
@@ -191,10 +286,12 @@ def render_docx(template: Path, context: dict[str, Any], *, title: str = "", log
     except (TemplateError, SecurityError) as exc:
         raise TemplateProblemError(
             f"template {template.name} could not be filled in: {_describe(exc)}",
-            tip="check the template with `senforms templates check`",
+            fix="check the template with `senforms templates check`",
         ) from None
+    except SenformsError:
+        raise  # already says what is wrong and where (the logo, for instance)
     except Exception as exc:  # broken XML after rendering, a corrupt template file…
-        raise TemplateProblemError(f"template {template.name} could not be filled in ({type(exc).__name__})", tip="check the template with `senforms templates check`") from exc
+        raise TemplateProblemError(f"template {template.name} could not be filled in ({type(exc).__name__})", fix="check the template with `senforms templates check`") from exc
     set_fixed_properties(document.docx.core_properties, title=title)
     buffer = io.BytesIO()
     document.save(buffer)

@@ -17,10 +17,10 @@ from senforms.inputs.locate import JsonLocator, Locator, problems_from_validatio
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.inputs.xlsx import read_xlsx
 from senforms.model import Register
-from senforms.model.checks import cross_record_problems, register_warnings
+from senforms.model.checks import Summary, cross_record_problems, register_warnings, summarise
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoadedRegister:
     """A valid register, the warnings found while reading it, and how it was read."""
 
@@ -28,6 +28,20 @@ class LoadedRegister:
     source: Path
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder that file paths in the register (evidence, the logo) are relative to."""
+        return self.source.parent
+
+    @property
+    def logo(self) -> Path | None:
+        """The school's logo (the School sheet's Logo), relative to the register file; None without one."""
+        school = self.register.school
+        if school is None or not school.logo:
+            return None
+        path = Path(school.logo)
+        return path if path.is_absolute() else self.base_dir / path
 
 
 def _cycle_order(data: dict[str, Any]) -> dict[tuple[int, int], int]:
@@ -49,7 +63,7 @@ def load_register(path: Path | str, *, password: str | None = None, as_of: dt.da
     path = Path(path)
     as_of = as_of or dt.date.today()
     if not path.exists():
-        raise UnreadableFileError(f"{path} does not exist", tip="check the file name and folder")
+        raise UnreadableFileError(f"{path} does not exist", fix="check the file name and folder")
     problems = ProblemList()
     notes: list[str] = []
     kind = "csv" if path.is_dir() else sniff(path)
@@ -68,7 +82,7 @@ def load_register(path: Path | str, *, password: str | None = None, as_of: dt.da
     else:
         raise UnreadableFileError(
             f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a register')}",
-            tip="senforms reads the Excel workbook from templates/xlsx/, CSV exports, or JSON",
+            fix="senforms reads the Excel workbook from templates/xlsx/, CSV exports, or JSON",
         )
 
     register: Register | None = None
@@ -88,7 +102,10 @@ def _check_json_upns(data: dict[str, Any], locator: Locator, problems: ProblemLi
     # Tabular readers catch duplicates while linking rows; JSON needs the same check before validation,
     # so that it is reported alongside every other error.
     seen: dict[str, int] = {}
-    for index, pupil in enumerate(data.get("pupils") or []):
+    pupils = data.get("pupils") or []
+    if not isinstance(pupils, list):
+        return  # validation reports that 'pupils' must be a list, with its place
+    for index, pupil in enumerate(pupils):
         upn = str(pupil.get("upn", "")).strip().upper() if isinstance(pupil, dict) else ""
         if not upn:
             continue
@@ -122,3 +139,17 @@ def _in_file_order(problems: list[Problem]) -> list[Problem]:
 
 
 __all__ = ["LoadedRegister", "load_register"]
+
+
+@dataclass(frozen=True)
+class Validation:
+    """A register that passed, with its warnings (in `loaded`) and the counts a SENCo checks."""
+
+    loaded: LoadedRegister
+    summary: Summary
+
+
+def validate(path: Path | str, *, password: str | None = None, as_of: dt.date | None = None) -> Validation:
+    """Check a register: InputError with every problem when it is not valid, else what it holds."""
+    loaded = load_register(path, password=password, as_of=as_of)
+    return Validation(loaded, summarise(loaded.register))

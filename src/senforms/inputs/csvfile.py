@@ -18,21 +18,21 @@ MAX_CSV_BYTES = 50 * 1024 * 1024
 def decode(path: Path) -> tuple[str, str]:
     """The text of a CSV file and the encoding it was in: UTF-8 (with or without BOM), UTF-16 or Windows-1252."""
     if path.stat().st_size > MAX_CSV_BYTES:  # before reading it all into memory
-        raise UnreadableFileError(f"{path.name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", tip="export only the pupils on the SEN register")
+        raise UnreadableFileError(f"{path.name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", fix="export only the pupils on the SEN register")
     data = path.read_bytes()
     utf16 = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_byte_order(data[:8])
     if utf16:
         try:
             return data.decode(utf16), "UTF-16"
         except UnicodeDecodeError:
-            raise UnreadableFileError(f"{path.name} is damaged UTF-16 text", tip="export it again as CSV UTF-8") from None
+            raise UnreadableFileError(f"{path.name} is damaged UTF-16 text", fix="export it again as CSV UTF-8") from None
     # Never latin-1: it accepts anything and turns ’ into an invisible control character.
     for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
         try:
             return data.decode(encoding), label
         except UnicodeDecodeError:
             continue
-    raise UnreadableFileError(f"{path.name} is not in an encoding senforms can read", tip="in Excel use Save As › CSV UTF-8")
+    raise UnreadableFileError(f"{path.name} is not in an encoding senforms can read", fix="in Excel use Save As › CSV UTF-8")
 
 
 def _guess_table(stem: str, headers: list[str]) -> Table:
@@ -53,7 +53,7 @@ def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
     """Add one CSV file's rows to `raw`; return the encoding used."""
     kind = sniff(path)
     if kind not in {"text", "utf16-text"}:
-        raise UnreadableFileError(f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a CSV file')}, not a CSV file", tip="export the data as CSV")
+        raise UnreadableFileError(f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a CSV file')}, not a CSV file", fix="export the data as CSV")
     text, encoding = decode(path)
     file = path.name
     try:
@@ -64,9 +64,9 @@ def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
     try:
         rows = list(reader)
     except csv.Error as exc:
-        raise UnreadableFileError(f"{file} is not a well-formed CSV file ({exc})", tip="export it again from the school information system") from None
+        raise UnreadableFileError(f"{file} is not a well-formed CSV file ({exc})", fix="export it again from the school information system") from None
     if not rows:
-        raise UnreadableFileError(f"{file} is empty", tip="export the pupils again")
+        raise UnreadableFileError(f"{file} is empty", fix="export the pupils again")
     headers = rows[0]
     table = _guess_table(path.stem, headers)
     lookup: dict[str, Column] = {}
@@ -129,7 +129,7 @@ def read_csv(path: Path, problems: ProblemList) -> tuple[RawInput, list[str]]:
     """A single CSV file, or every CSV in a folder (each named after its table, e.g. contacts.csv)."""
     files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
     if not files:
-        raise UnreadableFileError(f"{path} holds no CSV files", tip="export the register as CSV into this folder")
+        raise UnreadableFileError(f"{path} holds no CSV files", fix="export the register as CSV into this folder")
     raw = RawInput(path.name)
     encodings = [f"{f.name}: {read_csv_table(f, problems, raw)}" for f in files]
     return raw, encodings

@@ -31,20 +31,23 @@ def _no_constants(name: str) -> Any:
 def read_json(path: Path) -> dict[str, Any]:
     """The file's data; refuses duplicate keys, NaN/Infinity, very large or very deep files."""
     if path.stat().st_size > MAX_JSON_BYTES:
-        raise UnreadableFileError(f"{path.name} is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB", tip="a register is far smaller: check it is the right file")
-    text = path.read_bytes().decode("utf-8-sig", errors="strict") if path.stat().st_size else ""
+        raise UnreadableFileError(f"{path.name} is larger than {MAX_JSON_BYTES // (1024 * 1024)} MB", fix="a register is far smaller: check it is the right file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig", errors="strict") if path.stat().st_size else ""
+    except UnicodeDecodeError:
+        raise UnreadableFileError(f"{path.name} is not UTF-8 text, so it cannot be a register JSON file", fix="save it as UTF-8 JSON, or check it is the right file") from None
     if not text.strip():
-        raise UnreadableFileError(f"{path.name} is empty", tip="save the register again")
+        raise UnreadableFileError(f"{path.name} is empty", fix="save the register again")
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except _DuplicateKey as exc:
-        raise UnreadableFileError(f"{path.name} has the key '{exc}' twice in one object", tip="remove one of them") from None
+        raise UnreadableFileError(f"{path.name} has the key '{exc}' twice in one object", fix="remove one of them") from None
     except json.JSONDecodeError as exc:
-        raise UnreadableFileError(f"{path.name} line {exc.lineno}, column {exc.colno}: {exc.msg}", tip="fix the JSON at that place (a trailing comma is a common cause)") from None
+        raise UnreadableFileError(f"{path.name} line {exc.lineno}, column {exc.colno}: {exc.msg}", fix="fix the JSON at that place (a trailing comma is a common cause)") from None
     except RecursionError:
-        raise UnreadableFileError(f"{path.name} is nested too deeply to be a register", tip="check it is the right file") from None
+        raise UnreadableFileError(f"{path.name} is nested too deeply to be a register", fix="check it is the right file") from None
     except ValueError as exc:
-        raise UnreadableFileError(f"{path.name}: {exc}", tip="use null for a missing value") from None
+        raise UnreadableFileError(f"{path.name}: {exc}", fix="use null for a missing value") from None
     if not isinstance(data, dict):
-        raise UnreadableFileError(f"{path.name} does not hold a register (expected an object with 'pupils')", tip="see schema/register.schema.json")
+        raise UnreadableFileError(f"{path.name} does not hold a register (expected an object with 'pupils')", fix="see schema/register.schema.json")
     return data

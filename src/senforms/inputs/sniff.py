@@ -84,9 +84,9 @@ def check_zip_safe(source: Path | IO[bytes], name: str | None = None) -> None:
         packed = max(sum(info.compress_size for info in infos), 1)
     tip = "it may be damaged or not a real register: save a fresh copy from the template"
     if len(infos) > MAX_ZIP_MEMBERS:
-        raise UnreadableFileError(f"{name} holds {len(infos):,} parts, far more than an SEN register needs", tip=tip)
+        raise UnreadableFileError(f"{name} holds {len(infos):,} parts, far more than an SEN register needs", fix=tip)
     if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO and total > 20 * 1024 * 1024:
-        raise UnreadableFileError(f"{name} would expand to {total // (1024 * 1024)} MB, far more than an SEN register needs", tip=tip)
+        raise UnreadableFileError(f"{name} would expand to {total // (1024 * 1024)} MB, far more than an SEN register needs", fix=tip)
 
 
 # A row, cell or formula start tag, with or without a namespace prefix: <row>, <c r="A1">, <x:c>, <f>.
@@ -121,7 +121,7 @@ def scan_sheets(source: Path | IO[bytes], name: str, *, max_rows: int, max_cells
                         what = f"{max_rows:,} rows" if counts[b"row"] > max_rows else f"{max_cells:,} cells"
                         raise UnreadableFileError(
                             f"{name} has more than {what}, far more than an SEN register needs",
-                            tip="delete the rows that are not pupils, or copy the pupils into a fresh copy of the template",
+                            fix="delete the rows that are not pupils, or copy the pupils into a fresh copy of the template",
                         )
                     if not chunk:
                         break

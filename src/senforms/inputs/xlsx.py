@@ -45,9 +45,9 @@ def _open(path: Path, password: str | None) -> tuple[openpyxl.Workbook, set[tupl
     except UnreadableFileError:
         raise
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
-        raise UnreadableFileError(f"{path.name} is damaged: part of it cannot be unpacked", tip="open it in Excel and save it again, or use a backup copy") from exc
+        raise UnreadableFileError(f"{path.name} is damaged: part of it cannot be unpacked", fix="open it in Excel and save it again, or use a backup copy") from exc
     except Exception as exc:  # openpyxl's own messages are technical; keep the cause for --debug
-        raise UnreadableFileError(f"{path.name} could not be read as a workbook ({type(exc).__name__})", tip="open it in Excel and save it again") from exc
+        raise UnreadableFileError(f"{path.name} could not be read as a workbook ({type(exc).__name__})", fix="open it in Excel and save it again") from exc
     return workbook, uncalculated
 
 
@@ -63,32 +63,32 @@ def _workbook_source(path: Path, password: str | None) -> Path | io.BytesIO:
                 encrypted = office.is_encrypted()
             except Exception:
                 raise UnreadableFileError(
-                    f"{path.name} is an old-style Office file (.xls) or is damaged", tip="open it in Excel and save it as an Excel Workbook (.xlsx)"
+                    f"{path.name} is an old-style Office file (.xls) or is damaged", fix="open it in Excel and save it as an Excel Workbook (.xlsx)"
                 ) from None
             if not encrypted:
                 raise UnreadableFileError(
-                    f"{path.name} is an old-style .xls workbook", tip="open it in Excel and save it as an Excel Workbook (.xlsx)"
+                    f"{path.name} is an old-style .xls workbook", fix="open it in Excel and save it as an Excel Workbook (.xlsx)"
                 )
             if not password:
-                raise UnreadableFileError(f"{path.name} is password-protected", tip="run again with --password, or save an unprotected copy")
+                raise UnreadableFileError(f"{path.name} is password-protected", fix="run again with {option}, or save an unprotected copy", option="workbook_password")
             decrypted = io.BytesIO()
             try:
                 office.load_key(password=password)
                 office.decrypt(decrypted)
             except Exception:
-                raise UnreadableFileError(f"the password for {path.name} is wrong", tip="check the password and try again") from None
+                raise UnreadableFileError(f"the password for {path.name} is wrong", fix="check the password and try again") from None
         try:
             with zipfile.ZipFile(decrypted) as archive:
                 decrypted_kind = "xlsx" if "xl/workbook.xml" in archive.namelist() else "other"
         except zipfile.BadZipFile:
             decrypted_kind = "other"
         if decrypted_kind != "xlsx":
-            raise UnreadableFileError(f"{path.name} is a password-protected file but not an Excel workbook", tip="save it from Excel as an Excel Workbook (.xlsx)")
+            raise UnreadableFileError(f"{path.name} is a password-protected file but not an Excel workbook", fix="save it from Excel as an Excel Workbook (.xlsx)")
         return decrypted
     if kind != "xlsx":
         raise UnreadableFileError(
             f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not an Excel workbook')}, not an Excel workbook (.xlsx)",
-            tip="use the workbook from templates/xlsx/, or save your sheet as an Excel Workbook",
+            fix="use the workbook from templates/xlsx/, or save your sheet as an Excel Workbook",
         )
     return path
 

@@ -1,4 +1,4 @@
-"""Choosing pupils: --pupil UPN and --where "year=5" filters."""
+"""Choosing pupils: by UPN, and by filters such as "year=5"."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ def _parse(condition: str) -> tuple[str, str, bool]:
             field, value = condition.split(operator, 1)
             field = field.strip().casefold()
             if field not in WHERE_FIELDS:
-                raise SenformsError(f"--where '{condition}': senforms cannot filter on '{field}'", tip="use one of: " + ", ".join(WHERE_FIELDS))
+                raise SenformsError(f"the filter '{condition}' asks for '{field}', which senforms cannot filter on", fix="filter on one of: " + ", ".join(WHERE_FIELDS), option="where")
             return field, value.strip(), negate
-    raise SenformsError(f"--where '{condition}' is not a filter", tip='write it as field=value, e.g. --where "year=5"')
+    raise SenformsError(f"'{condition}' is not a filter", fix='write it as field=value, e.g. year=5', option="where")
 
 
 def select_pupils(register: Register, upns: Iterable[str] = (), where: Iterable[str] = ()) -> list[Pupil]:
@@ -33,7 +33,7 @@ def select_pupils(register: Register, upns: Iterable[str] = (), where: Iterable[
     wanted = [u.strip().upper() for u in upns]
     unknown = [u for u in wanted if register.pupil(u) is None]
     if unknown:
-        raise SenformsError(f"no pupil with UPN {', '.join(unknown)} in the register", tip="check the UPN with `senforms validate`")
+        raise SenformsError(f"no pupil with UPN {', '.join(unknown)} in the register", fix="check the UPN with `senforms validate`")
     conditions = [_parse(c) for c in where]
     chosen = []
     for pupil in register.pupils:

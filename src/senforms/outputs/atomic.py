@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from senforms.errors import OutputExistsError, SenformsError
+from senforms.errors import OutputExistsError, OutputFolderError, SenformsError
 
 TEMP_PREFIX = ".part-"
 # Temporary files are named .part-<host>-<pid>-…, so a later run can tell which ones a process
@@ -36,7 +36,7 @@ class DiskFullError(SenformsError, OSError):
         reason = "the file is larger than this disk or account allows" if cause.errno == errno.EFBIG else "the disk is full"
         super().__init__(
             f"{path.name} could not be saved: {reason}",
-            tip="free some space or choose another folder, then run the same command again: files already finished are kept",
+            fix="free some space or choose another folder, then run the same command again: files already finished are kept",
         )
         self.errno, self.strerror = cause.errno, cause.strerror
 
@@ -92,6 +92,44 @@ def remove_stale_temps(folder: Path) -> list[Path]:
     return removed
 
 
+def _blocker(folder: Path) -> Path | None:
+    """The nearest part of `folder`'s path that exists but is not a folder (a file in the way)."""
+    for part in [folder, *folder.parents]:
+        if part.exists() or part.is_symlink():
+            return None if part.is_dir() else part
+    return None
+
+
+def folder_error(folder: Path, cause: OSError) -> OutputFolderError:
+    """A plain-English OutputFolderError for an OSError met while making or writing in `folder`."""
+    blocker = _blocker(folder)
+    if blocker is not None:
+        return OutputFolderError(
+            f"the folder {folder} cannot be made: {blocker} is a file, not a folder",
+            fix="choose another output folder, or move that file away",
+        )
+    if cause.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return OutputFolderError(
+            f"senforms may not write in {folder} (it is read-only, or belongs to someone else)",
+            fix="choose a folder of your own for the output, or ask for write access to this one",
+        )
+    if cause.errno in _FULL:
+        return OutputFolderError(f"nothing more can be written in {folder}: the disk is full", fix="free some space or choose another folder")
+    return OutputFolderError(f"senforms cannot write in {folder} ({cause.strerror or cause})", fix="choose another output folder")
+
+
+def ensure_folder(folder: Path | str) -> Path:
+    """Make `folder` (and its parents) if needed; OutputFolderError, naming it, if that cannot be done."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise folder_error(folder, exc) from exc
+    if not folder.is_dir():
+        raise folder_error(folder, FileExistsError(errno.EEXIST, "not a folder"))
+    return folder
+
+
 def private_temp_dir(stem: str, parent: Path | str | None = None) -> Path:
     """A new folder only this user can read (mkdtemp: 0700) named `<stem>-<host>-<pid>-…`.
 
@@ -103,7 +141,10 @@ def private_temp_dir(stem: str, parent: Path | str | None = None) -> Path:
     for entry in _left_by_dead_processes(parent, stem):
         if entry.is_dir(follow_symlinks=False):
             shutil.rmtree(entry.path, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=f"{stem}-{_HOST}-{os.getpid()}-", dir=parent))
+    try:
+        return Path(tempfile.mkdtemp(prefix=f"{stem}-{_HOST}-{os.getpid()}-", dir=parent))
+    except OSError as exc:
+        raise folder_error(parent, exc) from exc
 
 
 def fsync_dir(folder: Path) -> None:
@@ -149,12 +190,17 @@ def atomic_path(final: Path | str, *, overwrite: bool = False, suffix: str = "")
     If the block raises, the temporary file is removed and `final` is untouched.
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(final.parent)
+    if final.is_dir():
+        raise OutputFolderError(f"{final} cannot be written: a folder of that name is in the way", fix="move the folder away, or choose another output folder")
     if final.exists() and not overwrite:
         raise OutputExistsError(final)
     remove_stale_temps(final.parent)
     prefix = f"{TEMP_PREFIX}{_HOST}-{os.getpid()}-"
-    fd, name = tempfile.mkstemp(dir=final.parent, prefix=prefix, suffix=suffix or final.suffix)
+    try:
+        fd, name = tempfile.mkstemp(dir=final.parent, prefix=prefix, suffix=suffix or final.suffix)
+    except OSError as exc:
+        raise folder_error(final.parent, exc) from exc
     os.close(fd)
     temp = Path(name)
     try:
@@ -163,8 +209,12 @@ def atomic_path(final: Path | str, *, overwrite: bool = False, suffix: str = "")
             os.fsync(handle.fileno())
         publish(temp, final, overwrite)
     except OSError as exc:
-        if exc.errno in _FULL and not isinstance(exc, DiskFullError):
+        if isinstance(exc, SenformsError):
+            raise
+        if exc.errno in _FULL:
             raise DiskFullError(final, exc) from exc
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise folder_error(final.parent, exc) from exc
         raise
     finally:
         temp.unlink(missing_ok=True)

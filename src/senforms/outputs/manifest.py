@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+from senforms.errors import OutputFolderError
 from senforms.outputs.atomic import write_atomic
 
 MANIFEST_NAME = "manifest.csv"
@@ -27,11 +28,35 @@ class ManifestRow:
 
 
 def read_manifest(folder: Path) -> dict[str, ManifestRow]:
+    """The rows of OUTDIR/manifest.csv by file name ({} when there is none yet).
+
+    A manifest senforms cannot read raises OutputFolderError naming it: senforms never replaces
+    a record it could not read, since that would lose what earlier runs wrote there.
+    """
     path = folder / MANIFEST_NAME
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}
-    with open(path, newline="", encoding="utf-8") as handle:
-        return {row["file"]: ManifestRow(**{c: row.get(c, "") for c in COLUMNS}) for row in csv.DictReader(handle)}
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames is None:
+                return {}
+            if "file" not in reader.fieldnames:
+                raise _unreadable(path, "it has no 'file' column")
+            return {row["file"]: ManifestRow(**{c: row.get(c) or "" for c in COLUMNS}) for row in reader if row.get("file")}
+    except UnicodeDecodeError:
+        raise _unreadable(path, "it is not UTF-8 text") from None
+    except csv.Error as exc:
+        raise _unreadable(path, f"it is not a CSV file senforms can read ({exc})") from None
+    except OSError as exc:
+        raise _unreadable(path, exc.strerror or str(exc)) from None
+
+
+def _unreadable(path: Path, why: str) -> OutputFolderError:
+    return OutputFolderError(
+        f"{path} cannot be read: {why}",
+        fix="senforms keeps a record of what it made in that file: move it away (or choose another output folder) and run again",
+    )
 
 
 def write_manifest(folder: Path, rows: dict[str, ManifestRow]) -> Path:

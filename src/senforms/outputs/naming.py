@@ -23,11 +23,11 @@ def check_pattern(pattern: str, allowed: Mapping[str, str]) -> None:
     try:
         unknown = [f for f in pattern_fields(pattern) if f not in allowed]
     except ValueError as exc:
-        raise SenformsError(f"the file-name pattern '{pattern}' is not valid ({exc})", tip="put field names in braces, e.g. {surname}-{document}") from None
+        raise SenformsError(f"the file-name pattern '{pattern}' is not valid ({exc})", fix="put field names in braces, e.g. {surname}-{document}") from None
     if unknown:
         raise SenformsError(
             f"the file-name pattern uses {', '.join('{' + u + '}' for u in unknown)}, which senforms does not know",
-            tip="use any of: " + ", ".join("{" + f + "}" for f in allowed),
+            fix="use any of: " + ", ".join("{" + f + "}" for f in allowed),
         )
 
 

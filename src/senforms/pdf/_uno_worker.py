@@ -66,9 +66,9 @@ class Worker:
                 break
             except NoConnectException:
                 if self.proc.poll() is not None:
-                    raise RuntimeError(f"LibreOffice exited during start-up (exit status {self.proc.returncode})")
+                    raise RuntimeError(f"LibreOffice exited during start-up (exit status {self.proc.returncode})") from None
                 if time.monotonic() > deadline:
-                    raise RuntimeError("LibreOffice did not start in time")
+                    raise RuntimeError("LibreOffice did not start in time") from None
                 time.sleep(0.1)
         self.desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
         try:

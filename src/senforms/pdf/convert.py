@@ -183,7 +183,7 @@ def _convert_pairs(
 
 
 def _skipped(source: Path, target: Path) -> ConversionResult:
-    message = f"{target.name} already exists, so it was left as it was (use --overwrite to replace it)"
+    message = f"{target.name} already exists, so it was left as it was"
     return ConversionResult(source, target, "skipped", message)
 
 
@@ -227,7 +227,7 @@ def convert_many(
     paths = [Path(s) for s in sources]
     folder = Path(out_dir) if out_dir is not None else None
     if folder is not None and folder.exists() and not folder.is_dir():
-        raise ConversionError(f"{folder} is not a folder", tip="give a folder for the PDFs with -o")
+        raise ConversionError(f"{folder} is not a folder", fix="give a folder for the PDFs with -o")
     pairs = [(p, (folder or p.parent) / f"{p.stem}.pdf") for p in paths]
     return _convert_pairs(
         pairs, workers=workers, timeout=timeout, overwrite=overwrite, on_progress=on_progress, converter=converter
@@ -257,6 +257,6 @@ def convert_one(
     if result.status == "skipped":
         raise OutputExistsError(target)
     if result.status == "failed" or result.pdf is None:
-        raise ConversionError(result.error, tip=FAILURE_TIP)
+        raise ConversionError(result.error, fix=FAILURE_TIP)
     log.debug("%s converted in %.1f s", source.name, time.monotonic() - started)
     return result.pdf

@@ -429,7 +429,7 @@ class PdfConverter:
         if mode in ("auto", "pool") and python is None:
             python = find_uno_python(self.soffice)
         if mode == "pool" and python is None:
-            raise ConversionError("no Python that can use LibreOffice (import uno) was found", tip=UNO_TIP)
+            raise ConversionError("no Python that can use LibreOffice (import uno) was found", fix=UNO_TIP)
         self.mode: Literal["pool", "oneshot"] = "pool" if mode != "oneshot" and python else "oneshot"
         self.uno_python = python if self.mode == "pool" else None
         self.base_dir = private_temp_dir("senforms-pdf", temp_root)  # mkdtemp: 0700

@@ -75,11 +75,11 @@ def find_soffice() -> Path:
         path = Path(override).expanduser()
         if _is_executable(path):
             return path
-        raise ConversionError(f"{SOFFICE_ENV} is set to {override}, but no runnable soffice is there", tip=INSTALL_TIP)
+        raise ConversionError(f"{SOFFICE_ENV} is set to {override}, but no runnable soffice is there", fix=INSTALL_TIP)
     for path in _candidates():
         if _is_executable(path):
             return path
-    raise ConversionError("LibreOffice is not installed (or senforms cannot find it)", tip=INSTALL_TIP)
+    raise ConversionError("LibreOffice is not installed (or senforms cannot find it)", fix=INSTALL_TIP)
 
 
 def program_dir(soffice: Path) -> Path:
