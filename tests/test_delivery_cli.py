@@ -151,6 +151,7 @@ def invited_copy(invited, tmp_path: Path) -> Path:
 # --- invite: drafts ----------------------------------------------------------------------------------
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_invite_writes_drafts_calendars_and_print_pile(invited, register) -> None:
     out, result = invited
     expected = expected_invitations(register)
@@ -238,6 +239,7 @@ def test_invite_writes_drafts_calendars_and_print_pile(invited, register) -> Non
     assert positions == sorted(positions) and len(order) >= 3
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_invite_never_overwrites_without_being_asked(invited_copy: Path, templates: list[str]) -> None:
     before = {p: p.read_bytes() for p in invited_copy.rglob("*") if p.is_file()}
     result = ok("invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, *templates)
@@ -258,6 +260,7 @@ def test_meeting_date_range_limits_the_meetings(tmp_path: Path, templates: list[
 # --- invite: sending ---------------------------------------------------------------------------------
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tmp_path: Path, templates, fast) -> None:
     recorder, port = smtp()
     emailed = {v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2])}
@@ -298,6 +301,7 @@ def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tm
     assert len(recorder.envelopes) == len(emailed) and recorder.sessions == 1
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_refused_recipient_is_reported_and_the_others_arrive(invited_copy: Path, register, smtp, templates, fast) -> None:
     emailed = sorted(v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2]))
     refused = emailed[0]
@@ -308,6 +312,7 @@ def test_refused_recipient_is_reported_and_the_others_arrive(invited_copy: Path,
     assert sorted(recorder.recipients) == emailed[1:]
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_recipient_not_on_the_pupils_record_stops_everything(invited_copy: Path, register, smtp, templates,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     recorder, _ = smtp()
@@ -361,6 +366,7 @@ def _mail_merge_letter(path: Path) -> Path:
     return path
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_invite_with_a_mail_merge_letter(tmp_path: Path, register) -> None:
     letter = _mail_merge_letter(tmp_path / "our-letter.docx")
     assert "Teacher_Notes" in merge_fields(letter)
@@ -401,6 +407,7 @@ def test_proposed_dates_are_mid_term_tuesdays_and_never_past() -> None:
             assert day is None or (day > on and day.weekday() == 1 and term.holds(day))
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_meetings_plan_counts_proposes_and_round_trips_into_invite(tmp_path: Path, register, templates) -> None:
     plan = plan_meetings(register, AS_OF)
     assert len(plan.pupils) == len(register.pupils)
@@ -470,6 +477,7 @@ def _copy(folder: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_send_pack_drafts_then_sends_to_the_la(pack: Path, tmp_path: Path, smtp, register) -> None:
     folder = _copy(pack, tmp_path)
     la = register.local_authority.send_team_email
@@ -502,6 +510,7 @@ def test_send_pack_drafts_then_sends_to_the_la(pack: Path, tmp_path: Path, smtp,
     assert "Nothing to send" in again.output and len(recorder.envelopes) == 1
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_send_pack_refuses_addresses_outside_the_allow_list(pack: Path, tmp_path: Path, smtp) -> None:
     folder = _copy(pack, tmp_path)
     recorder, _ = smtp()
@@ -515,6 +524,7 @@ def test_send_pack_refuses_addresses_outside_the_allow_list(pack: Path, tmp_path
     assert draft["To"].addresses[0].addr_spec == "caseworker@send.northshire-council.example"
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_send_pack_refuses_attachments_over_the_las_limit(pack: Path, tmp_path: Path, smtp) -> None:
     folder = _copy(pack, tmp_path)
     description = next(folder.glob("*-pack.json"))
@@ -528,6 +538,7 @@ def test_send_pack_refuses_attachments_over_the_las_limit(pack: Path, tmp_path: 
     assert recorder.sessions == 0
 
 
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path, tmp_path: Path, smtp) -> None:
     folder = _copy(secure_pack, tmp_path)
     parts = json.loads(next(folder.glob("*-pack.json")).read_text())["parts"]

@@ -49,6 +49,6 @@ def _json(raw: bytes) -> object:
 def _toml(raw: bytes) -> object:
     try:
         import tomllib
-    except ImportError:  # Python 3.10 has no TOML reader in the standard library
-        raise ValueError("TOML needs Python 3.11 or later; use a JSON settings file") from None
+    except ModuleNotFoundError:  # Python 3.10 has no TOML reader in the standard library
+        import tomli as tomllib
     return tomllib.loads(raw.decode("utf-8-sig"))
