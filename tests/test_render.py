@@ -171,6 +171,17 @@ def test_names_are_windows_safe_and_unique(samples, tmp_path):
         assert all(ch.isalnum() or ch in "-_." for ch in name)
 
 
+def test_date_in_a_name_pattern_is_the_date_the_documents_carry(samples, tmp_path):
+    out = tmp_path / "out"
+    run("render", "ehc-request", str(samples / "register.xlsx"), "-o", str(out), "--name", "{upn}-{document}-{date}", "--date", "30/11/2026")
+    names = sorted(p.name for p in out.glob("*.docx"))
+    assert len(names) == 3 and all(name.endswith("-ehc-request-2026-11-30.docx") for name in names)
+    rows = list(csv.DictReader(open(out / "manifest.csv", encoding="utf-8")))
+    assert sorted(r["file"] for r in rows) == names
+    for name in names:  # the file name's date is the one the request carries
+        assert "Date of request\n30 November 2026" in table_text(out / name)
+
+
 def test_unknown_pattern_field_is_refused(samples, tmp_path):
     result = run("render", "review", str(samples / "register.xlsx"), "-o", str(tmp_path / "o"), "--name", "{nickname}", expect=1)
     assert "{nickname}" in result.output and "{surname}" in result.output
