@@ -110,6 +110,21 @@ def test_merge_holds_every_pupil_each_in_its_own_section(samples, tmp_path, samp
     assert "NUMPAGES" not in footers  # each letter counts its own pages
 
 
+def test_merged_document_is_in_the_manifest_of_its_own_folder(samples, tmp_path):
+    out, merged = tmp_path / "plans", tmp_path / "print" / "all-plans.docx"
+    run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--merge", str(merged), "--date", DATE)
+    (row,) = csv.DictReader(open(merged.parent / "manifest.csv", encoding="utf-8"))
+    assert (row["file"], row["document"], row["upn"], row["status"]) == ("all-plans.docx", "merged", "", "made")
+    assert row["sha256"] == hashlib.sha256(merged.read_bytes()).hexdigest()
+    letters = list(csv.DictReader(open(out / "manifest.csv", encoding="utf-8")))
+    assert len(letters) == 13 and all(r["document"] == "support-plan" for r in letters)
+    # Merged into the output folder itself, it sits beside the letters' rows.
+    run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--merge", str(out / "all.docx"), "--date", DATE)
+    rows = {r["file"]: r for r in csv.DictReader(open(out / "manifest.csv", encoding="utf-8"))}
+    assert len(rows) == 14 and rows["all.docx"]["document"] == "merged" and rows["all.docx"]["upn"] == ""
+    assert rows["all.docx"]["sha256"] == hashlib.sha256((out / "all.docx").read_bytes()).hexdigest()
+
+
 def test_second_run_changes_nothing_and_says_so(samples, tmp_path):
     out = tmp_path / "out"
     run("render", "review", str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
@@ -169,6 +184,17 @@ def test_names_are_windows_safe_and_unique(samples, tmp_path):
     assert [p.name for p in out.iterdir() if p.is_dir()] == []  # '/' in the pattern made no folder
     for name in names:
         assert all(ch.isalnum() or ch in "-_." for ch in name)
+
+
+def test_date_in_a_name_pattern_is_the_date_the_documents_carry(samples, tmp_path):
+    out = tmp_path / "out"
+    run("render", "ehc-request", str(samples / "register.xlsx"), "-o", str(out), "--name", "{upn}-{document}-{date}", "--date", "30/11/2026")
+    names = sorted(p.name for p in out.glob("*.docx"))
+    assert len(names) == 3 and all(name.endswith("-ehc-request-2026-11-30.docx") for name in names)
+    rows = list(csv.DictReader(open(out / "manifest.csv", encoding="utf-8")))
+    assert sorted(r["file"] for r in rows) == names
+    for name in names:  # the file name's date is the one the request carries
+        assert "Date of request\n30 November 2026" in table_text(out / name)
 
 
 def test_unknown_pattern_field_is_refused(samples, tmp_path):
@@ -308,6 +334,12 @@ def test_render_with_pdf_gives_a_pdf_per_letter_and_a_merged_pdf(samples, tmp_pa
         page += pages
     rows = list(csv.DictReader(open(out / "manifest.csv", encoding="utf-8")))
     assert sum(1 for r in rows if r["file"].endswith(".pdf")) == 14
+    assert all(r["document"] == "parent-notification" and r["upn"] for r in rows)
+    printed = {r["file"]: r for r in csv.DictReader(open(merged.parent / "manifest.csv", encoding="utf-8"))}
+    assert sorted(printed) == ["letters.docx", "letters.pdf"]
+    for name, row in printed.items():
+        assert (row["document"], row["upn"], row["status"]) == ("merged", "", "made")
+        assert row["sha256"] == hashlib.sha256((merged.parent / name).read_bytes()).hexdigest()
 
 
 @pytest.mark.libreoffice

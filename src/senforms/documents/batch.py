@@ -84,6 +84,7 @@ def render(
         made = report.paths
         if options.merge_to and made and not options.pdf_only:
             result.merged = merge_documents(made, options.merge_to, duplex=options.duplex, overwrite=options.overwrite)
+            _record_merged(result.merged)
         if options.pdf or options.pdf_only:
             from senforms.pdf import convert_many
 
@@ -92,6 +93,8 @@ def render(
             if options.merge_to and pdfs:
                 result.merged_pdf = merge_pdfs(pdfs, options.merge_to.with_suffix(".pdf"), duplex=options.duplex, overwrite=options.overwrite)
             _record_pdfs(options.out_dir, report, result.pdfs, scratch)
+            if result.merged_pdf is not None:
+                _record_merged(result.merged_pdf)
         return result
     finally:
         if scratch is not None:
@@ -108,20 +111,37 @@ def _record_pdfs(folder: Path, report: RenderReport, conversions: list, scratch:
     for conversion in conversions:
         if conversion.pdf is None or conversion.status == "failed":
             continue
-        document = by_stem.get(conversion.pdf.stem)
-        job = document.job if document else None
+        job = by_stem[conversion.pdf.stem].job  # every PDF converted here is one of the batch's documents
         if conversion.status == "skipped" and conversion.pdf.name in rows:
             continue
         rows[conversion.pdf.name] = ManifestRow(
             file=conversion.pdf.name,
-            document=report.kind if job else "merged",
-            upn=job.pupil.upn if job else "",
-            cycle=str(job.cycle.number) if job and job.cycle else "",
-            contact=job.contact.id if job and job.contact else "",
-            meeting=job.meeting.id if job and job.meeting else "",
+            document=report.kind,
+            upn=job.pupil.upn,
+            cycle=str(job.cycle.number) if job.cycle else "",
+            contact=job.contact.id if job.contact else "",
+            meeting=job.meeting.id if job.meeting else "",
             status="made",
             made_at=now,
             sha256=sha256_file(conversion.pdf),
         )
     write_manifest(folder, rows)
+
+
+def _record_merged(path: Path) -> None:
+    """Add a merged DOCX or PDF to the manifest of the folder it was written to (which may not be
+    the output folder): no pupil's UPN, since it holds them all."""
+    rows = read_manifest(path.parent)
+    rows[path.name] = ManifestRow(
+        file=path.name,
+        document="merged",
+        upn="",
+        cycle="",
+        contact="",
+        meeting="",
+        status="made",
+        made_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        sha256=sha256_file(path),
+    )
+    write_manifest(path.parent, rows)
 

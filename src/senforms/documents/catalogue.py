@@ -24,6 +24,7 @@ class Job:
     cycle: Cycle | None = None
     contact: ParentCarer | None = None
     meeting: Meeting | None = None
+    on: dt.date = field(default_factory=dt.date.today)  # the date the batch is made for (--date)
 
     @property
     def name_fields(self) -> dict[str, str]:
@@ -40,7 +41,7 @@ class Job:
             "cycle": str(self.cycle.number) if self.cycle else "",
             "contact": self.contact.id if self.contact else ("pupil" if self.kind == "parent-notification" else ""),
             "meeting": self.meeting.id if self.meeting else "",
-            "date": (self.meeting.date if self.meeting else dt.date.today()).isoformat(),
+            "date": (self.meeting.date if self.meeting else self.on).isoformat(),
         }
 
     @property
@@ -94,12 +95,12 @@ def _cycles_for(pupil: Pupil, all_cycles: bool, reviewed: bool) -> list[Cycle]:
 
 def _support_plans(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=False):
-        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle)}, cycle=cycle)
+        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle)}, cycle=cycle, on=on)
 
 
 def _reviews(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=True):
-        yield Job("review", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle)}, cycle=cycle)
+        yield Job("review", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle)}, cycle=cycle, on=on)
 
 
 def _recipients(pupil: Pupil, on: dt.date, only: list[str] | None = None) -> Iterator[tuple[ParentCarer | None, dict[str, Any]]]:
@@ -119,7 +120,7 @@ def _notifications(register: Register, pupil: Pupil, on: dt.date, all_cycles: bo
     cycle = pupil.current_cycle
     for contact, recipient in _recipients(pupil, on):
         context = {**base_context(register, pupil, on), "recipient": recipient, "cycle": cycle_context(cycle) if cycle else None}
-        yield Job("parent-notification", pupil, context, cycle=cycle, contact=contact)
+        yield Job("parent-notification", pupil, context, cycle=cycle, contact=contact, on=on)
 
 
 def _invitations(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
@@ -128,13 +129,13 @@ def _invitations(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool
             continue
         for contact, recipient in _recipients(pupil, on, meeting.invite_contact_ids or None):
             context = {**base_context(register, pupil, on), "recipient": recipient, "meeting": meeting_context(meeting)}
-            yield Job("invitation", pupil, context, contact=contact, meeting=meeting)
+            yield Job("invitation", pupil, context, contact=contact, meeting=meeting, on=on)
 
 
 def _requests(kind: str) -> Callable[[Register, Pupil, dt.date, bool], Iterator[Job]]:
     def jobs(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
         if pupil.requests_ehc_assessment:
-            yield Job(kind, pupil, request_context(register, pupil, on))
+            yield Job(kind, pupil, request_context(register, pupil, on), on=on)
 
     return jobs
 

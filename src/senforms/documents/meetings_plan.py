@@ -28,6 +28,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from senforms.model import Meeting, MeetingType, Pupil, Register, SenStatus
 from senforms.model.calendar import school_year, school_year_start
+from senforms.outputs.cells import keep_as_text
 from senforms.ukformat import long_date, short_date
 
 EXPECTED_PER_YEAR = 3  # Code of Practice 6.65
@@ -227,8 +228,7 @@ def plan_workbook(register: Register, plan: MeetingPlan):
         values = [row.upn, len(row.held), _dates(row.booked), _dates(row.proposed), "Yes" if row.overdue else "No", "; ".join(row.notes)]
         sheet.append(values)
         for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@")):
-                cell.data_type = "s"  # never a live formula
+            keep_as_text(cell)  # never a live formula
             cell.alignment = Alignment(vertical="top", wrap_text=True)
     for letter, width in zip("ABCDEF", (18, 14, 22, 30, 10, 50)):
         sheet.column_dimensions[letter].width = width

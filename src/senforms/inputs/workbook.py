@@ -17,13 +17,13 @@ from senforms.inputs.tables import INSTRUCTIONS_SHEET, SCHOOL_SETTINGS, SCHOOL_S
 from senforms.model import Register
 from senforms.model.codes import _Coded
 from senforms.outputs.atomic import write_atomic
+from senforms.outputs.cells import keep_as_text
 
 DATA_ROWS = 1_000  # formatting and drop-downs reach this far down each sheet
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 REQUIRED_FONT = Font(bold=True, color="FFE699")
 LISTS_SHEET = "Lists"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 INSTRUCTIONS = [
     ("senforms SEN register", "title"),
@@ -87,8 +87,7 @@ def register_rows(register: Register) -> dict[str, list[dict[str, Any]]]:
 
 def _set(cell, value: Any) -> None:
     cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"  # never let data become a live formula
+    keep_as_text(cell)  # never let data become a live formula
 
 
 def _write_instructions(workbook: Workbook) -> None:
