@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 Severity = Literal["error", "warning"]
@@ -92,7 +93,7 @@ class UnreadableFileError(SenformsError):
 class OutputExistsError(SenformsError):
     """A file senforms would write is already there and overwriting was not asked for."""
 
-    def __init__(self, path: object) -> None:
+    def __init__(self, path: Path | str) -> None:
         super().__init__(
             f"{path} already exists: senforms never overwrites a file unless asked",
             fix="run again with {option} to replace it, or choose another output folder",

@@ -389,6 +389,7 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
     """
     from pypdf import PasswordType, PdfReader, PdfWriter
     from pypdf.errors import PdfReadWarning
+    from pypdf.generic import DictionaryObject
 
     notes: list[str] = []
     capture = _Capture()
@@ -405,7 +406,10 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
                 notes.append("restrictions_removed")  # opened with the empty user password
             pages = list(reader.pages)
             # The page tree's own count must match the pages found: else pages are missing.
-            declared = reader.root_object["/Pages"]["/Count"]
+            tree = reader.root_object["/Pages"]
+            if not isinstance(tree, DictionaryObject):
+                raise _Refusal("damaged")
+            declared = tree["/Count"]
             if not pages or declared != len(pages):
                 raise _Refusal("damaged")
             for page in pages:
@@ -546,7 +550,7 @@ def _image_to_pdf(source: Path, dest: Path) -> dict[str, Any]:
     draw_w, draw_h = width * scale, height * scale
     max_w = max(1, round(draw_w / 72 * IMAGE_MAX_DPI))
     if width > max_w:
-        pixels = pixels.resize((max_w, max(1, round(height * max_w / width))), Image.LANCZOS)
+        pixels = pixels.resize((max_w, max(1, round(height * max_w / width))), Image.Resampling.LANCZOS)
     # A brand-new image has no .info: nothing from the original file's metadata survives.
     clean = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
     encoded = io.BytesIO()

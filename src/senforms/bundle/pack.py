@@ -237,7 +237,9 @@ def _publish_into(path: Path, folder: Path, overwrite: bool, stem: str) -> Path:
 
 
 def _pdf_of(items: list[_Item], docx: Path) -> Path:
-    return next(item.pdf for item in items if item.source == docx)
+    pdf = next(item.pdf for item in items if item.source == docx)
+    assert pdf is not None  # called once every item has been converted
+    return pdf
 
 
 def _intake_evidence(evidence: list[tuple[EvidenceFile, Path]], staging: Path, docx_converter) -> list[_Item]:
@@ -270,8 +272,13 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
     for kind in ("support-plan", "review"):
         for job in plan_jobs(register, kind, on=options.on, pupils=[pupil], all_cycles=True):
             cycle = job.cycle
+            assert cycle is not None  # support-plan and review jobs are one per cycle
             path = _render(kind, job.context, options, docs / f"{kind}-cycle-{cycle.number}.docx", logo, kind)
-            when = cycle.start_date if kind == "support-plan" else cycle.review.date
+            if kind == "support-plan":
+                when = cycle.start_date
+            else:
+                assert cycle.review is not None  # review jobs are made only for reviewed cycles
+                when = cycle.review.date
             title = f"SEN support plan, cycle {cycle.number}" if kind == "support-plan" else f"Review of cycle {cycle.number}"
             items.append(_Item("apdr", title, senco, when, path, cycle=cycle.number, generated=True))
     items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.on, provision_map_document(pupil, la, docs / "provision-map.docx"), generated=True))
@@ -342,6 +349,7 @@ def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOpt
 
 
 def _document(item: _Item) -> BundleDocument:
+    assert item.pdf is not None  # the bundle is specified once every item has been converted
     return BundleDocument(item.title, item.author, item.date, item.pdf, kind=item.section, note=item.note)
 
 
@@ -354,7 +362,7 @@ def _write_manifest(items: list[_Item], spec: BundleSpec, bundle: BundleResult, 
     for document, entry in zip(spec.all_documents(), bundle.index):
         item = by_pdf.get(document.source)
         if item is None or item.generated:
-            source, digest = "made by senforms from the record", sha256_file(item.pdf) if item else entry.source_sha256
+            source, digest = "made by senforms from the record", sha256_file(document.source) if item else entry.source_sha256
         else:
             source, digest = _relative(item.source, base), sha256_file(item.source)
         cells = [entry.section_label, entry.title, entry.author, entry.date.isoformat() if entry.date else "", source, digest, entry.first_page, entry.last_page]

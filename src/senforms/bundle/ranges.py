@@ -25,6 +25,8 @@ from senforms.outputs.atomic import TEMP_PREFIX, atomic_path, ensure_folder
 # --------------------------------------------------------------------------------------------
 # Copying page ranges of a finished bundle: section files and size-capped parts.
 
+_NO_METADATA: dict[str, object] = {}  # stands in for a PDF without a document information dictionary
+
 
 @dataclass
 class _Mark:
@@ -138,7 +140,7 @@ def _write_range(
 
     add(_marks_in(marks, first, last), None)
     label_pages(writer, first_page_number=first + 1)
-    subject = str((reader.metadata or {}).get("/Subject", "") or "")
+    subject = str((reader.metadata or _NO_METADATA).get("/Subject", "") or "")
     set_metadata(writer, title, subject, None)
     if password is not None:
         encrypt(writer, password)
@@ -167,7 +169,7 @@ def write_sections(
     out_dir = Path(out_dir)
     reader = _open_bundle(result.path, password)
     marks = _read_marks(reader)
-    bundle_title = str((reader.metadata or {}).get("/Title", "") or spec.metadata_title)
+    bundle_title = str((reader.metadata or _NO_METADATA).get("/Title", "") or spec.metadata_title)
     # result.sections lists the non-empty top-level sections in spec order.
     filled = [(n, s) for n, s in enumerate(spec.sections, start=1) if not s.is_empty]
     if [s.label for _, s in filled] != [r.label for r in result.sections]:
@@ -222,7 +224,7 @@ def split_by_size(
     cap = int(max_mb * 1_000_000)
     reader = _open_bundle(bundle_pdf, password)
     marks = _read_marks(reader)
-    title = str((reader.metadata or {}).get("/Title", "") or bundle_pdf.stem)
+    title = str((reader.metadata or _NO_METADATA).get("/Title", "") or bundle_pdf.stem)
     costs = _PageCosts(reader)
     count = len(reader.pages)
     ensure_folder(out_dir)

@@ -27,6 +27,8 @@ def uk_date_option(value: str | None) -> dt.date | None:
         day = parse_uk_date(value)
     except Exception:
         raise click.BadParameter(f"'{value}' is not a date (use dd/mm/yyyy)") from None
+    if day is None:  # a blank value
+        raise click.BadParameter(f"'{value}' is not a date (use dd/mm/yyyy)")
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         raise click.BadParameter(f"'{value}' is not a date senforms can use (give a year from {EARLIEST_YEAR} to {LATEST_YEAR})")
     return day

@@ -66,8 +66,8 @@ def command(out_dir: Path, register: Path | None, no_pdf: bool, workbook_passwor
                 continue
             folder = out_dir / "packs" / pupil.upn
             try:
-                options = senforms.PackOptions(out_dir=folder, on=today, base_dir=loaded.base_dir, logo=loaded.logo)
-                pack = senforms.build_pack(loaded.register, pupil.upn, options)
+                pack_options = senforms.PackOptions(out_dir=folder, on=today, base_dir=loaded.base_dir, logo=loaded.logo)
+                pack = senforms.build_pack(loaded.register, pupil.upn, pack_options)
             except OutputExistsError:
                 click.echo(f"   {pupil.upn}: already made in {relative(folder)}")
                 continue

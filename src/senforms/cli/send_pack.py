@@ -39,6 +39,7 @@ def command(pack_dir, to, overwrite, send, yes, expect_count, resend_unknown, co
     todo = pending(drafts, ledger, resend_unknown=resend_unknown)
     if not confirm_send(todo, len(drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_address}: {d.subject}"):
         return
+    assert settings is not None  # loaded above whenever sending
     subjects = {d.key: d.subject for d in drafts}
     report = senforms.send_pack(drafts, settings, ledger, resend_unknown=resend_unknown)
     report_sending(report, lambda r: f"{r.recipient}: {subjects[r.key]}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from senforms.config.settings import settings_table
 from senforms.errors import InputError, Location, Problem
@@ -31,7 +32,7 @@ def local_authority_profile(base: LocalAuthority | None, settings: Path | None) 
         raise InputError([_problem(settings, error) for error in exc.errors()]) from None
 
 
-def _problem(settings: Path, error: dict) -> Problem:
+def _problem(settings: Path, error: ErrorDetails) -> Problem:
     key = ".".join(str(part) for part in error["loc"]) or TABLE
     context = error.get("ctx") or {}
     fix = context.get("fix", "") if isinstance(context, dict) else ""

@@ -48,7 +48,7 @@ from senforms.deliver.mailmerge import field_key
 from senforms.documents.catalogue import Job, plan_jobs
 from senforms.documents.render import RenderRequest, plan_paths, render_documents
 from senforms.errors import DeliveryError, OutputExistsError, SenformsError
-from senforms.model import ContactMethod, Pupil, Register
+from senforms.model import ContactMethod, Meeting, Pupil, Register
 from senforms.outputs.atomic import atomic_path, write_atomic
 from senforms.ukformat import long_date, time_text
 
@@ -277,8 +277,14 @@ def merge_values(job: Job) -> dict[str, str]:
 # Preparing
 
 
+def _meeting(job: Job) -> Meeting:
+    """The meeting of an invitation job (plan_jobs gives every invitation job its meeting)."""
+    assert job.meeting is not None, f"invitation job for {job.pupil.upn} has no meeting"
+    return job.meeting
+
+
 def _in_range(job: Job, date_from: dt.date, date_to: dt.date | None) -> bool:
-    day = job.meeting.date
+    day = _meeting(job).date
     return day >= date_from and (date_to is None or day <= date_to)
 
 
@@ -355,6 +361,8 @@ def prepare_invitations(
     for job, inv in zip(jobs, invitations):
         if inv.channel != "email" or inv.failed:
             continue
+        # _make_pdfs leaves every invitation either failed or with both its letter and its PDF.
+        assert inv.letter_docx is not None and inv.letter_pdf is not None
         ics = _calendar(job, inv, school_name, senco_name, from_address, batch)
         attachments = [Attachment(_letter_attachment_name(inv), inv.letter_pdf.read_bytes(), PDF_MIME, case_id=inv.upn)]
         if ics is not None:
@@ -380,10 +388,10 @@ def _invitation(job: Job) -> Invitation:
     surname = job.pupil.legal_surname if job.contact is None else (name.split() or [""])[-1]
     return Invitation(
         upn=job.pupil.upn,
-        meeting_id=job.meeting.id,
+        meeting_id=_meeting(job).id,
         contact_id=job.contact.id if job.contact else "pupil",
         recipient_name=f"{title} {name}".strip(),
-        meeting_date=job.meeting.date,
+        meeting_date=_meeting(job).date,
         channel=_channel(job),
         postcode=postcode_of(recipient.get("address") or []),
         surname=surname,
@@ -404,7 +412,7 @@ def _make_letters(
     """Render one Word letter per invitation: the senforms template, or a filled mail-merge letter."""
     request = RenderRequest("invitation", letters, templates_dir=templates_dir, overwrite=overwrite, logo=logo)
     fields = merge_fields(template_file) if template_file is not None else []
-    if fields:
+    if fields and template_file is not None:
         batch.template, batch.mail_merge = Path(template_file), True
         # Fields no name in MERGE_FIELDS matches, known before filling, so a rerun that keeps the
         # letters already made still lists them.
@@ -413,9 +421,9 @@ def _make_letters(
         for (job, path), inv in zip(plan_paths(jobs, request), invitations):
             inv.letter_docx = path
             try:
-                report = fill_mail_merge(template_file, merge_values(job), path, overwrite=overwrite)
+                merged = fill_mail_merge(template_file, merge_values(job), path, overwrite=overwrite)
                 batch.written.append(path)
-                unfilled.update(dict.fromkeys(report.unfilled))
+                unfilled.update(dict.fromkeys(merged.unfilled))
             except OutputExistsError:
                 batch.skipped.append(path)
             if on_progress:
@@ -447,6 +455,12 @@ def _make_letters(
             batch.failures.append(inv.failed)
 
 
+def _letter_docx(inv: Invitation) -> Path:
+    """The Word letter of an invitation that has not failed (_make_letters made it or kept it)."""
+    assert inv.letter_docx is not None, f"invitation {inv.key} has no letter"
+    return inv.letter_docx
+
+
 def _make_pdfs(
     invitations: list[Invitation],
     batch: InvitationBatch,
@@ -461,10 +475,10 @@ def _make_pdfs(
     if not todo:
         return
     progress = (lambda result: on_progress(result.source.name)) if on_progress else None
-    results = convert_many([inv.letter_docx for inv in todo], letters, overwrite=overwrite, on_progress=progress)
+    results = convert_many([_letter_docx(inv) for inv in todo], letters, overwrite=overwrite, on_progress=progress)
     for inv, result in zip(todo, results):
         if result.status == "failed" or result.pdf is None:
-            inv.failed = f"PDF of {inv.letter_docx.name}: {result.error}"
+            inv.failed = f"PDF of {_letter_docx(inv).name}: {result.error}"
             batch.failures.append(inv.failed)
             continue
         inv.letter_pdf = result.pdf
@@ -499,10 +513,12 @@ def _is_web_link(text: str) -> bool:
 
 def _calendar(job: Job, inv: Invitation, school_name: str, senco_name: str, from_address: str, batch: InvitationBatch) -> bytes | None:
     """The .ics for one invitee, or None when the meeting has no start time yet."""
-    meeting = job.meeting
-    if meeting.start is None:
+    meeting = _meeting(job)
+    start, end = meeting.start, meeting.end
+    if start is None:
         batch.warnings.append(f"{inv.upn} meeting {meeting.id}: no start time, so no calendar invitation was made")
         return None
+    assert end is not None  # Meeting.end is set whenever the start is
     link = meeting.online_link or ""
     url = link if _is_web_link(link) else None
     location = meeting.location or (None if url else school_name)
@@ -516,8 +532,8 @@ def _calendar(job: Job, inv: Invitation, school_name: str, senco_name: str, from
     )
     return meeting_invitation(
         uid=_uid(inv, from_address),
-        start=meeting.start,
-        end=meeting.end,
+        start=start,
+        end=end,
         summary=f"Meeting at {school_name}",
         location=location,
         url=url,
@@ -536,7 +552,7 @@ def invitation_subject(school_name: str, day: dt.date) -> str:
 
 
 def _details(job: Job) -> list[tuple[str, str]]:
-    meeting = job.meeting
+    meeting = _meeting(job)
     when = time_text(meeting.start_time) or "to be confirmed"
     if meeting.start_time and meeting.end_time:
         when = f"{time_text(meeting.start_time)} to {time_text(meeting.end_time)}"
@@ -557,7 +573,7 @@ def _bodies(job: Job, senco_name: str, school_name: str, on: dt.date) -> tuple[s
     recipient, pupil = context["recipient"], context["pupil"]
     senco = context["school"].get("senco") or {}
     about = "your SEN support" if job.contact is None else f"{pupil['known_as']}'s SEN support"
-    reply_by = job.meeting.date - dt.timedelta(days=7)
+    reply_by = _meeting(job).date - dt.timedelta(days=7)
     by = f"by {long_date(reply_by)}" if reply_by > on else "as soon as you can"
     phone = f" or by calling {senco['phone']}" if senco.get("phone") else ""
     paragraphs = [
@@ -601,7 +617,7 @@ def _draft(job: Job, inv: Invitation, school_name: str, senco_name: str, from_ad
         to_address=normalise_address(str(job.context["recipient"]["email"]), what=f"email address of {inv.upn} contact {inv.contact_id}"),
         from_name=f"{senco_name}, {school_name}",
         from_address=from_address,
-        subject=invitation_subject(school_name, job.meeting.date),
+        subject=invitation_subject(school_name, _meeting(job).date),
         text_body=text,
         html_body=page,
         attachments=tuple(attachments),

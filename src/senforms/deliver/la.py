@@ -66,7 +66,7 @@ def passphrase_is_absent(message: Message | bytes, passphrase: str) -> bool:
     for part in message.walk():
         texts.extend(str(value) for value in part.values())
         payload = part.get_payload(decode=True)
-        if payload:
+        if isinstance(payload, bytes) and payload:  # decode=True gives bytes, or None for a multipart part
             charset = part.get_content_charset() or "utf-8"
             try:
                 texts.append(payload.decode(charset, "replace"))

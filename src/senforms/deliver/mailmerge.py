@@ -112,14 +112,14 @@ def fill_mail_merge(
         fields = _find_fields(root)
         outcomes: list[tuple[str, bool]] = []
         for found in reversed(fields):  # last first, so inner fields go before the fields around them
-            value = lookup.get(field_key(found.name))
+            replacement = lookup.get(field_key(found.name))
             if not found.fillable:
                 outcomes.append((found.name, False))
-            elif value is None:
+            elif replacement is None:
                 found.replace(f"«{found.name}»", placeholder=True)
                 outcomes.append((found.name, False))
             else:
-                outcomes.append((found.name, found.replace(value)))
+                outcomes.append((found.name, found.replace(replacement)))
         for name, done in reversed(outcomes):
             (filled if done else unfilled).append(name)
         if fields:
@@ -301,6 +301,8 @@ def _replace_simple(element: etree._Element, text: str) -> bool:
 
 
 def _replace_complex(found: _Field, text: str) -> bool:
+    if found.begin is None or found.end is None:  # not a complete complex field
+        return False
     begin_run, end_run = found.begin.getparent(), found.end.getparent()
     if begin_run is None or end_run is None or begin_run.tag != R or end_run.tag != R:
         return False

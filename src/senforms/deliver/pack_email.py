@@ -59,7 +59,7 @@ def pack_recipient(pack: Pack, to: str = "la") -> str:
     return check_la_recipient(to, pack.description.allowed_domains)
 
 
-def cover_letter_blocks(docx_path: Path) -> list[tuple[str, object]]:
+def cover_letter_blocks(docx_path: Path) -> list[tuple[str, str | list[list[str]]]]:
     """The covering letter's body in order: ("p", text) paragraphs and ("table", rows) tables."""
     from docx import Document
     from docx.oxml.ns import qn
@@ -70,7 +70,7 @@ def cover_letter_blocks(docx_path: Path) -> list[tuple[str, object]]:
         document = Document(str(docx_path))
     except Exception:  # python-docx raises several types for a damaged file
         raise DeliveryError(f"{docx_path.name} could not be read as a Word document", fix="make the pack again with `senforms bundle`") from None
-    blocks: list[tuple[str, object]] = []
+    blocks: list[tuple[str, str | list[list[str]]]] = []
     for element in document.element.body.iterchildren():
         if element.tag == qn("w:p"):
             blocks.append(("p", Paragraph(element, document).text))
@@ -86,7 +86,7 @@ def cover_letter_blocks(docx_path: Path) -> list[tuple[str, object]]:
     return blocks
 
 
-def _text(blocks: list[tuple[str, object]]) -> str:
+def _text(blocks: list[tuple[str, str | list[list[str]]]]) -> str:
     """Plain text: a blank line between paragraphs; a two-column table as "label: value" lines."""
     chunks: list[str] = []
     for kind, value in blocks:
@@ -94,11 +94,11 @@ def _text(blocks: list[tuple[str, object]]) -> str:
             if str(value).strip():
                 chunks.append(str(value).strip())
         else:
-            chunks.append("\n".join(f"{row[0]}: {row[1]}" if len(row) == 2 else " | ".join(row) for row in value))  # type: ignore[union-attr]
+            chunks.append("\n".join(f"{row[0]}: {row[1]}" if len(row) == 2 else " | ".join(row) for row in value))
     return "\n\n".join(chunks) + "\n"
 
 
-def _html(blocks: list[tuple[str, object]]) -> str:
+def _html(blocks: list[tuple[str, str | list[list[str]]]]) -> str:
     parts: list[str] = []
     for kind, value in blocks:
         if kind == "p":
@@ -106,7 +106,7 @@ def _html(blocks: list[tuple[str, object]]) -> str:
         else:
             rows = "\n".join(
                 "<tr>" + "".join(f'<td style="padding:2px 8px;border:1px solid #aaa">{html.escape(c)}</td>' for c in row) + "</tr>"
-                for row in value  # type: ignore[union-attr]
+                for row in value
             )
             parts.append(f'<table style="border-collapse:collapse">\n{rows}\n</table>')
     body = "\n".join(p for p in parts if p)

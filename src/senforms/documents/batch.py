@@ -105,8 +105,8 @@ def _record_pdfs(folder: Path, report: RenderReport, conversions: list, scratch:
     by_stem = {d.path.stem: d for d in report.documents}
     rows = read_manifest(folder)
     if scratch is not None:  # the DOCX were only a step on the way: they are not outputs
-        for document in report.documents:
-            rows.pop(document.path.name, None)
+        for made in report.documents:
+            rows.pop(made.path.name, None)
     now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
     for conversion in conversions:
         if conversion.pdf is None or conversion.status == "failed":

@@ -43,10 +43,13 @@ class _SenformsSandbox(ImmutableSandboxedEnvironment):
             if isinstance(right, (int, float)) and abs(right) > 100:
                 raise SecurityError("the template raises a number to a power too large to compute")
             return operator.pow(left, right)
-        if isinstance(left, (str, list, tuple)) and isinstance(right, int) or isinstance(right, (str, list, tuple)) and isinstance(left, int):
-            sequence, count = (left, right) if isinstance(right, int) else (right, left)
-            if len(sequence) * max(count, 0) > MAX_PRODUCED_LENGTH:
-                raise SecurityError("the template builds text too long to print")
+        sequence: str | list | tuple | None = None
+        if isinstance(left, (str, list, tuple)) and isinstance(right, int):
+            sequence, count = left, right
+        elif isinstance(right, (str, list, tuple)) and isinstance(left, int):
+            sequence, count = right, left
+        if sequence is not None and len(sequence) * max(count, 0) > MAX_PRODUCED_LENGTH:
+            raise SecurityError("the template builds text too long to print")
         return operator.mul(left, right)
 
 
@@ -166,7 +169,11 @@ def unknown_names(source: str, context: dict[str, Any]) -> list[str]:
         if isinstance(node, nodes.Name):
             return scope.get(node.name, _UNKNOWN)
         if isinstance(node, nodes.Getattr) or isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            attribute = node.attr if isinstance(node, nodes.Getattr) else node.arg.value
+            if isinstance(node, nodes.Getattr):
+                attribute = node.attr
+            else:
+                assert isinstance(node.arg, nodes.Const)  # the condition above
+                attribute = node.arg.value
             base = value_of(node.node, scope)
             if isinstance(base, dict):
                 if attribute in base:

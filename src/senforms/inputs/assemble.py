@@ -129,6 +129,7 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
         elif upn:
             pupil["upn"] = upn
         if upn and upn in by_upn:
+            assert upn_cell is not None  # a UPN was read from it
             problems.error(
                 upn_cell.location,
                 f"UPN {upn} appears twice (also {first_row[upn].sheet or 'file'} row {first_row[upn].row})",
@@ -143,7 +144,9 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
     cycle_index: dict[tuple[str, int], dict[str, Any]] = {}
     for table_key in ("contacts", "professionals", "cycles", "meetings", "evidence", "consents"):
         raw_table = raw.tables.get(table_key)
-        for raw_row in raw_table.rows if raw_table else []:
+        if raw_table is None:
+            continue
+        for raw_row in raw_table.rows:
             upn_cell = raw_row.cells.get("upn")
             upn = _key(upn_cell)
             where = upn_cell.location if upn_cell else raw_row.location
@@ -169,9 +172,11 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
                     values["_path"] = ("pupils", index, "cycles", len(children))
             children.append(values)
 
-    for table_key, target in (("outcomes", "outcomes"), ("provision", "provision"), ("reviews", "review")):
+    for table_key, field_name in (("outcomes", "outcomes"), ("provision", "provision"), ("reviews", "review")):
         raw_table = raw.tables.get(table_key)
-        for raw_row in raw_table.rows if raw_table else []:
+        if raw_table is None:
+            continue
+        for raw_row in raw_table.rows:
             upn_cell, cycle_cell = raw_row.cells.get("upn"), raw_row.cells.get("cycle")
             upn, number = _key(upn_cell), _int_or_none(cycle_cell.value if cycle_cell else None)
             where = raw_row.location
@@ -191,14 +196,14 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
                 )
                 continue
             cycle_path = cycle["_path"]
-            if target == "review":
+            if field_name == "review":
                 if "review" in cycle:
                     problems.error(where, f"cycle {number} of pupil {upn} has two reviews", "keep one review row per cycle")
                     continue
                 cycle["review"] = _row_values(raw_row, raw_table.table, (*cycle_path, "review"), locator, problems)
             else:
-                rows = cycle.setdefault(target, [])
-                rows.append(_row_values(raw_row, raw_table.table, (*cycle_path, target, len(rows)), locator, problems))
+                rows = cycle.setdefault(field_name, [])
+                rows.append(_row_values(raw_row, raw_table.table, (*cycle_path, field_name, len(rows)), locator, problems))
 
     for values in cycle_index.values():
         values.pop("_path", None)

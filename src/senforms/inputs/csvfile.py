@@ -70,9 +70,9 @@ def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
     headers = rows[0]
     table = _guess_table(path.stem, headers)
     lookup: dict[str, Column] = {}
-    for column in table.columns:
-        for name in (column.header, column.field, *column.aliases):
-            lookup.setdefault(normalise_header(name), column)
+    for known in table.columns:
+        for name in (known.header, known.field, *known.aliases):
+            lookup.setdefault(normalise_header(name), known)
     columns: dict[int, Column] = {}
     seen: dict[str, int] = {}
     for index, header in enumerate(headers):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from senforms.errors import Location, Problem
 
@@ -70,7 +71,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "…"
 
 
-def problem_from_error(error: dict[str, Any], locator: Locator) -> Problem:
+def problem_from_error(error: ErrorDetails, locator: Locator) -> Problem:
     """One pydantic error as a Problem a SENCo can act on."""
     kind = error["type"]
     ctx = error.get("ctx") or {}

@@ -188,8 +188,8 @@ def _write_table(workbook: Workbook, table: Table, rows: list[dict[str, Any]], l
             validation.add(span)
         fmt = {"date": "dd/mm/yyyy", "id": "@", "money": "£#,##0.00", "time": "hh:mm"}.get(column.kind)
         if fmt:
-            for row in range(2, max(len(rows) + 2, 60)):
-                sheet.cell(row, number).number_format = fmt
+            for sheet_row in range(2, max(len(rows) + 2, 60)):
+                sheet.cell(sheet_row, number).number_format = fmt
     sheet.freeze_panes = "A2"
     sheet.row_dimensions[1].height = 32
     for row_number, row in enumerate(rows, start=2):

@@ -7,6 +7,7 @@ import io
 import re
 import zipfile
 import zlib
+from collections.abc import Set
 from pathlib import Path
 from typing import Any
 
@@ -143,9 +144,9 @@ def _convert(column: Column, value: Any, location: Location, epoch: dt.datetime,
 
 def _match_headers(sheet, table: Table, file: str, problems: ProblemList) -> dict[int, Column]:
     wanted: dict[str, Column] = {}
-    for column in table.columns:
-        for name in (column.header, column.field, *column.aliases):
-            wanted.setdefault(normalise_header(name), column)
+    for known in table.columns:
+        for name in (known.header, known.field, *known.aliases):
+            wanted.setdefault(normalise_header(name), known)
     found: dict[int, Column] = {}
     where_found: dict[str, str] = {}
     for cell in sheet[1]:
@@ -171,14 +172,14 @@ def _match_headers(sheet, table: Table, file: str, problems: ProblemList) -> dic
     return found
 
 
-def _filled(cell, uncalculated: set[tuple[str, int, int]], title: str) -> bool:
+def _filled(cell, uncalculated: Set[tuple[str, int, int]], title: str) -> bool:
     value = cell.value
     if value is None:
         return (title, cell.row, cell.column) in uncalculated
     return not (isinstance(value, str) and not value.strip())
 
 
-def _last_row(sheet, columns: dict[int, Column], uncalculated: set[tuple[str, int, int]]) -> int:
+def _last_row(sheet, columns: dict[int, Column], uncalculated: Set[tuple[str, int, int]]) -> int:
     """The last row with a value in a column senforms reads.
 
     Formatting alone (a bold empty cell at row 5000, borders to the bottom of the sheet) does not
@@ -192,7 +193,7 @@ def _last_row(sheet, columns: dict[int, Column], uncalculated: set[tuple[str, in
     )
 
 
-def _read_table(sheet, table: Table, file: str, epoch: dt.datetime, problems: ProblemList, uncalculated: set[tuple[str, int, int]] = frozenset()) -> RawTable:
+def _read_table(sheet, table: Table, file: str, epoch: dt.datetime, problems: ProblemList, uncalculated: Set[tuple[str, int, int]] = frozenset()) -> RawTable:
     columns = _match_headers(sheet, table, file, problems)
     raw = RawTable(table)
     merged_rows = {}

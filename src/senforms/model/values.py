@@ -69,11 +69,11 @@ def parse_uk_date(value: Any) -> dt.date | None:
             raise _date_error(value, "looks like a US-style date (month first)", "UK order is day/month/year: dd/mm/yyyy")
         return _real_date(int(third), month, day, value)
     if match := _LONG_DATE.match(text):
-        day, month_name, year = match.groups()
-        month = _MONTHS.get(month_name.lower())
-        if month is None:
+        day_text, month_name, year = match.groups()
+        long_month = _MONTHS.get(month_name.lower())
+        if long_month is None:
             raise _date_error(value, "has a month senforms does not recognise", "write it as 3 March 2015 or 03/03/2015")
-        return _real_date(int(year), month, int(day), value)
+        return _real_date(int(year), long_month, int(day_text), value)
     raise _date_error(value, "is not a date senforms can read")
 
 

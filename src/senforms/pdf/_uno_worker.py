@@ -25,10 +25,11 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
-import uno  # type: ignore[import-not-found]
-from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
-from com.sun.star.connection import NoConnectException  # type: ignore[import-not-found]
+import uno
+from com.sun.star.beans import PropertyValue
+from com.sun.star.connection import NoConnectException
 
 FLAGS = ("--headless", "--invisible", "--nologo", "--norestore", "--nodefault", "--nolockcheck")
 
@@ -40,7 +41,7 @@ class Worker:
         self.pipe = pipe
         self.out = out
         self.proc: subprocess.Popen | None = None
-        self.desktop = None
+        self.desktop: Any = None  # a UNO proxy once started; pyuno has no types
         self.lock = threading.Lock()
 
     # --- talking to the pool ------------------------------------------------------------------

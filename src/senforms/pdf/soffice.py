@@ -227,7 +227,7 @@ def popen_group(
 
     Its own session also keeps a terminal's Ctrl-C away from it: senforms decides when it stops.
     """
-    if os.name == "nt":
+    if sys.platform == "win32":  # os.name == "nt", in the form type checkers understand
         flags = subprocess.CREATE_NEW_PROCESS_GROUP | getattr(subprocess, "CREATE_NO_WINDOW", 0)
         return subprocess.Popen(list(args), stdin=stdin, stdout=stdout, stderr=stderr, env=env, creationflags=flags)
     return subprocess.Popen(list(args), stdin=stdin, stdout=stdout, stderr=stderr, env=env, start_new_session=True)
