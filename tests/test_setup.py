@@ -29,4 +29,7 @@ def test_ci_runs_exactly_the_readme_test_command():
     commands = re.findall(r"```\n(.*?)\n```", readme, re.S)
     assert commands[:2] == ["bash scripts/setup.sh && .venv/bin/senforms demo", ".venv/bin/python -m pytest"]
     ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
-    assert ci_lines[-1] == commands[1] and ci_lines[-2] == "bash scripts/setup.sh"
+    assert ci_lines[-1] == commands[1]
+    # the README's set-up, then ruff and the type checker, then the tests
+    setup, ruff, mypy = (ci_lines.index(line) for line in ("bash scripts/setup.sh", ".venv/bin/ruff check src tests tools benchmarks", ".venv/bin/mypy"))
+    assert setup < ruff < len(ci_lines) - 1 and setup < mypy < len(ci_lines) - 1
