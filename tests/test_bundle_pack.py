@@ -304,3 +304,34 @@ def test_a_settings_file_that_is_not_toml_or_json_is_named_with_where_it_breaks(
     assert "Error: school.toml is not a TOML or JSON settings file (" in result.output and "line 3" in result.output
     assert "Tip: see 'The school settings file' in the README" in result.output
     assert not out.exists()
+
+
+def test_bundled_plans_and_reviews_carry_their_own_title(tmp_path, monkeypatch):
+    """Each generated document's title (and so its PDF's) is the one the index lists, not the kind's slug."""
+    import senforms
+    from senforms.bundle import pack as pack_module
+
+    from .conftest import SAMPLES
+
+    titles: dict[str, str] = {}
+    real = pack_module.render_docx
+
+    class Enough(Exception):
+        pass
+
+    def spy(template, context, *, title="", logo=None):
+        titles[Path(template).stem + (f"-{context['cycle']['number']}" if context.get("cycle") else "")] = title
+        return real(template, context, title=title, logo=logo)
+
+    def stop(*_args, **_kwargs):
+        raise Enough
+
+    monkeypatch.setattr(pack_module, "render_docx", spy)
+    monkeypatch.setattr(pack_module, "provision_map_document", stop)  # every plan and review is made by then
+    loaded = senforms.load_register(SAMPLES / "register.xlsx")
+    options = senforms.PackOptions(out_dir=tmp_path / "pack", base_dir=loaded.base_dir)
+    with pytest.raises(Enough):
+        senforms.build_pack(loaded.register, "Z881999919001", options)
+    assert titles["support-plan-1"] == "SEN support plan, cycle 1"
+    assert titles["review-1"] == "Review of cycle 1"
+    assert not (tmp_path / "pack").exists() or not any((tmp_path / "pack").iterdir())

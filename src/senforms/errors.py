@@ -17,6 +17,7 @@ class Location:
     sheet: str | None = None
     row: int | None = None
     column: str | None = None
+    place: str | None = None  # inside a document: "paragraph 3 ('Dear …')", "table 1, row 2, cell 1"
 
     def __str__(self) -> str:
         parts = [self.file]
@@ -26,6 +27,8 @@ class Location:
             parts.append(f"row {self.row}")
         if self.column:
             parts.append(self.column)
+        if self.place:
+            parts.append(self.place)
         return " › ".join(parts)
 
 
@@ -43,6 +46,12 @@ class Problem:
         if self.fix:
             text += f" ({self.fix})"
         return text
+
+    @property
+    def within_file(self) -> str:
+        """The problem as a list under its file's name shows it: "paragraph 2: …"."""
+        text = f"{self.location.place or 'the document'}: {self.message}"
+        return f"{text} ({self.fix})" if self.fix else text
 
 
 class SenformsError(Exception):

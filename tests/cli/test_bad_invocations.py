@@ -249,7 +249,6 @@ def test_send_pack_read_only_emails_folder(tmp_path):
         emails.chmod(0o755)
 
 
-@xfail("PermissionError from os.replace in fileio.py:publish (manifest.py:write_manifest)")
 def test_render_with_immutable_manifest(register, tmp_path):
     out = tmp_path / "out"
     out.mkdir()

@@ -32,7 +32,7 @@ from pypdf.annotations import Link
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import Fit
 
-from senforms.bundle.evidence import strip_page_active_content
+from senforms.bundle.evidence_worker import strip_page_active_content
 from senforms.bundle.frontmatter import draw_front_matter
 from senforms.bundle.labels import label_pages, set_metadata
 from senforms.bundle.plan import IndexRow, plan_rows

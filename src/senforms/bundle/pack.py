@@ -273,13 +273,14 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
         for job in plan_jobs(register, kind, on=options.on, pupils=[pupil], all_cycles=True):
             cycle = job.cycle
             assert cycle is not None  # support-plan and review jobs are one per cycle
-            path = _render(kind, job.context, options, docs / f"{kind}-cycle-{cycle.number}.docx", logo, kind)
+            # The document's title (its PDF's title too) is what it is, as the index lists it.
+            title = f"SEN support plan, cycle {cycle.number}" if kind == "support-plan" else f"Review of cycle {cycle.number}"
+            path = _render(kind, job.context, options, docs / f"{kind}-cycle-{cycle.number}.docx", logo, title)
             if kind == "support-plan":
                 when = cycle.start_date
             else:
                 assert cycle.review is not None  # review jobs are made only for reviewed cycles
                 when = cycle.review.date
-            title = f"SEN support plan, cycle {cycle.number}" if kind == "support-plan" else f"Review of cycle {cycle.number}"
             items.append(_Item("apdr", title, senco, when, path, cycle=cycle.number, generated=True))
     items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.on, provision_map_document(pupil, la, docs / "provision-map.docx"), generated=True))
     latest = pupil.latest_review

@@ -10,9 +10,10 @@ from typing import Any
 
 import click
 
+from senforms.documents.catalogue import KINDS
 from senforms.model.values import parse_uk_date
 
-DOCUMENT_KINDS = ["support-plan", "review", "parent-notification", "invitation", "ehc-request", "la-cover-letter"]
+DOCUMENT_KINDS = list(KINDS)  # the catalogue is the one list of what senforms makes
 
 
 # A document's date is within a working life of today: anything else is a slip of the keyboard

@@ -31,13 +31,7 @@ def send_options(function: Callable) -> Callable:
 def pending(drafts: Iterable[Draft], ledger_path: Path, *, resend_unknown: bool) -> list[Draft]:
     """The drafts a send would really send now: not sent before; `unknown` ones only when resending."""
     ledger = Ledger(ledger_path)
-    todo = []
-    for draft in drafts:
-        state = ledger.status(draft.key)
-        if state == "sent" or (state in ("unknown", "sending") and not resend_unknown):
-            continue
-        todo.append(draft)
-    return todo
+    return [draft for draft in drafts if ledger.would_send(draft.key, resend_unknown=resend_unknown)]
 
 
 def confirm_send(todo: list[Draft], total: int, *, yes: bool, expect_count: int | None, label: Callable[[Draft], str]) -> bool:

@@ -42,6 +42,6 @@ def check(files: tuple[Path, ...], kind: str | None) -> None:
         click.secho(f"{path.name}:", bold=True)
         for finding in findings:
             colour = "red" if finding.severity == "error" else "yellow"
-            click.secho(f"  {'✗' if finding.severity == 'error' else '!'} {finding}", fg=colour)
+            click.secho(f"  {'✗' if finding.severity == 'error' else '!'} {finding.within_file}", fg=colour)
     if errors:
         raise SystemExit(1)

@@ -7,13 +7,16 @@ they expect, how old reports may be, the email size limit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from senforms.config.settings import settings_table
 from senforms.errors import InputError, Location, Problem
+from senforms.inputs.locate import Locator, problem_from_error
 from senforms.model import LocalAuthority
 
 TABLE = "local_authority"
@@ -32,13 +35,19 @@ def local_authority_profile(base: LocalAuthority | None, settings: Path | None) 
         raise InputError([_problem(settings, error) for error in exc.errors()]) from None
 
 
+class _TableLocator(Locator):
+    """Every place is a key of the settings file's [local_authority] table."""
+
+    def find(self, path: Sequence[Any]) -> Location:
+        return Location(self.file, f"[{TABLE}]", column=".".join(str(part) for part in path) or TABLE)
+
+
 def _problem(settings: Path, error: ErrorDetails) -> Problem:
-    key = ".".join(str(part) for part in error["loc"]) or TABLE
-    context = error.get("ctx") or {}
-    fix = context.get("fix", "") if isinstance(context, dict) else ""
+    """The register's translator of pydantic errors, with the settings file's own wording for
+    an unknown or missing key."""
+    problem = problem_from_error(error, _TableLocator(settings.name))
     if error["type"] == "extra_forbidden":
-        fields = ", ".join(LocalAuthority.model_fields)
-        return Problem(Location(settings.name, f"[{TABLE}]", column=key), "is not a setting senforms knows", f"use one of: {fields}")
+        return Problem(problem.location, "is not a setting senforms knows", "use one of: " + ", ".join(LocalAuthority.model_fields))
     if error["type"] == "missing":
-        return Problem(Location(settings.name, f"[{TABLE}]", column=key), "is needed", "give the local authority's name")
-    return Problem(Location(settings.name, f"[{TABLE}]", column=key), error["msg"], fix)
+        return Problem(problem.location, "is needed", "give the local authority's name")
+    return problem

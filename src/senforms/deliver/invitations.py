@@ -44,12 +44,18 @@ from senforms.deliver import (
     send_all,
     write_draft,
 )
+from senforms.deliver.envelopes import envelope_key, postcode_of
 from senforms.deliver.mailmerge import field_key
+from senforms.deliver.merge_values import MERGE_FIELDS, merge_values
+from senforms.deliver.messages import html_page
+from senforms.deliver.smtp import as_sent_by
 from senforms.documents.catalogue import Job, plan_jobs
 from senforms.documents.render import RenderRequest, plan_paths, render_documents
 from senforms.errors import DeliveryError, OutputExistsError, SenformsError
 from senforms.model import ContactMethod, Meeting, Pupil, Register
-from senforms.outputs.atomic import atomic_path, write_atomic
+from senforms.model.calendar import reply_by
+from senforms.outputs.atomic import write_atomic
+from senforms.pdf.combine import merge_pdfs
 from senforms.ukformat import long_date, time_text
 
 Channel = Literal["email", "post"]
@@ -119,7 +125,10 @@ class InvitationBatch:
     @property
     def posted(self) -> list[Invitation]:
         """Letters to post, in envelope order (the order of the print PDF)."""
-        return sorted((i for i in self.invitations if i.channel == "post"), key=envelope_key)
+        return sorted(
+            (i for i in self.invitations if i.channel == "post"),
+            key=lambda i: envelope_key(i.postcode, i.surname, i.recipient_name, i.upn, i.meeting_id, i.contact_id),
+        )
 
     def summary(self) -> list[tuple[str, str, str, dt.date, Channel, list[Path]]]:
         """(UPN, contact ID, recipient name, meeting date, channel, files) per invitation.
@@ -127,150 +136,6 @@ class InvitationBatch:
         The recipient's name is for the screen only; nothing here is logged.
         """
         return [(i.upn, i.contact_id, i.recipient_name, i.meeting_date, i.channel, i.files) for i in self.invitations]
-
-
-# ---------------------------------------------------------------------------------------------------
-# Envelope order
-
-
-_POSTCODE = re.compile(r"\b([A-Z]{1,2}[0-9][A-Z0-9]?)\s*([0-9][A-Z0-9]*[A-Z]{2})\b")
-_DIGITS = re.compile(r"(\d+)")
-
-
-def postcode_of(address: Iterable[str]) -> str:
-    """The postcode in an address: the last line that ends with one ('' when none is found)."""
-    for line in reversed([str(line).strip().upper() for line in address if str(line).strip()]):
-        found = list(_POSTCODE.finditer(line))
-        if found:
-            outward, inward = found[-1].groups()
-            return f"{outward} {inward}"
-    return ""
-
-
-def _natural(text: str) -> tuple:
-    # Numbers compare as numbers, so NR9 comes before NR10 as Royal Mail sorts them.
-    return tuple(int(part) if part.isdigit() else part for part in _DIGITS.split(text.casefold()) if part)
-
-
-def envelope_key(invitation: Invitation) -> tuple:
-    """Envelope order for the print pile: by postcode (outward code, then inward code, numbers
-    compared as numbers), then surname, then the rest of the name; letters with no postcode last.
-    Ties keep a stable order by UPN, meeting and contact ID."""
-    outward, _, inward = invitation.postcode.partition(" ")
-    return (
-        not invitation.postcode,
-        _natural(outward),
-        _natural(inward),
-        invitation.surname.casefold(),
-        invitation.recipient_name.casefold(),
-        invitation.upn,
-        invitation.meeting_id,
-        invitation.contact_id,
-    )
-
-
-# ---------------------------------------------------------------------------------------------------
-# Mail-merge letters
-
-# Word mail-merge field names senforms fills (matching ignores case, spaces and underscores, so
-# «Parent_Name», «PARENT NAME» and «ParentName» are the same field). Each row: the names a school
-# may have used, and what they get. Documented for schools in the `senforms invite --help` text.
-MERGE_FIELDS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("Title", "ParentTitle"), "the parent's title (Mrs, Mr, Dr…)"),
-    (("FirstName", "Forename", "ParentFirstName"), "the parent's first name"),
-    (("LastName", "Surname", "ParentLastName", "ParentSurname"), "the parent's surname"),
-    (("ParentName", "FullName", "RecipientName", "Name", "ParentFullName"), "title and full name: Mrs Grace Okafor"),
-    (("Salutation", "Dear", "GreetingName"), "Mrs Okafor (the full name when no title is held)"),
-    (("GreetingLine",), "Dear Mrs Okafor,"),
-    (("AddressBlock",), "name and postal address, one per line"),
-    (("Address", "FullAddress", "PostalAddress"), "postal address, one line each"),
-    (("Address1", "AddressLine1"), "address line 1 (also 2 to 5)"),
-    (("Address2", "AddressLine2"), ""),
-    (("Address3", "AddressLine3"), ""),
-    (("Address4", "AddressLine4"), ""),
-    (("Address5", "AddressLine5"), ""),
-    (("Postcode", "PostalCode"), "the postcode"),
-    (("ChildName", "PupilName", "StudentName", "ChildFullName"), "the child's name: Amara Okafor"),
-    (("ChildFirstName", "PupilFirstName", "ChildForename", "KnownAs"), "the name the child is known by"),
-    (("ChildLastName", "ChildSurname", "PupilSurname", "PupilLastName"), "the child's surname"),
-    (("YearGroup", "Year"), "Year 5, Reception…"),
-    (("Class", "ClassName"), "the child's class"),
-    (("UPN",), "the child's unique pupil number"),
-    (("MeetingDate", "DateOfMeeting"), "3 December 2026"),
-    (("MeetingDay",), "Thursday"),
-    (("MeetingTime", "StartTime", "Time"), "3:30pm"),
-    (("EndTime", "FinishTime"), "4:15pm"),
-    (("Location", "Venue", "Room", "Place"), "where the meeting is"),
-    (("OnlineLink", "MeetingLink", "Link", "VideoLink"), "the link for an online meeting"),
-    (("Purpose", "MeetingPurpose", "Reason"), "what the meeting is for"),
-    (("MeetingType",), "SEN support review…"),
-    (("SchoolName", "School"), "the school's name"),
-    (("SchoolAddress",), "the school's address, one line each"),
-    (("SchoolPhone",), "the school's phone number"),
-    (("SchoolEmail",), "the school's email address"),
-    (("SENCoName", "SENCo"), "the SENCo's name"),
-    (("SENCoEmail",), "the SENCo's email address"),
-    (("SENCoPhone",), "the SENCo's phone number"),
-    (("HeadTeacher", "HeadTeacherName", "HeadName"), "the head teacher's name"),
-    (("ReplyBy", "ReplyDate", "RSVPDate", "RespondBy"), "a week before the meeting: 26 November 2026"),
-    (("LetterDate", "Date", "Today", "DocumentDate"), "the date on the letter"),
-)
-
-
-def merge_values(job: Job) -> dict[str, str]:
-    """The mail-merge values for one invitation (every name in MERGE_FIELDS; '' where unknown)."""
-    context = job.context
-    recipient, pupil, meeting = context["recipient"], context["pupil"], context["meeting"]
-    school = context.get("school") or {}
-    senco = school.get("senco") or {}
-    head = school.get("head_teacher") or {}
-    parent_name = str(recipient.get("name") or "")
-    parts = parent_name.split()
-    title = str(recipient.get("title") or "")
-    full = f"{title} {parent_name}".strip()
-    address = [str(line) for line in recipient.get("address") or [] if str(line).strip()]
-    lines = (address + [""] * 5)[:5]
-    values = [
-        title,
-        parts[0] if parts else "",
-        parts[-1] if parts else "",
-        full,
-        str(recipient.get("salutation") or full),
-        f"Dear {recipient.get('salutation') or full},",
-        "\n".join([full, *address]),
-        "\n".join(address),
-        *lines,
-        postcode_of(address),
-        f"{pupil['known_as']} {pupil['legal_surname']}",
-        pupil["known_as"],
-        pupil["legal_surname"],
-        pupil["year_group"],
-        pupil["class_name"],
-        pupil["upn"],
-        long_date(meeting["date"]),
-        meeting["date"].strftime("%A"),
-        time_text(meeting["start_time"]),
-        time_text(meeting["end_time"]),
-        meeting["location"] or ("Online" if meeting["online_link"] else ""),
-        meeting["online_link"],
-        meeting["purpose"],
-        meeting["type"],
-        school.get("name", ""),
-        "\n".join(school.get("address") or []),
-        school.get("phone", ""),
-        school.get("email", ""),
-        senco.get("name", ""),
-        senco.get("email", ""),
-        senco.get("phone", ""),
-        head.get("name", ""),
-        long_date(meeting["reply_by"]),
-        long_date(context["document_date"]),
-    ]
-    result: dict[str, str] = {}
-    for (names, _), value in zip(MERGE_FIELDS, values, strict=True):
-        for name in names:
-            result[name] = str(value or "")
-    return result
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -421,7 +286,7 @@ def _make_letters(
         for (job, path), inv in zip(plan_paths(jobs, request), invitations):
             inv.letter_docx = path
             try:
-                merged = fill_mail_merge(template_file, merge_values(job), path, overwrite=overwrite)
+                merged = fill_mail_merge(template_file, merge_values(job.context), path, overwrite=overwrite)
                 batch.written.append(path)
                 unfilled.update(dict.fromkeys(merged.unfilled))
             except OutputExistsError:
@@ -573,8 +438,8 @@ def _bodies(job: Job, senco_name: str, school_name: str, on: dt.date) -> tuple[s
     recipient, pupil = context["recipient"], context["pupil"]
     senco = context["school"].get("senco") or {}
     about = "your SEN support" if job.contact is None else f"{pupil['known_as']}'s SEN support"
-    reply_by = _meeting(job).date - dt.timedelta(days=7)
-    by = f"by {long_date(reply_by)}" if reply_by > on else "as soon as you can"
+    reply_date = reply_by(_meeting(job).date)
+    by = f"by {long_date(reply_date)}" if reply_date > on else "as soon as you can"
     phone = f" or by calling {senco['phone']}" if senco.get("phone") else ""
     paragraphs = [
         f"Dear {recipient.get('salutation') or recipient.get('name')},",
@@ -596,8 +461,7 @@ def _bodies(job: Job, senco_name: str, school_name: str, on: dt.date) -> tuple[s
         f"<table>\n{rows}\n</table>" if p is None else "<p>" + html.escape(p).replace("\n", "<br>\n") + "</p>"
         for p in paragraphs
     )
-    page = f'<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8"></head>\n<body>\n{body}\n</body></html>\n'
-    return text, page
+    return text, html_page(body)
 
 
 def _html_value(value: str) -> str:
@@ -629,8 +493,6 @@ def _draft(job: Job, inv: Invitation, school_name: str, senco_name: str, from_ad
 
 def _print_pile(batch: InvitationBatch, path: Path, overwrite: bool) -> Path | None:
     """One PDF of every letter to post, in envelope order, for printing in one go."""
-    from pypdf import PdfReader, PdfWriter
-
     posted = [inv for inv in batch.posted if inv.letter_pdf is not None]
     if not posted:
         return None
@@ -640,14 +502,8 @@ def _print_pile(batch: InvitationBatch, path: Path, overwrite: bool) -> Path | N
     if path.exists() and not overwrite:
         batch.skipped.append(path)
         return path
-    writer = PdfWriter()
-    for inv in posted:
-        writer.append(PdfReader(str(inv.letter_pdf)))
-    writer.add_metadata({"/Title": "Meeting invitations to post", "/Producer": "senforms"})
     try:
-        with atomic_path(path, overwrite=overwrite) as temp:
-            with open(temp, "wb") as handle:
-                writer.write(handle)
+        merge_pdfs([inv.letter_pdf for inv in posted if inv.letter_pdf is not None], path, overwrite=overwrite, title="Meeting invitations to post")
         batch.written.append(path)
     except OutputExistsError:
         batch.skipped.append(path)
@@ -656,22 +512,6 @@ def _print_pile(batch: InvitationBatch, path: Path, overwrite: bool) -> Path | N
 
 # ---------------------------------------------------------------------------------------------------
 # Sending
-
-
-def as_sent_by(draft: Draft, settings: SmtpSettings) -> Draft:
-    """The draft as the school's mail account sends it.
-
-    Mail servers refuse to send "From" an address the account may not use, so when the account's
-    address differs from the SENCo's, the message comes from the account and replies go to the SENCo.
-    """
-    if draft.from_address.casefold() == settings.from_address.casefold():
-        return draft
-    return dataclasses.replace(
-        draft,
-        from_address=settings.from_address,
-        from_name=settings.from_name or draft.from_name,
-        reply_to=draft.reply_to or draft.from_address,
-    )
 
 
 def send_invitations(

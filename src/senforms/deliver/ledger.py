@@ -64,6 +64,12 @@ class Ledger:
             # Finish a torn last line so the next record starts on a line of its own.
             self._append(b"\n")
 
+    def would_send(self, key: str, *, resend_unknown: bool = False) -> bool:
+        """Whether a send now would send `key`: never one already sent; one whose delivery is
+        unknown (or that a stopped run was sending) only when resending those was asked for."""
+        state = self.status(key)
+        return state != "sent" and (resend_unknown or state not in ("unknown", "sending"))
+
     def status(self, key: str) -> State | None:
         """The latest state recorded for `key`, or None if the ledger has never seen it."""
         record = self._last.get(key)

@@ -195,8 +195,12 @@ def text_to_html(text: str) -> str:
         for para in paragraphs
         if para.strip()
     )
-    head = '<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8"></head>\n'
-    return f"{head}<body>\n{body}\n</body></html>\n"
+    return html_page(body)
+
+
+def html_page(body: str) -> str:
+    """An email's HTML part around `body` (already escaped): UTF-8, British English for screen readers."""
+    return f'<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8"></head>\n<body>\n{body}\n</body></html>\n'
 
 
 def build_message(draft: Draft, *, date: dt.datetime | None = None) -> EmailMessage:

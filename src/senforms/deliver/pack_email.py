@@ -15,7 +15,8 @@ from pathlib import Path
 
 from senforms.bundle.pack_file import REMAKE, PackDescription, read_description
 from senforms.deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings, check_la_recipient, send_all, write_draft
-from senforms.deliver.invitations import as_sent_by
+from senforms.deliver.messages import html_page
+from senforms.deliver.smtp import as_sent_by
 from senforms.errors import DeliveryError, OutputExistsError
 
 PDF_MIME = "application/pdf"
@@ -110,7 +111,7 @@ def _html(blocks: list[tuple[str, str | list[list[str]]]]) -> str:
             )
             parts.append(f'<table style="border-collapse:collapse">\n{rows}\n</table>')
     body = "\n".join(p for p in parts if p)
-    return f'<!DOCTYPE html>\n<html lang="en-GB"><head><meta charset="utf-8"></head>\n<body>\n{body}\n</body></html>\n'
+    return html_page(body)
 
 
 def pack_subject(pack: Pack, number: int = 1, total: int = 1) -> str:

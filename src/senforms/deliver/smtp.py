@@ -6,6 +6,7 @@ draft addressed to someone not on its pupil's record stops the whole batch with 
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 import os
 import re
@@ -257,9 +258,11 @@ def send_all(
         todo: list[tuple[Draft, EmailMessage]] = []
         for draft, msg in built:
             state = ledger.status(draft.key)
-            if state == "sent":
+            if ledger.would_send(draft.key, resend_unknown=resend_unknown):
+                todo.append((draft, msg))
+            elif state == "sent":
                 results[draft.key] = emit(draft, "skipped", "already sent; not sent again")
-            elif state in ("unknown", "sending") and not resend_unknown:
+            else:
                 if state == "sending":  # an earlier run stopped mid-send: it may have arrived
                     ledger.mark(draft.key, "unknown", detail="the run stopped while sending")
                 results[draft.key] = emit(
@@ -268,8 +271,6 @@ def send_all(
                     "may already have been delivered; not resent (check with the recipient, then "
                     "send again with resend_unknown)",
                 )
-            else:
-                todo.append((draft, msg))
         if todo:
             _send_batch(todo, settings, ledger, results, emit, sleep, clock)
     return SendReport([results[draft.key] for draft in drafts])
@@ -453,6 +454,22 @@ def _quit(conn: smtplib.SMTP | None) -> None:
         pass
     finally:
         conn.close()
+
+
+def as_sent_by(draft: Draft, settings: SmtpSettings) -> Draft:
+    """The draft as the school's mail account sends it.
+
+    Mail servers refuse to send "From" an address the account may not use, so when the account's
+    address differs from the SENCo's, the message comes from the account and replies go to the SENCo.
+    """
+    if draft.from_address.casefold() == settings.from_address.casefold():
+        return draft
+    return dataclasses.replace(
+        draft,
+        from_address=settings.from_address,
+        from_name=settings.from_name or draft.from_name,
+        reply_to=draft.reply_to or draft.from_address,
+    )
 
 
 def load_smtp_settings(config_path: Path | None, environ: Mapping[str, str] | None = None) -> SmtpSettings:

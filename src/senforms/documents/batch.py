@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from senforms.documents.catalogue import plan_jobs
-from senforms.documents.merge import merge_documents, merge_pdfs
-from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, render_documents
+from senforms.documents.merge import merge_documents
+from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, job_row, render_documents
 from senforms.model import Pupil, Register
 from senforms.outputs.atomic import ensure_folder, private_temp_dir, sha256_file
-from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
+from senforms.outputs.manifest import made_row, read_manifest, write_manifest
+from senforms.pdf.combine import merge_pdfs
 
 
 @dataclass(frozen=True)
@@ -114,17 +115,7 @@ def _record_pdfs(folder: Path, report: RenderReport, conversions: list, scratch:
         job = by_stem[conversion.pdf.stem].job  # every PDF converted here is one of the batch's documents
         if conversion.status == "skipped" and conversion.pdf.name in rows:
             continue
-        rows[conversion.pdf.name] = ManifestRow(
-            file=conversion.pdf.name,
-            document=report.kind,
-            upn=job.pupil.upn,
-            cycle=str(job.cycle.number) if job.cycle else "",
-            contact=job.contact.id if job.contact else "",
-            meeting=job.meeting.id if job.meeting else "",
-            status="made",
-            made_at=now,
-            sha256=sha256_file(conversion.pdf),
-        )
+        rows[conversion.pdf.name] = job_row(conversion.pdf, report.kind, job, sha256_file(conversion.pdf), now)
     write_manifest(folder, rows)
 
 
@@ -132,16 +123,6 @@ def _record_merged(path: Path) -> None:
     """Add a merged DOCX or PDF to the manifest of the folder it was written to (which may not be
     the output folder): no pupil's UPN, since it holds them all."""
     rows = read_manifest(path.parent)
-    rows[path.name] = ManifestRow(
-        file=path.name,
-        document="merged",
-        upn="",
-        cycle="",
-        contact="",
-        meeting="",
-        status="made",
-        made_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-        sha256=sha256_file(path),
-    )
+    rows[path.name] = made_row(path.name, "merged", sha256_file(path))
     write_manifest(path.parent, rows)
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from senforms.model import Cycle, Meeting, ParentCarer, Pupil, Register
-from senforms.model.calendar import school_year, term_label
+from senforms.model.calendar import reply_by, school_year, term_label
 from senforms.model.codes import ReviewDecision
 
 STATUTORY_WEEKS = {"decision_to_assess": 6, "decision_to_issue": 16, "final_plan": 20}  # SEND Regs 2014 regs 5, 10, 13
@@ -215,7 +215,7 @@ def meeting_context(meeting: Meeting) -> dict[str, Any]:
         "is_online": bool(meeting.online_link and not meeting.location),
         "purpose": meeting.purpose or meeting.type.label,
         "staff_attending": list(meeting.staff_attending),
-        "reply_by": meeting.date - dt.timedelta(days=7),
+        "reply_by": reply_by(meeting.date),
     }
 
 

@@ -133,23 +133,3 @@ def merge_documents(paths: list[Path], out: Path, *, duplex: bool = False, overw
     buffer = io.BytesIO()
     composer.save(buffer)
     return write_atomic(out, normalise_docx(buffer.getvalue()), overwrite=overwrite)
-
-
-def merge_pdfs(paths: list[Path], out: Path, *, duplex: bool = False, overwrite: bool = False) -> Path:
-    """One PDF for printing from the letters' own PDFs: the same pages, in order; with duplex a
-    blank back is added after a letter with an odd number of pages, so each starts on a front."""
-    from pypdf import PdfReader, PdfWriter
-
-    if not paths:
-        raise SenformsError("there is nothing to merge", fix="check that the render made at least one PDF")
-    writer = PdfWriter()
-    for path in paths:
-        reader = PdfReader(str(path))
-        writer.append(reader)
-        if duplex and len(reader.pages) % 2:
-            last = reader.pages[-1]
-            writer.add_blank_page(float(last.mediabox.width), float(last.mediabox.height))
-    writer.add_metadata({"/Title": "Merged for printing", "/Producer": "senforms"})
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return write_atomic(out, buffer.getvalue(), overwrite=overwrite)

@@ -12,7 +12,7 @@ from senforms.documents.catalogue import KINDS, Job
 from senforms.documents.templating import render_docx
 from senforms.errors import OutputExistsError, SenformsError, TemplateProblemError
 from senforms.outputs.atomic import ensure_folder, sha256_file, write_atomic
-from senforms.outputs.manifest import ManifestRow, read_manifest, write_manifest
+from senforms.outputs.manifest import ManifestRow, made_row, read_manifest, write_manifest
 from senforms.outputs.naming import NameAllocator, check_pattern, make_filename
 from senforms.resources import docx_templates_dir
 
@@ -97,7 +97,7 @@ def render_documents(
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise TemplateProblemError(
-            f"template {template.name} cannot be used: " + "; ".join(str(f) for f in errors),
+            f"template {template.name} cannot be used: " + "; ".join(f.within_file for f in errors),
             fix="fix the template (see `senforms templates check`) or use the shipped one",
         )
     report = RenderReport(request.kind, template)
@@ -142,6 +142,14 @@ def render_documents(
     return report
 
 
+def job_row(path: Path, kind: str, job: Job, sha256: str, made_at: str = "") -> ManifestRow:
+    """The manifest row for a file made for `job`: its pupil, cycle, contact and meeting by ID."""
+    return made_row(
+        path.name, kind, sha256, upn=job.pupil.upn, cycle=str(job.cycle.number) if job.cycle else "",
+        contact=job.contact.id if job.contact else "", meeting=job.meeting.id if job.meeting else "", made_at=made_at,
+    )
+
+
 def _update_manifest(folder: Path, report: RenderReport) -> None:
     rows = read_manifest(folder)
     now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -151,15 +159,5 @@ def _update_manifest(folder: Path, report: RenderReport) -> None:
         if done.status not in {"written", "skipped"}:
             continue
         job = done.job
-        rows[done.path.name] = ManifestRow(
-            file=done.path.name,
-            document=report.kind,
-            upn=job.pupil.upn,
-            cycle=str(job.cycle.number) if job.cycle else "",
-            contact=job.contact.id if job.contact else "",
-            meeting=job.meeting.id if job.meeting else "",
-            status="made",
-            made_at=now,
-            sha256=done.sha256,
-        )
+        rows[done.path.name] = job_row(done.path, report.kind, job, done.sha256, now)
     write_manifest(folder, rows)

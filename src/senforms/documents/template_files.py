@@ -7,10 +7,10 @@ the document: variables senforms does not provide, tags Word has split across ru
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 import shutil
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ from docx.oxml.ns import qn
 
 from senforms.documents.catalogue import KINDS, plan_jobs
 from senforms.documents.templating import BrokenTagError, template_sources, unknown_names
-from senforms.errors import OutputExistsError, SenformsError
+from senforms.errors import Location, OutputExistsError, Problem, SenformsError, Severity
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.model import Register
 from senforms.outputs.atomic import ensure_folder
@@ -32,16 +32,9 @@ _CURLY = re.compile("[‘’“”]")
 _OPENERS = {"if": "endif", "for": "endfor", "with": "endwith", "macro": "endmacro", "block": "endblock"}
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One thing wrong with a template, and where."""
-
-    place: str
-    message: str
-    severity: str = "error"
-
-    def __str__(self) -> str:
-        return f"{self.place}: {self.message}"
+def _finding(place: str, message: str, severity: Severity = "error") -> Problem:
+    """One thing wrong with a template at `place`; `check_template` adds the file's name."""
+    return Problem(Location("", place=place), message, severity=severity)
 
 
 def export_templates(folder: Path, *, overwrite: bool = False) -> list[Path]:
@@ -131,7 +124,7 @@ def _snippet(text: str) -> str:
     return text if len(text) <= 50 else text[:47] + "…"
 
 
-def _split_tags(places: list[tuple[str, Any]]) -> list[Finding]:
+def _split_tags(places: list[tuple[str, Any]]) -> list[Problem]:
     findings = []
     for label, paragraph in places:
         spans, position = [], 0
@@ -143,13 +136,13 @@ def _split_tags(places: list[tuple[str, Any]]) -> list[Finding]:
         for match in _TAG.finditer(text):
             start, end = match.span()
             if not any(s <= start and end <= e for s, e in spans):
-                findings.append(Finding(label, f"Word has split the tag {match.group()} across formatting runs; delete it and type it again in one go", "warning"))
+                findings.append(_finding(label, f"Word has split the tag {match.group()} across formatting runs; delete it and type it again in one go", "warning"))
             if _CURLY.search(match.group()):
-                findings.append(Finding(label, f"the tag {match.group()} contains curly quotes; use straight quotes (' or \") inside tags"))
+                findings.append(_finding(label, f"the tag {match.group()} contains curly quotes; use straight quotes (' or \") inside tags"))
     return findings
 
 
-def _unbalanced(places: list[tuple[str, Any]]) -> list[Finding]:
+def _unbalanced(places: list[tuple[str, Any]]) -> list[Problem]:
     stack: list[tuple[str, str]] = []
     findings = []
     for label, paragraph in places:
@@ -159,15 +152,15 @@ def _unbalanced(places: list[tuple[str, Any]]) -> list[Finding]:
                 stack.append((word, label))
             elif word.startswith("end"):
                 if not stack or _OPENERS[stack[-1][0]] != word:
-                    findings.append(Finding(label, f"{{% {word} %}} closes a block that was never opened"))
+                    findings.append(_finding(label, f"{{% {word} %}} closes a block that was never opened"))
                 else:
                     stack.pop()
-    findings.extend(Finding(label, f"{{% {word} %}} is never closed with {{% {_OPENERS[word]} %}}") for word, label in stack)
+    findings.extend(_finding(label, f"{{% {word} %}} is never closed with {{% {_OPENERS[word]} %}}") for word, label in stack)
     return findings
 
 
-def _check_names(source: str, context: dict[str, Any], places: list[tuple[str, Any]]) -> list[Finding]:
-    return [Finding(_find_place(places, name.split(".")[-1]), f"'{name}' is not a variable senforms provides") for name in unknown_names(source, context)]
+def _check_names(source: str, context: dict[str, Any], places: list[tuple[str, Any]]) -> list[Problem]:
+    return [_finding(_find_place(places, name.split(".")[-1]), f"'{name}' is not a variable senforms provides") for name in unknown_names(source, context)]
 
 
 def _find_place(places: list[tuple[str, Any]], needle: str) -> str:
@@ -184,7 +177,7 @@ def kind_of(template: Path) -> str | None:
     return stem if stem in KINDS else None
 
 
-def check_template(template: Path, kind: str | None = None) -> list[Finding]:
+def check_template(template: Path, kind: str | None = None) -> list[Problem]:
     """Everything wrong with a template, each with its place; errors first."""
     if not template.is_file():
         raise SenformsError(f"{template} does not exist", fix="check the path")
@@ -207,8 +200,8 @@ def check_template(template: Path, kind: str | None = None) -> list[Finding]:
         except BrokenTagError as exc:
             syntax_failed = True
             if not any(f.severity == "error" for f in findings):
-                findings.append(Finding("the document", f"a tag is broken: {exc}"))
+                findings.append(_finding("the document", f"a tag is broken: {exc}"))
     if syntax_failed and not findings:
-        findings.append(Finding("the document", "a tag is broken"))
-    unique = list(dict.fromkeys(findings))
+        findings.append(_finding("the document", "a tag is broken"))
+    unique = [dataclasses.replace(f, location=dataclasses.replace(f.location, file=template.name)) for f in dict.fromkeys(findings)]
     return sorted(unique, key=lambda f: f.severity != "error")

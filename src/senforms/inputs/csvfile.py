@@ -7,8 +7,9 @@ import io
 from pathlib import Path
 
 from senforms.errors import Location, ProblemList, UnreadableFileError
+from senforms.filetypes import utf16_byte_order
 from senforms.inputs.assemble import RawCell, RawInput, RawRow, RawTable
-from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff, utf16_byte_order
+from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.inputs.tables import PUPILS, TABLES, Column, Table, normalise_header, table_for
 from senforms.inputs.xlsx import US_DATE
 

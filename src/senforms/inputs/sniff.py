@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO
 
 from senforms.errors import UnreadableFileError
+from senforms.filetypes import head_kind, read_head, zip_kind
 
 MAX_ZIP_MEMBERS = 2_000
 MAX_UNCOMPRESSED = 200 * 1024 * 1024
@@ -15,46 +16,13 @@ MAX_RATIO = 200
 
 
 def sniff(path: Path) -> str:
-    """'xlsx', 'xlsb', 'docx', 'zip', 'ole' (encrypted Office or old .xls), 'pdf', 'json', 'text', 'empty' or 'binary'."""
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if not head:
-        return "empty"
-    if head.startswith(b"PK"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                names = set(archive.namelist())
-        except zipfile.BadZipFile:
-            return "binary"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        if "xl/workbook.bin" in names:
-            return "xlsb"
-        if "word/document.xml" in names:
-            return "docx"
-        return "zip"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "ole"
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if stripped[:1] in (b"{", b"["):
-        return "json"
-    if b"\x00" in head:
-        return "utf16-text" if head[:2] in (b"\xff\xfe", b"\xfe\xff") or utf16_byte_order(head) else "binary"
-    return "text"
-
-
-def utf16_byte_order(head: bytes) -> str | None:
-    """'utf-16-le' or 'utf-16-be' for UTF-16 text saved without a byte-order mark (ASCII letters
-    then have a zero byte after or before them), else None."""
-    if len(head) < 8:
-        return None
-    if all(head[i] for i in range(0, 8, 2)) and not any(head[i] for i in range(1, 8, 2)):
-        return "utf-16-le"
-    if all(head[i] for i in range(1, 8, 2)) and not any(head[i] for i in range(0, 8, 2)):
-        return "utf-16-be"
-    return None
+    """'xlsx', 'xlsb', 'docx', 'zip', 'ole' (encrypted Office or old .xls), 'pdf', 'json', 'text',
+    'utf16-text', 'empty', 'binary', or an image or document kind from `filetypes.head_kind`."""
+    kind = head_kind(read_head(path))
+    if kind == "zip-based":
+        kind = zip_kind(path)
+        return {"damaged-zip": "binary", "pptx": "zip", "xlsx-damaged": "zip"}.get(kind, kind)
+    return kind
 
 
 REAL_TYPE_NAMES = {
@@ -69,6 +37,15 @@ REAL_TYPE_NAMES = {
     "binary": "not a file senforms can read",
     "xlsx": "an Excel workbook",
     "xlsb": "an Excel binary workbook (.xlsb)",
+    "jpeg": "a JPEG image",
+    "png": "a PNG image",
+    "gif": "a GIF image",
+    "tiff": "a TIFF image",
+    "bmp": "a BMP image",
+    "webp": "a WebP image",
+    "heic": "an iPhone photo (HEIC)",
+    "html": "a web page (HTML)",
+    "rtf": "a Rich Text (RTF) document",
 }
 
 

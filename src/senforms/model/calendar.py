@@ -50,3 +50,11 @@ def national_curriculum_year(born: dt.date, on: dt.date) -> int:
     """The year group a pupil's age puts them in (0 = Reception), for a chronological-year check."""
     age_on_31_august = school_year_start(on) - born.year - (1 if (born.month, born.day) > (8, 31) else 0)
     return age_on_31_august - 4
+
+
+REPLY_NOTICE = dt.timedelta(days=7)
+
+
+def reply_by(meeting_date: dt.date) -> dt.date:
+    """The date an invitation asks parents to reply by: a week before the meeting."""
+    return meeting_date - REPLY_NOTICE

@@ -214,6 +214,11 @@ def atomic_path(final: Path | str, *, overwrite: bool = False, suffix: str = "")
         if exc.errno in _FULL:
             raise DiskFullError(final, exc) from exc
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            if final.exists() and overwrite:
+                raise OutputFolderError(
+                    f"{final} cannot be replaced: it is read-only or locked (it may be open in another program)",
+                    fix="close it, or make it writable, then run the same command again: files already finished are kept",
+                ) from exc
             raise folder_error(final.parent, exc) from exc
         raise
     finally:

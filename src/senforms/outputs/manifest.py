@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,16 @@ class ManifestRow:
     status: str
     made_at: str
     sha256: str
+
+
+def made_now() -> str:
+    """The time a file was made, as the manifest records it (local time with its offset)."""
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def made_row(file: str, document: str, sha256: str, *, upn: str = "", cycle: str = "", contact: str = "", meeting: str = "", made_at: str = "") -> ManifestRow:
+    """The manifest row for a file senforms has just made (IDs only: the manifest names no one)."""
+    return ManifestRow(file, document, upn, cycle, contact, meeting, "made", made_at or made_now(), sha256)
 
 
 def read_manifest(folder: Path) -> dict[str, ManifestRow]:
