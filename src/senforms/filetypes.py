@@ -11,6 +11,24 @@ HEAD_BYTES = 1024  # the PDF standard lets its header sit anywhere in the first 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+# Zip bombs: a register, a template or a letter is far inside these.
+MAX_ZIP_MEMBERS = 2_000
+MAX_UNCOMPRESSED = 200 * 1024 * 1024
+MAX_RATIO = 200  # counted only above RATIO_FROM: small files of repeated text compress that well
+RATIO_FROM = 20 * 1024 * 1024
+
+
+def zip_bomb(infos: list[zipfile.ZipInfo]) -> str | None:
+    """Why an archive with these members is too big to open safely ('parts' or 'size'), or None."""
+    total = sum(info.file_size for info in infos)
+    packed = max(sum(info.compress_size for info in infos), 1)
+    if len(infos) > MAX_ZIP_MEMBERS:
+        return "parts"
+    if total > MAX_UNCOMPRESSED or (total > RATIO_FROM and total / packed > MAX_RATIO):
+        return "size"
+    return None
+
+
 def zip_kind(path: Path) -> str:
     """'xlsx', 'xlsb', 'docx', 'pptx' or 'zip' for a zip-based file; 'damaged-zip' if it cannot be opened."""
     try:

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from senforms.errors import TemplateProblemError
+from senforms.filetypes import zip_bomb
 from senforms.outputs.atomic import atomic_path
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -48,11 +49,6 @@ _MARKERS = {_w(t) for t in ("bookmarkStart", "bookmarkEnd", "commentRangeStart",
 _STORY_TYPES = (".main+xml", ".header+xml", ".footer+xml", ".footnotes+xml", ".endnotes+xml")
 _SETTINGS_TYPE = "wordprocessingml.settings+xml"
 _MAIL_MERGE_RELS = ("/mailMergeSource", "/mailMergeHeaderSource", "/recipientData")
-
-# Limits against zip bombs: a real letter is far inside these.
-MAX_MEMBERS = 2000
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_RATIO = 200
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
@@ -391,9 +387,7 @@ class _Package:
         try:
             with zipfile.ZipFile(path) as archive:
                 infos = archive.infolist()
-                total = sum(i.file_size for i in infos)
-                packed = sum(i.compress_size for i in infos) or 1
-                if len(infos) > MAX_MEMBERS or total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
+                if zip_bomb(infos):
                     raise TemplateProblemError(f"{path.name} is too large or too compressed to be a letter")
                 data = {i.filename: archive.read(i) for i in infos}
         except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError):

@@ -8,11 +8,7 @@ from pathlib import Path
 from typing import IO
 
 from senforms.errors import UnreadableFileError
-from senforms.filetypes import head_kind, read_head, zip_kind
-
-MAX_ZIP_MEMBERS = 2_000
-MAX_UNCOMPRESSED = 200 * 1024 * 1024
-MAX_RATIO = 200
+from senforms.filetypes import head_kind, read_head, zip_bomb, zip_kind
 
 
 def sniff(path: Path) -> str:
@@ -57,12 +53,12 @@ def check_zip_safe(source: Path | IO[bytes], name: str | None = None) -> None:
     name = name or Path(source).name  # type: ignore[arg-type]
     with zipfile.ZipFile(source) as archive:
         infos = archive.infolist()
-        total = sum(info.file_size for info in infos)
-        packed = max(sum(info.compress_size for info in infos), 1)
+    total = sum(info.file_size for info in infos)
     tip = "it may be damaged or not a real register: save a fresh copy from the template"
-    if len(infos) > MAX_ZIP_MEMBERS:
+    why = zip_bomb(infos)
+    if why == "parts":
         raise UnreadableFileError(f"{name} holds {len(infos):,} parts, far more than an SEN register needs", fix=tip)
-    if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO and total > 20 * 1024 * 1024:
+    if why == "size":
         raise UnreadableFileError(f"{name} would expand to {total // (1024 * 1024)} MB, far more than an SEN register needs", fix=tip)
 
 
