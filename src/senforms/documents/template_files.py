@@ -261,15 +261,11 @@ def check_template(template: Path, kind: str | None = None) -> list[Finding]:
     for part in docx_template.docx.part.package.parts:
         if part.partname.endswith((".xml",)) and ("/header" in part.partname or "/footer" in part.partname):
             sources.append(docx_template.patch_xml(part.blob.decode("utf-8")))
-    syntax_failed = False
     for source in sources:
         try:
             findings.extend(_check_names(source, context, places))
         except TemplateSyntaxError as exc:
-            syntax_failed = True
             if not any(f.severity == "error" for f in findings):
                 findings.append(Finding("the document", f"a tag is broken: {exc.message}"))
-    if syntax_failed and not findings:
-        findings.append(Finding("the document", "a tag is broken"))
     unique = list(dict.fromkeys(findings))
     return sorted(unique, key=lambda f: f.severity != "error")
