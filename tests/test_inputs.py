@@ -307,6 +307,30 @@ def test_control_characters_are_removed_with_a_warning(samples, tmp_path):
     assert load_register(path, as_of=AS_OF).register.pupils[0].strengths == "Kind\ncurious and\nfunny"
 
 
+def test_address_lines_are_cleaned_like_other_text(samples, tmp_path):
+    from docx import Document
+
+    data = json.loads((samples / "register.json").read_text(encoding="utf-8"))
+    pupil = data["pupils"][0]
+    pupil["address"] = ["11 Meadow Road\x07", "\x0cEastmere ", "\x01", "Northshire\x00", "NR99 1AB"]
+    pupil["contacts"][0]["address"] = ["Flat 2\x1b", "7 Mill Lane\x0bEastmere", "NR99 2CD\r\n"]
+    data["school"]["address"][1] = "12 Orchard Lane\x08"
+    data["local_authority"]["address"][1] = "\x1fCounty Hall"
+    path = tmp_path / "addresses.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    register = load_register(path, as_of=AS_OF).register
+    assert (register.school.address[1], register.local_authority.address[1]) == ("12 Orchard Lane", "County Hall")
+    loaded = register.pupils[0]
+    assert loaded.address == ["11 Meadow Road", "Eastmere", "Northshire", "NR99 1AB"]
+    assert loaded.contacts[0].address == ["Flat 2", "7 Mill Lane", "Eastmere", "NR99 2CD"]
+    out = tmp_path / "letters"
+    result = CliRunner().invoke(cli, ["render", "parent-notification", str(path), "-o", str(out), "--pupil", pupil["upn"], "--date", "23/11/2026"])
+    assert result.exit_code == 0, result.output
+    letter = out / f"{pupil['upn']}-parent-notification-{pupil['contacts'][0]['id']}.docx"
+    text = "\n".join(p.text for p in Document(str(letter)).paragraphs)
+    assert "\nFlat 2\n7 Mill Lane\nEastmere\nNR99 2CD\n" in text
+
+
 def test_reserved_docxtpl_markers_are_refused(samples, tmp_path):
     data = json.loads((samples / "register.json").read_text(encoding="utf-8"))
     data["pupils"][0]["strengths"] = "{_{ x }_}"

@@ -300,6 +300,21 @@ def test_unbalanced_blocks_and_split_tags_are_placed(tmp_path):
     assert "paragraph 3: Word has split the tag {{ pupil.full_name }}" in result.output
 
 
+def test_a_broken_tag_is_always_reported_once(tmp_path):
+    from senforms.documents.template_files import check_template
+
+    for name in "ab":
+        (tmp_path / name).mkdir()
+    alone = _school_template(tmp_path / "a", "Dear {{ recipient.salutation }}\nYour child {{ pupil.full_name | }}")
+    (finding,) = check_template(alone / "parent-notification.docx")
+    assert (finding.location.place, finding.severity) == ("the document", "error")
+    assert finding.message.startswith("a tag is broken: ")
+    # With an error already found, that error explains the failure: no second, vaguer one.
+    unclosed = _school_template(tmp_path / "b", "Hello\n{% if pupil.eal %}Interpreter {{ pupil.full_name | }}")
+    findings = check_template(unclosed / "parent-notification.docx")
+    assert [f.within_file for f in findings] == ["paragraph 2: {% if %} is never closed with {% endif %}"]
+
+
 def test_rendered_docx_has_no_personal_metadata(samples, tmp_path):
     run("render", "ehc-request", str(samples / "register.xlsx"), "-o", str(tmp_path), "--date", DATE)
     for path in tmp_path.glob("*.docx"):

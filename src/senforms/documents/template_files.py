@@ -193,15 +193,11 @@ def check_template(template: Path, kind: str | None = None) -> list[Problem]:
     sources = template_sources(template)  # first: it refuses a damaged file by name
     places = _places(Document(str(template)))
     findings = _split_tags(places) + _unbalanced(places)
-    syntax_failed = False
     for source in sources:
         try:
             findings.extend(_check_names(source, context, places))
         except BrokenTagError as exc:
-            syntax_failed = True
             if not any(f.severity == "error" for f in findings):
                 findings.append(_finding("the document", f"a tag is broken: {exc}"))
-    if syntax_failed and not findings:
-        findings.append(_finding("the document", "a tag is broken"))
     unique = [dataclasses.replace(f, location=dataclasses.replace(f.location, file=template.name)) for f in dict.fromkeys(findings)]
     return sorted(unique, key=lambda f: f.severity != "error")

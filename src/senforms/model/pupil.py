@@ -14,7 +14,7 @@ from senforms.model._base import Record
 from senforms.model.apdr import Cycle
 from senforms.model.codes import BroadArea, ContactMethod, Gender, NeedCode, ProfessionalRole, SenStatus
 from senforms.model.events import Consent, EvidenceFile, Meeting
-from senforms.model.values import Email, OptionalText, OptionalUkDate, Phone, Text, UkDate, Upn, YesNo
+from senforms.model.values import Address, Email, OptionalText, OptionalUkDate, Phone, Text, UkDate, Upn, YesNo
 from senforms.ukformat import age_on
 
 
@@ -43,7 +43,7 @@ class ParentCarer(Record):
     name: Text
     relationship: Text
     parental_responsibility: YesNo
-    address: list[str] = Field(default_factory=list)
+    address: Address = Field(default_factory=list)
     email: Email = None
     phone: Phone = None
     preferred_contact: ContactMethod = ContactMethod.EMAIL
@@ -87,7 +87,7 @@ class Pupil(Record):
         ge=-2, le=14, description="National Curriculum year; 0 = Reception, -1/-2 = nursery"
     )
     class_name: OptionalText = None
-    address: list[str] = Field(default_factory=list)
+    address: Address = Field(default_factory=list)
     admission_date: OptionalUkDate = None
     sen_status: SenStatus
     sen_support_start: OptionalUkDate = None

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from senforms.model._base import Record
-from senforms.model.values import Email, Money, OptionalText, Phone, Text
+from senforms.model.values import Address, Email, Money, OptionalText, Phone, Text
 
 DEFAULT_SECTIONS: dict[str, str] = {
     "request": "The request for an EHC needs assessment",
@@ -48,7 +48,7 @@ class LocalAuthority(Record):
     send_team_name: Text = "SEND Statutory Assessment Team"
     send_team_email: Email = None
     allowed_domains: list[str] = Field(default_factory=list)
-    address: list[str] = Field(default_factory=list)
+    address: Address = Field(default_factory=list)
     local_offer_url: OptionalText = None
     section_order: list[str] = Field(default_factory=lambda: list(DEFAULT_SECTIONS))
     section_labels: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECTIONS))
@@ -93,7 +93,7 @@ class School(Record):
     name: Text
     urn: OptionalText = None
     laestab: OptionalText = None
-    address: list[str] = Field(default_factory=list)
+    address: Address = Field(default_factory=list)
     phone: Phone = None
     email: Email = None
     website: OptionalText = None

@@ -203,6 +203,20 @@ def parse_list(value: Any) -> Any:
     return value
 
 
+def parse_address(value: Any) -> Any:
+    """Address lines, each cleaned like any other text; a line holding a line break becomes two,
+    and lines left blank are dropped."""
+    if not isinstance(value, list):
+        return value
+    lines: list[Any] = []
+    for line in value:
+        if isinstance(line, str):
+            lines.extend(part.strip() for part in clean_text(line).split("\n") if part.strip())
+        else:
+            lines.append(line)
+    return lines
+
+
 UkDate = Annotated[dt.date, BeforeValidator(parse_uk_date)]
 OptionalUkDate = Annotated[dt.date | None, BeforeValidator(parse_uk_date)]
 OptionalTime = Annotated[dt.time | None, BeforeValidator(parse_time)]
@@ -234,6 +248,7 @@ OptionalMoney = Annotated[
 ]
 YesNo = Annotated[bool, BeforeValidator(parse_bool)]
 TextList = Annotated[list[Text], BeforeValidator(parse_list)]
+Address = Annotated[list[str], BeforeValidator(parse_address)]
 
 
 def _strip_str(value: Any) -> Any:
