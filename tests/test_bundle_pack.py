@@ -335,3 +335,20 @@ def test_bundled_plans_and_reviews_carry_their_own_title(tmp_path, monkeypatch):
     assert titles["support-plan-1"] == "SEN support plan, cycle 1"
     assert titles["review-1"] == "Review of cycle 1"
     assert not (tmp_path / "pack").exists() or not any((tmp_path / "pack").iterdir())
+
+
+def test_date_in_the_pack_name_is_the_request_date(tmp_path):
+    """`{date}` in `bundle --name` is the date the pack is made for, not the day it is run."""
+    import datetime as dt
+
+    import senforms
+
+    from .conftest import SAMPLES
+
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "Z881999919001-2026-11-30-bundle.pdf").write_bytes(b"made earlier")  # so nothing more is done
+    loaded = senforms.load_register(SAMPLES / "register.xlsx")
+    options = senforms.PackOptions(out_dir=out, on=dt.date(2026, 11, 30), name_pattern="{upn}-{date}", base_dir=loaded.base_dir)
+    with pytest.raises(senforms.OutputExistsError, match="Z881999919001-2026-11-30-bundle.pdf"):
+        senforms.build_pack(loaded.register, "Z881999919001", options)

@@ -159,7 +159,7 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if not i.ok)
         raise SenformsError(f"the pack is incomplete (--strict): {missing}", fix="fill the gaps, or run without --strict to make the pack anyway")
 
-    stem = make_filename(options.name_pattern, Job("bundle", pupil, {}).name_fields, pupil.upn)
+    stem = make_filename(options.name_pattern, Job("bundle", pupil, {}, on=options.on).name_fields, pupil.upn)
     outputs = _outputs(stem, options)
     sections_dir = options.out_dir / f"{stem}-sections"
     if not options.overwrite:
