@@ -5,7 +5,7 @@ Run: python tools/fix_template_properties.py templates/docx/*.docx
 Word stamps your name, the time and a revision number into a file each time you save it.
 senforms' rendered documents must carry no personal data and be byte-identical run to run, and
 they inherit these properties from the template, so the committed templates carry exactly what
-`senforms.documents.templating.set_fixed_properties` sets (tests/test_template_files.py checks this).
+`senforms.documents.templating.set_fixed_properties` sets (tests/documents/test_template_files.py checks this).
 This rewrites docProps/core.xml with those values, keeping each template's title, and gives
 the zip members a fixed time; nothing else in the file changes.
 """

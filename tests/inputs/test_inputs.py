@@ -19,7 +19,7 @@ from senforms.model.calendar import end_of_compulsory_school_age, is_young_perso
 from senforms.model.schema import schema_text
 from senforms.model.values import parse_uk_date, upn_check_letter, validate_upn
 
-from .conftest import AS_OF, ROOT
+from ..conftest import AS_OF, ROOT
 
 
 def problems_of(path: Path) -> list[str]:

@@ -41,7 +41,7 @@ from senforms.deliver import (
 from senforms.deliver.ics import _uk_rule_offset
 from senforms.errors import DeliveryError, OutputExistsError, TemplateProblemError
 
-from .smtp_server import LoopbackController, Recorder
+from ..smtp_server import LoopbackController, Recorder
 
 pytestmark = pytest.mark.timeout(30)
 

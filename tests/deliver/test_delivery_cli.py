@@ -31,8 +31,8 @@ from senforms.inputs import load_register
 from senforms.model import ContactMethod, Pupil
 from senforms.resources import docx_templates_dir
 
-from .conftest import AS_OF, SAMPLES
-from .smtp_server import LoopbackController, Recorder
+from ..conftest import AS_OF, SAMPLES
+from ..smtp_server import LoopbackController, Recorder
 
 pytestmark = pytest.mark.timeout(120)
 

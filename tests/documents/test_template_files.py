@@ -35,7 +35,7 @@ from lxml import etree
 from senforms.documents.catalogue import KINDS, plan_jobs
 from senforms.documents.templating import FIXED_ZIP_TIME, render_docx, set_fixed_properties
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates" / "docx"
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {

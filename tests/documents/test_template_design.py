@@ -22,7 +22,7 @@ from senforms.documents.catalogue import KINDS, plan_jobs
 from senforms.documents.templating import render_docx
 from senforms.inputs import load_register
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates" / "docx"
 DOCS = ROOT / "docs" / "templates.md"
 ON = dt.date(2026, 11, 23)

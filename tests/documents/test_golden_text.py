@@ -33,7 +33,7 @@ from senforms.documents.render import RenderRequest, plan_paths, template_for
 from senforms.documents.templating import render_docx
 from senforms.inputs import load_register
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = ROOT / "tests" / "golden"
 ON = dt.date(2026, 12, 1)  # the documents' date: fixed, so the golden text never depends on today
 MARKERS = {"Title": "# ", "Heading1": "## ", "Heading2": "### ", "ListBullet": "- "}

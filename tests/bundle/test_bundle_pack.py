@@ -29,7 +29,7 @@ def run(*args: str, expect: int = 0):
 
 @pytest.fixture(scope="module")
 def packs(tmp_path_factory) -> dict[str, Path]:
-    from .conftest import SAMPLES
+    from ..conftest import SAMPLES
 
     made = {}
     for upn in REQUESTING:
@@ -311,7 +311,7 @@ def test_bundled_plans_and_reviews_carry_their_own_title(tmp_path, monkeypatch):
     import senforms
     from senforms.bundle import pack as pack_module
 
-    from .conftest import SAMPLES
+    from ..conftest import SAMPLES
 
     titles: dict[str, str] = {}
     real = pack_module.render_docx
@@ -343,7 +343,7 @@ def test_date_in_the_pack_name_is_the_request_date(tmp_path):
 
     import senforms
 
-    from .conftest import SAMPLES
+    from ..conftest import SAMPLES
 
     out = tmp_path / "pack"
     out.mkdir()
