@@ -19,6 +19,7 @@ from senforms.bundle.checklist import ChecklistItem, build_checklist, checklist_
 from senforms.bundle.evidence import intake
 from senforms.bundle.pack_file import PackDescription, write_description
 from senforms.bundle.pages import provision_map_document, summary_document
+from senforms.bundle.protect import encrypt_docx_file, encrypt_pdf_file
 from senforms.bundle.ranges import split_by_size, write_sections
 from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
 from senforms.documents.catalogue import Job, plan_jobs
@@ -237,6 +238,12 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
             "checklist": staging / "checklist.txt",
             "manifest": staging / "manifest.csv",
         }
+        if options.password is not None:
+            # Encrypted means encrypted: every file holding the child's details, not only the bundle.
+            for key in ("request_pdf", "cover_pdf"):
+                encrypt_pdf_file(staged[key], options.password)
+            for key in ("request_docx", "cover_docx"):
+                encrypt_docx_file(staged[key], options.password)
         staged["pack"] = write_description(staging / "pack.json", _pack_description(pupil, la, register.school, outputs, parts, options))
         published = True  # from here on, files are in OUTDIR: the folder stays
         for key, temp in staged.items():
