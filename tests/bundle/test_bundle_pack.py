@@ -192,10 +192,49 @@ def test_missing_evidence_file_is_named(sample_copy, tmp_path):
     assert result.exit_code == 1 and "evidence/01-salt-report.pdf" in result.output and "was not found" in result.output
 
 
+def test_every_bad_evidence_file_is_named_at_once_and_no_folder_is_left(sample_copy, tmp_path):
+    evidence = sample_copy / "evidence"
+    _user_password_pdf(evidence / "01-ep-report.pdf")
+    (evidence / "01-attainment.pdf").write_bytes(b"")
+    (evidence / "01-salt-report.pdf").unlink()
+    out = tmp_path / "new" / "pack"  # neither folder exists yet
+    result = CliRunner().invoke(cli, ["bundle", str(sample_copy / "register.xlsx"), "--pupil", "Z881999919001", "-o", str(out), "--date", DATE])
+    assert result.exit_code == 1, result.output
+    assert "3 evidence files cannot go into the bundle" in result.output
+    for name, what in (("01-ep-report.pdf", "password"), ("01-attainment.pdf", "01-attainment.pdf"), ("01-salt-report.pdf", "was not found")):
+        line = next(line for line in result.output.splitlines() if name in line)
+        assert what in line
+    assert not (tmp_path / "new").exists()  # not even the empty folder the run made
+
+
+def test_a_refused_pack_keeps_a_folder_that_was_there_before(sample_copy, tmp_path):
+    (sample_copy / "evidence" / "01-ep-report.pdf").write_bytes(b"")
+    out = tmp_path / "existing"
+    out.mkdir()
+    result = CliRunner().invoke(cli, ["bundle", str(sample_copy / "register.xlsx"), "--pupil", "Z881999919001", "-o", str(out), "--date", DATE])
+    assert result.exit_code == 1 and "01-ep-report.pdf" in result.output
+    assert out.is_dir() and list(out.iterdir()) == []
+
+
+def test_a_byte_identical_copy_of_evidence_goes_in_once_with_a_note(samples, tmp_path):
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(samples / "evidence" / "02-ep-report.pdf", extra / "ep-report-copy.pdf")
+    out = tmp_path / "pack"
+    result = run("bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--date", DATE, "--evidence", str(extra))
+    rows = list(csv.DictReader(open(out / "N881999919002-manifest.csv", encoding="utf-8")))
+    assert [r["source"] for r in rows].count("evidence/02-ep-report.pdf") == 1
+    assert not any("ep-report-copy" in r["source"] or r["document"] == "Ep report copy" for r in rows)
+    checklist = (out / "N881999919002-checklist.txt").read_text(encoding="utf-8")
+    note = "'Ep report copy' (ep-report-copy.pdf) was left out: it is a copy of 'Educational psychology report' (02-ep-report.pdf)"
+    assert note in checklist and note in result.output
+
+
 def test_evidence_folder_password_sections_and_parts(samples, tmp_path):
     extra = tmp_path / "extra"
     extra.mkdir()
-    shutil.copy(samples / "evidence" / "02-attainment.pdf", extra / "work-sample.pdf")
+    # Not one of this pupil's own files: a byte-identical copy of those goes in once (see below).
+    shutil.copy(samples / "evidence" / "01-attainment.pdf", extra / "work-sample.pdf")
     out = tmp_path / "pack"
     passphrase = "correct horse battery staple"
     result = run("bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--date", DATE,

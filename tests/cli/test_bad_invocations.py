@@ -33,6 +33,7 @@ pytestmark = pytest.mark.timeout(120)
 
 UPN = "Z881999919001"  # a sample pupil with an EHC request, evidence and meetings
 DATE = "23/11/2026"
+REGISTER = SAMPLES / "register.xlsx"  # send-pack takes the LA's address from the register
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -200,7 +201,7 @@ def test_schema_output_under_a_file(a_file):
 def test_send_pack_emails_folder_is_a_file(tmp_path):
     pack = fake_pack(tmp_path / "pack")
     (pack / "emails").write_text("x")
-    assert_plain_error(run("send-pack", pack), "emails")
+    assert_plain_error(run("send-pack", pack, "--register", REGISTER), "emails")
 
 
 # --- 2. Output folder is read-only: PermissionError from mkstemp / mkdtemp / copyfile not caught -------
@@ -243,7 +244,7 @@ def test_send_pack_read_only_emails_folder(tmp_path):
     else:
         emails.chmod(0o555)
     try:
-        assert_plain_error(run("send-pack", pack), "emails")
+        assert_plain_error(run("send-pack", pack, "--register", REGISTER), "emails")
     finally:
         subprocess.run(["chattr", "-i", str(emails)], capture_output=True)
         emails.chmod(0o755)
@@ -380,20 +381,20 @@ def test_send_pack_description_is_a_folder(tmp_path):
     pack = fake_pack(tmp_path / "pack")
     (pack / f"{UPN}-pack.json").unlink()
     (pack / f"{UPN}-pack.json").mkdir()
-    assert_plain_error(run("send-pack", pack), f"{UPN}-pack.json")
+    assert_plain_error(run("send-pack", pack, "--register", REGISTER), f"{UPN}-pack.json")
 
 
 def test_send_pack_description_is_a_symlink_loop(tmp_path):
     pack = fake_pack(tmp_path / "pack")
     (pack / f"{UPN}-pack.json").unlink()
     (pack / "loop-pack.json").symlink_to("loop-pack.json")
-    assert_plain_error(run("send-pack", pack), "loop-pack.json")
+    assert_plain_error(run("send-pack", pack, "--register", REGISTER), "loop-pack.json")
 
 
 def test_send_pack_send_log_is_a_folder(tmp_path):
     pack = fake_pack(tmp_path / "pack")
     (pack / "sent-log.jsonl").mkdir()
-    assert_plain_error(run("send-pack", pack, "--send", "--yes", "--config", smtp_settings(tmp_path)), "sent-log.jsonl")
+    assert_plain_error(run("send-pack", pack, "--register", REGISTER, "--send", "--yes", "--config", smtp_settings(tmp_path)), "sent-log.jsonl")
 
 
 # --- 9. Settings file values that pass settings_from but break smtplib: deliver/smtp.py:_connect ----
@@ -411,7 +412,7 @@ def test_send_pack_send_log_is_a_folder(tmp_path):
 def test_send_pack_bad_smtp_timeout(tmp_path, timeout):
     pack = fake_pack(tmp_path / "pack")
     settings = smtp_settings(tmp_path, f"timeout = {timeout}")
-    assert_plain_error(run("send-pack", pack, "--send", "--yes", "--config", settings), "timeout")
+    assert_plain_error(run("send-pack", pack, "--register", REGISTER, "--send", "--yes", "--config", settings), "timeout")
 
 
 def test_invite_bad_smtp_timeout(register, tmp_path):
@@ -529,13 +530,13 @@ def test_templates_folder_with_junk_docx(register, tmp_path):
 
 def test_send_pack_on_a_folder_that_is_not_a_pack(tmp_path):
     (tmp_path / "not-a-pack").mkdir()
-    assert_plain_error(run("send-pack", tmp_path / "not-a-pack"), "not-a-pack")
+    assert_plain_error(run("send-pack", tmp_path / "not-a-pack", "--register", REGISTER), "not-a-pack")
 
 
 def test_send_pack_corrupt_description(tmp_path):
     pack = fake_pack(tmp_path / "pack")
     (pack / f"{UPN}-pack.json").write_text('{"format": ')
-    assert_plain_error(run("send-pack", pack), f"{UPN}-pack.json")
+    assert_plain_error(run("send-pack", pack, "--register", REGISTER), f"{UPN}-pack.json")
 
 
 @pytest.mark.parametrize(
@@ -546,6 +547,6 @@ def test_send_pack_bad_settings_file(tmp_path, text):
     pack = fake_pack(tmp_path / "pack")
     settings = tmp_path / "school-settings.toml"
     settings.write_text(text)
-    result = run("send-pack", pack, "--send", "--yes", "--config", settings)
+    result = run("send-pack", pack, "--register", REGISTER, "--send", "--yes", "--config", settings)
     assert_plain_error(result)
     assert "school-settings.toml" in result.output or "port" in result.output

@@ -4,9 +4,11 @@ real SMTP server on 127.0.0.1."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
 import shutil
+import zipfile
 from email import message_from_bytes, policy
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -41,6 +43,7 @@ LONDON = ZoneInfo("Europe/London")
 SENDER = "office@hollybrook-primary.example"
 SCHOOL = "Hollybrook Primary School"
 PASSPHRASE = "correct horse battery staple"
+REGISTER = SAMPLES / "register.xlsx"  # send-pack takes the LA's address from the register
 TEMPLATE_NAMES = ("support-plan", "review", "parent-notification", "invitation", "ehc-request", "la-cover-letter")
 
 
@@ -481,7 +484,7 @@ def _copy(folder: Path, tmp_path: Path) -> Path:
 def test_send_pack_drafts_then_sends_to_the_la(pack: Path, tmp_path: Path, smtp, register) -> None:
     folder = _copy(pack, tmp_path)
     la = register.local_authority.send_team_email
-    result = ok("send-pack", folder)
+    result = ok("send-pack", folder, "--register", REGISTER)
     assert la in result.output
     (draft,) = messages(folder / "emails")
     pupil = register.pupil("Z881999919001")
@@ -489,11 +492,11 @@ def test_send_pack_drafts_then_sends_to_the_la(pack: Path, tmp_path: Path, smtp,
     assert subject(draft) == f"EHC needs assessment request from {SCHOOL} (ref Z881999919001)"
     for name in (pupil.legal_forename, pupil.legal_surname):
         assert name not in subject(draft)
-    cover = docx.Document(str(folder / "Z881999919001-cover-letter.docx"))
+    # The default body is minimal (#12): reference, school, contact; no pupil details.
     text = draft.get_body(("plain",)).get_content()
-    for paragraph in cover.paragraphs:
-        assert paragraph.text.strip() in text
-    assert "requesting an EHC needs assessment" in draft.get_body(("html",)).get_content()
+    assert "Z881999919001" in text and SCHOOL in text and "request for an EHC needs assessment" in text
+    assert "request for an EHC needs assessment" in draft.get_body(("html",)).get_content()
+    assert_no_personal_data(draft, pupil)
     attachments = {a.get_filename(): a.get_payload(decode=True) for a in draft.iter_attachments()}
     assert attachments == {
         "Z881999919001-bundle.pdf": (folder / "Z881999919001-bundle.pdf").read_bytes(),
@@ -501,12 +504,12 @@ def test_send_pack_drafts_then_sends_to_the_la(pack: Path, tmp_path: Path, smtp,
     }
 
     recorder, _ = smtp()
-    sent = ok("send-pack", folder, "--send", "--yes")
+    sent = ok("send-pack", folder, "--register", REGISTER, "--send", "--yes")
     assert "1 message to 1 recipient" in sent.output and "Sending: 1 sent." in sent.output
     assert recorder.recipients == [la]
     (msg,) = recorder.messages()
     assert {a.get_filename() for a in msg.iter_attachments()} == set(attachments)
-    again = ok("send-pack", folder, "--send", "--yes")
+    again = ok("send-pack", folder, "--register", REGISTER, "--send", "--yes")
     assert "Nothing to send" in again.output and len(recorder.envelopes) == 1
 
 
@@ -515,11 +518,11 @@ def test_send_pack_refuses_addresses_outside_the_allow_list(pack: Path, tmp_path
     folder = _copy(pack, tmp_path)
     recorder, _ = smtp()
     for address in ("someone@gmail.example", "send@northshire-council.example.evil.example"):
-        result = run("send-pack", folder, "--to", address, "--send", "--yes")
+        result = run("send-pack", folder, "--register", REGISTER, "--to", address, "--send", "--yes")
         assert result.exit_code == 1 and "Error:" in result.output
         assert "not at an allow-listed local authority domain" in result.output
     assert recorder.sessions == 0 and not (folder / "emails").exists()
-    ok("send-pack", folder, "--to", "caseworker@send.northshire-council.example")
+    ok("send-pack", folder, "--register", REGISTER, "--to", "caseworker@send.northshire-council.example")
     (draft,) = messages(folder / "emails")
     assert draft["To"].addresses[0].addr_spec == "caseworker@send.northshire-council.example"
 
@@ -527,12 +530,11 @@ def test_send_pack_refuses_addresses_outside_the_allow_list(pack: Path, tmp_path
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_send_pack_refuses_attachments_over_the_las_limit(pack: Path, tmp_path: Path, smtp) -> None:
     folder = _copy(pack, tmp_path)
-    description = next(folder.glob("*-pack.json"))
-    data = json.loads(description.read_text())
-    data["local_authority"]["email_size_limit_mb"] = 0.2
-    description.write_text(json.dumps(data))
+    # The limit comes from the school's settings (the pack's own file is never trusted for it).
+    config = tmp_path / "school.json"
+    config.write_text(json.dumps({"local_authority": {"email_size_limit_mb": 0.2}}))
     recorder, _ = smtp()
-    result = run("send-pack", folder, "--send", "--yes")
+    result = run("send-pack", folder, "--register", REGISTER, "--send", "--yes", "--config", config)
     assert result.exit_code == 1 and "Error:" in result.output
     assert "more than the 0.2 MB" in result.output and "--max-mb" in result.output.split("Tip:")[1]
     assert recorder.sessions == 0
@@ -543,7 +545,7 @@ def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path,
     folder = _copy(secure_pack, tmp_path)
     parts = json.loads(next(folder.glob("*-pack.json")).read_text())["parts"]
     assert len(parts) >= 2
-    ok("send-pack", folder)
+    ok("send-pack", folder, "--register", REGISTER)
     drafts = sorted(messages(folder / "emails"), key=lambda m: subject(m))
     assert [subject(m) for m in drafts] == [
         f"EHC needs assessment request from {SCHOOL} (ref Z881999919001), part {n} of {len(parts)}"
@@ -558,8 +560,147 @@ def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path,
         assert passphrase_is_absent(msg, PASSPHRASE)
 
     recorder, _ = smtp()
-    ok("send-pack", folder, "--send", "--yes")
+    ok("send-pack", folder, "--register", REGISTER, "--send", "--yes")
     assert len(recorder.envelopes) == len(parts)
     for _, _, content in recorder.envelopes:
         assert passphrase_is_absent(content, PASSPHRASE)
     assert PASSPHRASE not in (folder / "sent-log.jsonl").read_text()
+
+
+# --- send-pack: nothing leaks (#12) --------------------------------------------------------------------
+
+
+def personal_data(pupil) -> list[str]:
+    """What must never be in an email body: names, date of birth as the documents write it, the need."""
+    dob = pupil.date_of_birth
+    need_words = [w for w in re.findall(r"[A-Za-z]+", pupil.primary_need.label) if len(w) >= 6]
+    assert need_words
+    return [pupil.legal_forename, pupil.legal_surname, f"{dob.day} {dob:%B %Y}", f"{dob:%d/%m/%Y}", dob.isoformat(), *need_words]
+
+
+def assert_no_personal_data(msg, pupil, *, encrypted: bool = False) -> None:
+    """Every text part of `msg`, decoded, is free of the pupil's details; so, when `encrypted`, is
+    every attachment's raw bytes."""
+    found = False
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        if part.get_content_maintype() == "text" and not part.get_filename():
+            found = True
+            body = part.get_content()
+            for value in personal_data(pupil):
+                assert value.casefold() not in body.casefold(), (value, part.get_content_type())
+        elif encrypted:
+            data = part.get_payload(decode=True)
+            for value in (pupil.legal_forename, pupil.legal_surname):
+                assert value.encode() not in data, (value, part.get_filename())
+    assert found
+
+
+def test_personal_data_check_would_catch_the_cover_letter(register) -> None:
+    """The check above is not vacuous: today's body (the covering letter's text) trips it."""
+    from email.message import EmailMessage
+
+    pupil = register.pupil("Z881999919001")
+    msg = EmailMessage()
+    msg.set_content(f"Re: {pupil.full_name}, born {pupil.date_of_birth:%d/%m/%Y}")
+    with pytest.raises(AssertionError):
+        assert_no_personal_data(msg, pupil)
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_encrypted_pack_encrypts_every_file_and_its_emails_hold_no_personal_data(secure_pack: Path, tmp_path: Path, register) -> None:
+    import msoffcrypto
+    import pikepdf
+
+    folder = _copy(secure_pack, tmp_path)
+    pupil = register.pupil("Z881999919001")
+    pdfs = sorted(folder.glob("*.pdf"))
+    assert {p.name for p in pdfs} >= {"Z881999919001-ehc-request.pdf", "Z881999919001-cover-letter.pdf", "Z881999919001-bundle.pdf"}
+    for path in pdfs:
+        with pytest.raises(pikepdf.PasswordError):
+            pikepdf.open(path)
+        with pikepdf.open(path, password=PASSPHRASE):
+            pass
+    for name in ("Z881999919001-ehc-request.docx", "Z881999919001-cover-letter.docx"):
+        with open(folder / name, "rb") as handle:
+            assert msoffcrypto.OfficeFile(handle).is_encrypted(), name
+        assert not zipfile.is_zipfile(folder / name)  # not a readable .docx without the passphrase
+    ok("send-pack", folder, "--register", REGISTER)
+    drafts = messages(folder / "emails")
+    assert len(drafts) >= 2
+    for msg in drafts:
+        assert_no_personal_data(msg, pupil, encrypted=True)
+        assert "send you the passphrase separately" in msg.get_body(("plain",)).get_content()
+        assert passphrase_is_absent(msg, PASSPHRASE)
+        for attachment in msg.iter_attachments():
+            data = attachment.get_payload(decode=True)
+            with pytest.raises(pikepdf.PasswordError):
+                pikepdf.open(io.BytesIO(data))
+            reader = PdfReader(io.BytesIO(data))
+            assert reader.is_encrypted and reader.decrypt(PASSPHRASE) != 0
+    first = next(m for m in drafts if "part 1 of" in subject(m))
+    body = first.get_body(("plain",)).get_content()
+    assert "Z881999919001" in body and SCHOOL in body and "request for an EHC needs assessment" in body
+    senco = register.school.senco
+    assert senco.name in body and senco.email in body
+    cover = next(a for a in first.iter_attachments() if a.get_filename() == "Z881999919001-cover-letter.pdf")
+    reader = PdfReader(io.BytesIO(cover.get_payload(decode=True)))
+    reader.decrypt(PASSPHRASE)
+    assert pupil.legal_surname in "".join(page.extract_text() or "" for page in reader.pages)  # the letter is inside, encrypted
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_cover_letter_body_is_a_setting_and_refused_for_an_encrypted_pack(pack: Path, secure_pack: Path, tmp_path: Path) -> None:
+    config = tmp_path / "school.toml"
+    config.write_text('[local_authority]\nemail_body = "cover-letter"\n')
+    folder = _copy(pack, tmp_path)
+    ok("send-pack", folder, "--register", REGISTER, "--config", config)
+    (draft,) = messages(folder / "emails")
+    cover = docx.Document(str(folder / "Z881999919001-cover-letter.docx"))
+    text = draft.get_body(("plain",)).get_content()
+    for paragraph in cover.paragraphs:
+        assert paragraph.text.strip() in text
+    assert "requesting an EHC needs assessment" in draft.get_body(("html",)).get_content()
+
+    secure = tmp_path / "secure"
+    shutil.copytree(secure_pack, secure)
+    result = run("send-pack", secure, "--register", REGISTER, "--config", config)
+    assert result.exit_code == 1 and "the pack is encrypted" in result.output and 'email_body = "minimal"' in result.output
+    assert not (secure / "emails").exists()
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[local_authority]\nemail_body = "everything"\n')
+    result = run("send-pack", folder, "--register", REGISTER, "--config", bad, "--overwrite")
+    assert result.exit_code == 1 and "email_body" in result.output
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_send_pack_never_takes_the_allow_list_from_the_pack_file(pack: Path, tmp_path: Path, smtp, register) -> None:
+    folder = _copy(pack, tmp_path)
+    description = next(folder.glob("*-pack.json"))
+    data = json.loads(description.read_text())
+    data["local_authority"]["allowed_domains"] = ["evil.example"]
+    data["local_authority"]["send_team_email"] = "send.requests@evil.example"
+    description.write_text(json.dumps(data))
+    recorder, _ = smtp()
+    result = run("send-pack", folder, "--register", REGISTER, "--to", "send.requests@evil.example", "--send", "--yes")
+    assert result.exit_code == 1 and "not at an allow-listed local authority domain" in result.output
+    assert recorder.sessions == 0 and not (folder / "emails").exists()
+    ok("send-pack", folder, "--register", REGISTER)
+    (draft,) = messages(folder / "emails")
+    assert draft["To"].addresses[0].addr_spec == register.local_authority.send_team_email
+    assert "evil.example" not in draft.as_string()
+    # without the register, send-pack will not guess where the pack goes
+    assert run("send-pack", folder).exit_code == 2
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_send_pack_refuses_a_register_without_the_packs_pupil(pack: Path, tmp_path: Path) -> None:
+    folder = _copy(pack, tmp_path)
+    description = next(folder.glob("*-pack.json"))
+    data = json.loads(description.read_text())
+    data["upn"] = "A123456789012"
+    description.write_text(json.dumps(data))
+    result = run("send-pack", folder, "--register", REGISTER)
+    assert result.exit_code == 1 and "not in the register given" in result.output

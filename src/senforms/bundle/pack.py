@@ -19,6 +19,7 @@ from senforms.bundle.checklist import ChecklistItem, build_checklist, checklist_
 from senforms.bundle.evidence import intake
 from senforms.bundle.pack_file import PackDescription, write_description
 from senforms.bundle.pages import provision_map_document, summary_document
+from senforms.bundle.protect import encrypt_docx_file, encrypt_pdf_file
 from senforms.bundle.ranges import split_by_size, write_sections
 from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
 from senforms.documents.catalogue import Job, plan_jobs
@@ -104,26 +105,61 @@ def _local_authority(register: Register, options: PackOptions) -> LocalAuthority
     return la
 
 
-def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> list[tuple[EvidenceFile, Path]]:
+def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> tuple[list[tuple[EvidenceFile, Path]], list[EvidenceError]]:
+    """Every evidence file found, and a refusal for each one that is not there (none raised yet)."""
     found: list[tuple[EvidenceFile, Path]] = []
+    problems: list[EvidenceError] = []
     for entry in pupil.evidence:
         path = Path(entry.path)
         path = path if path.is_absolute() else base / path
         if not path.is_file():
-            raise EvidenceError(
+            problems.append(EvidenceError(
                 f"the evidence file '{entry.path}' ({entry.title}) was not found",
                 fix=f"put it at {path}, or correct the File column on the Evidence sheet",
-            )
+            ))
+            continue
         found.append((entry, path))
     if evidence_dir is not None:
         if not evidence_dir.is_dir():
-            raise EvidenceError(f"the evidence folder {evidence_dir} does not exist", fix="check the --evidence folder")
+            problems.append(EvidenceError(f"the evidence folder {evidence_dir} does not exist", fix="check the --evidence folder"))
+            return found, problems
         known = {p.resolve() for _, p in found}
         for path in sorted(evidence_dir.iterdir()):
             if path.is_file() and not path.name.startswith(".") and path.resolve() not in known:
                 title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
                 found.append((EvidenceFile(title=title, path=str(path), kind=EvidenceKind.OTHER), path))
-    return found
+    return found, problems
+
+
+def _refuse(problems: list[EvidenceError]) -> None:
+    """Raise one error naming every bad evidence file and what to do about it (one alone as it is)."""
+    if not problems:
+        return
+    if len(problems) == 1:
+        raise problems[0]
+    lines = [f"  - {p}" + (f" ({p.fix})" if p.fix else "") for p in problems]
+    raise EvidenceError(
+        f"{len(problems)} evidence files cannot go into the bundle, so no pack was made:\n" + "\n".join(lines),
+        fix="deal with each file listed, then run again",
+    )
+
+
+def _new_folders(folder: Path) -> list[Path]:
+    """`folder` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    folder = folder.absolute()
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first; stop at the first that holds something
+        try:
+            folder.rmdir()
+        except OSError:
+            return
 
 
 def _outputs(stem: str, options: PackOptions) -> dict[str, Path]:
@@ -166,12 +202,14 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         for path in outputs.values():
             if path.exists():
                 raise OutputExistsError(path)
-    evidence = _evidence_files(pupil, options.base_dir, options.evidence_dir)
+    evidence, problems = _evidence_files(pupil, options.base_dir, options.evidence_dir)
+    made_folders = _new_folders(options.out_dir)
     ensure_folder(options.out_dir)
     staging = private_temp_dir(".senforms-pack", options.out_dir)
+    published = False
     try:
         with PdfConverter() as converter:
-            items = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=converter, overwrite=True))
+            items, left_out = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=converter, overwrite=True), problems)
             request = _make_documents(register, pupil, la, options, staging, logo, items, stem)
             docx_items = [item for item in items if item.pdf is None]
             results = convert_many([item.source for item in docx_items], staging / "pdf", converter=converter, overwrite=True)
@@ -184,6 +222,8 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         bundle = build_bundle(spec, staged_bundle, password=options.password, overwrite=True)
         _write_manifest(items, spec, bundle, staging / "manifest.csv", options.base_dir)
         text = checklist_text(checklist, f"EHC needs assessment request pack: checklist for UPN {pupil.upn} ({long_date(options.on)})")
+        if left_out:
+            text += "\nLeft out of the bundle:\n" + "\n".join(f"  {line}" for line in left_out) + "\n"
         write_atomic(staging / "checklist.txt", text.encode("utf-8"), overwrite=True)
         section_files = write_sections(spec, bundle, staging / "sections", password=options.password) if options.sections else []
         split = split_by_size(staged_bundle, options.max_mb, staging / "parts", password=options.password) if options.max_mb else None
@@ -198,7 +238,14 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
             "checklist": staging / "checklist.txt",
             "manifest": staging / "manifest.csv",
         }
+        if options.password is not None:
+            # Encrypted means encrypted: every file holding the child's details, not only the bundle.
+            for key in ("request_pdf", "cover_pdf"):
+                encrypt_pdf_file(staged[key], options.password)
+            for key in ("request_docx", "cover_docx"):
+                encrypt_docx_file(staged[key], options.password)
         staged["pack"] = write_description(staging / "pack.json", _pack_description(pupil, la, register.school, outputs, parts, options))
+        published = True  # from here on, files are in OUTDIR: the folder stays
         for key, temp in staged.items():
             publish(temp, outputs[key], options.overwrite)
         published_sections = [_publish_into(path, sections_dir, options.overwrite, stem) for path in section_files]
@@ -207,6 +254,8 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         return PackResult(outputs, checklist, final_bundle, published_sections, published_parts, list(split.warnings) if split else [])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if not published:
+            _remove_if_empty(made_folders)  # a refused pack leaves no folder it made behind
 
 
 def _pack_description(pupil: Pupil, la: LocalAuthority, school: School | None, outputs: dict[str, Path], parts: list[Path], options: PackOptions) -> PackDescription:
@@ -242,16 +291,31 @@ def _pdf_of(items: list[_Item], docx: Path) -> Path:
     return pdf
 
 
-def _intake_evidence(evidence: list[tuple[EvidenceFile, Path]], staging: Path, docx_converter) -> list[_Item]:
+def _intake_evidence(evidence: list[tuple[EvidenceFile, Path]], staging: Path, docx_converter, problems: list[EvidenceError]) -> tuple[list[_Item], list[str]]:
+    """Take in every evidence file; refuse them all at once (with `problems` found before) if any
+    is bad. A byte-identical copy of a file already taken in is left out, with a line saying so."""
     items = []
+    left_out: list[str] = []
+    first_by_digest: dict[str, EvidenceFile] = {}
     work = staging / "evidence"
     work.mkdir()
     for entry, path in evidence:
-        result = intake(path, work, docx_converter=docx_converter)
+        digest = sha256_file(path)
+        original = first_by_digest.get(digest)
+        if original is not None:
+            left_out.append(f"'{entry.title}' ({Path(entry.path).name}) was left out: it is a copy of '{original.title}' ({Path(original.path).name})")
+            continue
+        first_by_digest[digest] = entry
+        try:
+            result = intake(path, work, docx_converter=docx_converter)
+        except EvidenceError as exc:
+            problems.append(exc)
+            continue
         section = EVIDENCE_SECTIONS.get(entry.kind, "other")
         note = "; ".join(result.warnings)
         items.append(_Item(section, entry.title, entry.author or "", entry.date, path, pdf=result.pdf, note=note))
-    return items
+    _refuse(problems)
+    return items, left_out
 
 
 def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOptions, staging: Path, logo, items: list[_Item], stem: str) -> dict[str, Path]:

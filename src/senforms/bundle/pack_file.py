@@ -1,6 +1,8 @@
 """The pack description `<stem>-pack.json` (format `senforms-pack/1`): written by `build_pack`,
-read by `send-pack`. What the email step needs to address the pack — IDs, the LA's profile and
-the file names — and no pupil details beyond the UPN."""
+read by `send-pack`. Whose pack it is (the UPN), whether it is encrypted, and the file names; no
+pupil details beyond the UPN. It also records the LA's profile as it was when the pack was made,
+for people reading it, but `send-pack` never trusts that copy: the file is editable, so the LA's
+address and allowed domains come from the register and the school's settings file instead."""
 
 from __future__ import annotations
 

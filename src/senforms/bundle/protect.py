@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import secrets
+from pathlib import Path
 
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from senforms.errors import SenformsError
 
@@ -14,6 +16,31 @@ def encrypt(writer: PdfWriter, password: str) -> None:
         raise SenformsError("The bundle password is empty: give a passphrase or leave encryption off.")
     # A distinct random owner password: otherwise pypdf reuses the user password as owner.
     writer.encrypt(user_password=password, owner_password=secrets.token_urlsafe(32), algorithm="AES-256")
+
+
+def encrypt_pdf_file(path: Path, password: str) -> Path:
+    """Encrypt the PDF at `path` in place, AES-256 like the bundle."""
+    from senforms.outputs.atomic import write_atomic
+
+    writer = PdfWriter(clone_from=PdfReader(str(path)))
+    encrypt(writer, password)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return write_atomic(path, buffer.getvalue(), overwrite=True)
+
+
+def encrypt_docx_file(path: Path, password: str) -> Path:
+    """Encrypt the Word file at `path` in place with Office encryption (Word asks for the passphrase)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    from senforms.outputs.atomic import write_atomic
+
+    if not password:
+        raise SenformsError("The bundle password is empty: give a passphrase or leave encryption off.")
+    buffer = io.BytesIO()
+    with open(path, "rb") as handle:
+        OOXMLFile(handle).encrypt(password, buffer)
+    return write_atomic(path, buffer.getvalue(), overwrite=True)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,10 +1,22 @@
 """Emailing an EHC needs assessment request pack (made by `senforms bundle`) to the local authority.
 
-The pack folder's `<stem>-pack.json` says whose pack it is (by UPN), the LA's address and allowed
-domains, its email size limit and the file names. One email carries the bundle (or one email per
-part when the bundle was split with --max-mb); the first also carries the covering letter, whose
-text is its body. Subjects carry the UPN as a reference, never a name. An encrypted bundle's
-passphrase is never in any email: the body says it will follow separately.
+The pack folder's `<stem>-pack.json` says whose pack it is (by UPN), whether it is encrypted and
+its file names. One email carries the bundle (or one email per part when the bundle was split with
+--max-mb); the first also carries the covering letter's PDF (encrypted, like everything else, when
+the pack is). Subjects carry the UPN as the LA's reference, never a name.
+
+The body holds no personal data by default (`[local_authority] email_body = "minimal"`): the
+school's reference (the UPN), the school, that a request is attached, who to contact (the SENCo)
+and, for an encrypted pack, that the passphrase comes separately by another route — it is never in
+any email. `email_body = "cover-letter"` puts the covering letter's text in the body instead (the
+child's name, date of birth and need), and is refused for an encrypted pack.
+
+Where the LA's address comes from: the pack description is an editable file in the pack folder, so
+it is never trusted for where the pack may go. The LA's SEND team address, allowed domains, size
+limit and the body setting come from the register (its School sheet) with the school's settings
+file (`[local_authority]`) laid over it, exactly as `bundle` uses them; so `send-pack` is given the
+register (`--register`). The description's own copy of the LA is ignored, and the pack's UPN must
+be a pupil of that register.
 """
 
 from __future__ import annotations
@@ -18,13 +30,39 @@ from senforms.deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings
 from senforms.deliver.messages import html_page
 from senforms.deliver.smtp import as_sent_by
 from senforms.errors import DeliveryError, OutputExistsError
+from senforms.model import LocalAuthority, Register, School
 
 PDF_MIME = "application/pdf"
 MB = 1_000_000  # as `bundle --max-mb` counts: file size, before email encoding adds about a third
 ENCRYPTED_NOTE = (
-    "The evidence bundle is protected with a passphrase. We will send you the passphrase separately, "
+    "The attached files are protected with a passphrase. We will send you the passphrase separately, "
     "by a different route; it is not in this email."
 )
+CONFIG_TIP = "set it in the [local_authority] table of the school's settings file (--config), or on the School sheet"
+
+
+@dataclass(frozen=True)
+class Addressing:
+    """Where the pack goes and who it is from, from the register and the school's settings only."""
+
+    la: LocalAuthority
+    school_name: str
+    senco_name: str
+    senco_email: str
+
+    @classmethod
+    def of(cls, register: Register, settings: Path | None = None) -> Addressing:
+        from senforms.config.la_profile import local_authority_profile
+
+        la = local_authority_profile(register.local_authority, settings)
+        if la is None:
+            raise DeliveryError("the register does not say which local authority the request goes to", fix="fill in 'Local authority' on the School sheet")
+        school: School | None = register.school
+        return cls(la, school.name if school else "", school.senco.name if school else "", (school.senco.email or "") if school else "")
+
+    @property
+    def team(self) -> str:
+        return self.la.send_team_name or self.la.name
 
 
 @dataclass(frozen=True)
@@ -48,16 +86,18 @@ def read_pack(folder: Path | str) -> Pack:
     return Pack(folder, description)
 
 
-def pack_recipient(pack: Pack, to: str = "la") -> str:
-    """The LA's SEND team address (`to="la"`) or another address; either must be at an allow-listed domain."""
+def pack_recipient(addressing: Addressing, to: str = "la") -> str:
+    """The LA's SEND team address (`to="la"`) or another address; either must be at one of the LA's
+    allowed domains as the register and the school's settings give them (never the pack's own file)."""
+    la = addressing.la
     if to.strip().casefold() == "la":
-        if not pack.description.la_email:
+        if not la.send_team_email:
             raise DeliveryError(
-                f"the register gives no SEND team email address for {pack.description.la_name or 'the local authority'}",
-                fix="add it on the School sheet and make the pack again, or give the address with --to",
+                f"the register gives no SEND team email address for {la.name or 'the local authority'}",
+                fix="add it on the School sheet, or give the address with --to",
             )
-        return check_la_recipient(pack.description.la_email, pack.description.allowed_domains)
-    return check_la_recipient(to, pack.description.allowed_domains)
+        return check_la_recipient(la.send_team_email, la.allowed_domains)
+    return check_la_recipient(to, la.allowed_domains)
 
 
 def cover_letter_blocks(docx_path: Path) -> list[tuple[str, str | list[list[str]]]]:
@@ -114,73 +154,96 @@ def _html(blocks: list[tuple[str, str | list[list[str]]]]) -> str:
     return html_page(body)
 
 
-def pack_subject(pack: Pack, number: int = 1, total: int = 1) -> str:
+def pack_subject(pack: Pack, addressing: Addressing, number: int = 1, total: int = 1) -> str:
     """'EHC needs assessment request from Hollybrook Primary School (ref Z881999919001)': no names."""
-    subject = f"EHC needs assessment request from {pack.description.school_name or 'school'} (ref {pack.description.upn})"
+    subject = f"EHC needs assessment request from {addressing.school_name or 'school'} (ref {pack.description.upn})"
     return f"{subject}, part {number} of {total}" if total > 1 else subject
 
 
-def _too_big(pack: Pack, number: int, total: int, attachments: list[Attachment]) -> None:
+def _too_big(pack: Pack, la: LocalAuthority, number: int, total: int, attachments: list[Attachment]) -> None:
     size = sum(len(a.data) for a in attachments)
-    if size > pack.description.size_limit_mb * MB:
+    limit = la.email_size_limit_mb
+    if size > limit * MB:
         which = f"email {number} of {total}" if total > 1 else "the email"
-        suggestion = max(0.5, round(pack.description.size_limit_mb * 0.7, 1))
+        suggestion = max(0.5, round(limit * 0.7, 1))
         raise DeliveryError(
-            f"{which} would carry {size / MB:.1f} MB of attachments, more than the {pack.description.size_limit_mb:g} MB "
-            f"{pack.description.la_name or 'the local authority'} accepts; nothing was sent",
+            f"{which} would carry {size / MB:.1f} MB of attachments, more than the {limit:g} MB "
+            f"{la.name or 'the local authority'} accepts; nothing was sent",
             fix=f"split the bundle into parts: senforms bundle INPUT --pupil {pack.description.upn} -o FOLDER --max-mb {suggestion:g} --overwrite "
             "(leave room: email encoding adds about a third)",
         )
 
 
-def pack_drafts(pack: Pack, to: str = "la") -> list[Draft]:
+def minimal_body(pack: Pack, addressing: Addressing) -> str:
+    """What the LA needs to route the email, and nothing about the child: reference, school, contact."""
+    lines = [
+        f"Dear {addressing.team},",
+        f"Please find attached a request for an EHC needs assessment from {addressing.school_name or 'our school'}. "
+        f"Our reference: {pack.description.upn}.",
+        *([ENCRYPTED_NOTE] if pack.description.encrypted else []),
+        f"If you have any questions, please contact {addressing.senco_name}, SENCo, at {addressing.senco_email}.",
+        f"Yours faithfully,\n\n{addressing.senco_name}\nSENCo, {addressing.school_name}",
+    ]
+    return "\n\n".join(lines) + "\n"
+
+
+def pack_drafts(pack: Pack, addressing: Addressing, to: str = "la") -> list[Draft]:
     """The email(s) for the pack: one per bundle part, the covering letter with the first.
 
-    Refuses (DeliveryError) an address outside the LA's allowed domains and an email whose
-    attachments exceed the LA's size limit.
+    Refuses (DeliveryError) an address outside the LA's allowed domains, an email whose
+    attachments exceed the LA's size limit, and the covering letter as the body of an encrypted pack.
     """
-    recipient = pack_recipient(pack, to)
-    if not pack.description.senco_email:
-        raise DeliveryError("the pack does not say the SENCo's email address, so the email cannot say who it is from", fix="add it on the School sheet and make the pack again")
-    cover_pdf, cover_docx = pack.path("cover_pdf"), pack.path("cover_docx")
+    la = addressing.la
+    recipient = pack_recipient(addressing, to)
+    if not addressing.senco_email:
+        raise DeliveryError("the register does not give the SENCo's email address, so the email cannot say who it is from", fix="add it on the School sheet")
+    if la.email_body == "cover-letter" and pack.description.encrypted:
+        raise DeliveryError(
+            "the pack is encrypted, but the settings ask for the covering letter's text (the child's details) as the email body; nothing was sent",
+            fix='set email_body = "minimal" in the [local_authority] table of the settings file, or make the pack without a password',
+        )
+    cover_pdf = pack.path("cover_pdf")
     files = [pack.folder / Path(p).name for p in pack.description.parts] or [pack.path("bundle")]
-    for path in [cover_pdf, cover_docx, *files]:
+    needed = [cover_pdf, *files] + ([pack.path("cover_docx")] if la.email_body == "cover-letter" else [])
+    for path in needed:
         if not path.is_file():
             raise DeliveryError(f"{path.name} is missing from the pack folder", fix="make the pack again with `senforms bundle`")
-    blocks = cover_letter_blocks(cover_docx)
-    if pack.description.encrypted:
-        blocks.insert(0, ("p", ENCRYPTED_NOTE))
     total = len(files)
     drafts: list[Draft] = []
     for number, path in enumerate(files, start=1):
         attachments = [Attachment(path.name, path.read_bytes(), PDF_MIME, case_id=pack.description.upn)]
+        page: str | None = None  # the HTML is made from the text
         if number == 1:
             attachments.append(Attachment(cover_pdf.name, cover_pdf.read_bytes(), PDF_MIME, case_id=pack.description.upn))
-            text, page = _text(blocks), _html(blocks)
+            if la.email_body == "cover-letter":
+                blocks = cover_letter_blocks(pack.path("cover_docx"))
+                text, page = _text(blocks), _html(blocks)
+            else:
+                text = minimal_body(pack, addressing)
         else:
             lines = [
-                f"Dear {pack.description.la_team},",
+                f"Dear {addressing.team},",
                 f"This is part {number} of {total} of the evidence bundle for our request for an EHC needs assessment "
                 f"(ref {pack.description.upn}). The bundle was split to keep each email under your size limit; the covering letter "
                 "and part 1 came in the first email.",
                 *([ENCRYPTED_NOTE] if pack.description.encrypted else []),
-                f"Yours faithfully,\n\n{pack.description.senco_name}\nSENCo, {pack.description.school_name}",
+                f"Yours faithfully,\n\n{addressing.senco_name}\nSENCo, {addressing.school_name}",
             ]
-            text, page = "\n\n".join(lines) + "\n", None  # the HTML is made from the text
-        _too_big(pack, number, total, attachments)
+            text = "\n\n".join(lines) + "\n"
+        _too_big(pack, la, number, total, attachments)
         drafts.append(
             Draft(
                 case_id=pack.description.upn,
-                to_name=pack.description.la_team,
+                to_name=addressing.team,
                 to_address=recipient,
-                from_name=f"{pack.description.senco_name}, {pack.description.school_name}".strip(", "),
-                from_address=pack.description.senco_email,
-                subject=pack_subject(pack, number, total),
+                from_name=f"{addressing.senco_name}, {addressing.school_name}".strip(", "),
+                from_address=addressing.senco_email,
+                subject=pack_subject(pack, addressing, number, total),
                 text_body=text,
                 html_body=page,
                 attachments=tuple(attachments),
                 allowed_recipients=frozenset({recipient}),
-                reply_to=pack.description.senco_email,
+                reply_to=addressing.senco_email,
                 key=f"pack:{pack.description.upn}:{pack.description.made_on.isoformat()}:{number}of{total}:{recipient.casefold()}",
             )
         )
@@ -209,6 +272,7 @@ class PackEmails:
     """The drafts for one pack, and which draft files were written or kept."""
 
     pack: Pack
+    addressing: Addressing
     drafts: list[Draft]
     written: list[Path]
     skipped: list[Path]
@@ -218,9 +282,16 @@ class PackEmails:
         return self.pack.folder / "emails"
 
 
-def prepare_pack_emails(folder: Path | str, to: str = "la", *, overwrite: bool = False) -> PackEmails:
-    """Read the pack in `folder`, make its email drafts and write them to `folder/emails` (nothing is sent)."""
+def prepare_pack_emails(folder: Path | str, register: Register, to: str = "la", *, settings: Path | None = None, overwrite: bool = False) -> PackEmails:
+    """Read the pack in `folder`, address it from `register` and the school's `settings` file (never
+    from the pack's own description), make its drafts and write them to `folder/emails` (nothing is sent)."""
     pack = read_pack(folder)
-    drafts = pack_drafts(pack, to)
+    if register.pupil(pack.description.upn) is None:
+        raise DeliveryError(
+            f"the pack is for UPN {pack.description.upn}, who is not in the register given; nothing was sent",
+            fix="give the register the pack was made from",
+        )
+    addressing = Addressing.of(register, settings)
+    drafts = pack_drafts(pack, addressing, to)
     written, skipped = write_pack_drafts(drafts, pack.folder / "emails", overwrite=overwrite)
-    return PackEmails(pack, drafts, written, skipped)
+    return PackEmails(pack, addressing, drafts, written, skipped)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
@@ -57,6 +58,9 @@ class LocalAuthority(Record):
     max_attainment_age_months: int = Field(3, ge=1, le=120)
     email_size_limit_mb: float = Field(10, gt=0)
     notional_threshold: Money = Decimal("6000")
+    # What `send-pack` puts in the email body: "minimal" (reference, school, who to contact) or
+    # "cover-letter" (the covering letter's text: the child's details; refused for an encrypted pack).
+    email_body: Literal["minimal", "cover-letter"] = "minimal"
 
     @field_validator("section_order")
     @classmethod
