@@ -33,3 +33,13 @@ def test_ci_runs_exactly_the_readme_test_command():
     # the README's set-up, then ruff and the type checker, then the tests
     setup, ruff, mypy = (ci_lines.index(line) for line in ("bash scripts/setup.sh", ".venv/bin/ruff check src tests tools benchmarks", ".venv/bin/mypy"))
     assert setup < ruff < len(ci_lines) - 1 and setup < mypy < len(ci_lines) - 1
+
+
+def test_readme_layout_names_every_module_and_few_stay_at_the_top():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout") : readme.index("Exit codes:")]
+    package = ROOT / "src" / "senforms"
+    unnamed = [str(p.relative_to(package)) for p in package.rglob("*.py") if p.stem != "__init__" and not re.search(rf"\b{re.escape(p.stem)}\b", layout)]
+    assert unnamed == []
+    top = sorted(p.name for p in package.glob("*.py"))
+    assert len(top) <= 6, top  # the rest live in the pipeline's stages
