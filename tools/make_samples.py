@@ -17,10 +17,15 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from senforms.inputs.workbook import build_workbook, save_workbook  # noqa: E402
 from senforms.model import Register  # noqa: E402
+from senforms.model.calendar import national_curriculum_year  # noqa: E402
 from senforms.model.values import upn_check_letter  # noqa: E402
 
 SAMPLES = ROOT / "samples"
 D = dt.date
+# The samples' "today": every date below (cycles, meetings, reviews) is set in the 2026/27 school
+# year, and each pupil's year group is computed from the date of birth for that school year, so the
+# register validates with no year-group warning. tests/conftest.py AS_OF is the same day.
+SAMPLE_DATE = D(2026, 11, 23)
 
 
 def upn(serial: int, year: str = "19") -> str:
@@ -53,21 +58,22 @@ LA = {
     "email_size_limit_mb": 10,
 }
 
-# (serial, forename, surname, preferred, dob, gender, year, class, status, primary, secondary, cycles, decision of last review)
+# (serial, forename, surname, preferred, dob, gender, class, status, primary, secondary, cycles, decision of last review);
+# the year group is not typed here: it follows from the date of birth (see SAMPLE_DATE).
 PUPILS = [
-    (1, "Amara", "Okafor", None, D(2016, 5, 14), "F", 5, "Willow", "K", "SLCN", "SEMH", 3, "request_ehc_assessment"),
-    (2, "Oliver", "O'Connor", "Ollie", D(2017, 2, 3), "M", 4, "Rowan", "K", "ASD", "SLCN", 4, "request_ehc_assessment"),
-    (3, "Zoë", "Ní Bhriain", None, D(2015, 10, 22), "F", 6, "Cedar", "K", "SPLD", None, 2, "request_ehc_assessment"),
-    (4, "Yusuf", "Al-Haddad", None, D(2018, 7, 9), "M", 3, "Hazel", "K", "SEMH", None, 2, "change"),
-    (5, "Łucja", "Wiśniewska", "Lucy", D(2019, 11, 30), "F", 2, "Birch", "K", "MLD", "SLCN", 1, None),
-    (6, "Kai", "Thompson-Reid", None, D(2016, 1, 17), "M", 5, "Willow", "K", "HI", None, 2, "continue"),
-    (7, "Freya", "Lindqvist", None, D(2020, 3, 5), "F", 1, "Acorn", "K", "NSA", None, 1, None),
-    (8, "Ravi", "Chandrasekaran", None, D(2015, 12, 1), "M", 6, "Cedar", "K", "VI", "PD", 2, "continue"),
-    (9, "Maisie", "Smith & Jones", None, D(2017, 6, 28), "F", 4, "Rowan", "K", "PD", None, 1, None),
-    (10, "Tomasz", "Nowak", None, D(2018, 9, 12), "M", 3, "Hazel", "K", "SLD", "PD", 3, "continue"),
-    (11, "Layla", "Haddad", "ليلى", D(2016, 8, 19), "F", 5, "Willow", "E", "ASD", "SEMH", 2, "continue"),
-    (12, "Ethan", "Barker", None, D(2019, 4, 2), "M", 2, "Birch", "K", "MSI", None, 1, None),
-    (13, "Sienna", "Adeyemi", None, D(2020, 12, 11), "F", 0, "Acorn", "K", "OTH", None, 1, None),
+    (1, "Amara", "Okafor", None, D(2016, 5, 14), "F", "Willow", "K", "SLCN", "SEMH", 3, "request_ehc_assessment"),
+    (2, "Oliver", "O'Connor", "Ollie", D(2017, 2, 3), "M", "Rowan", "K", "ASD", "SLCN", 4, "request_ehc_assessment"),
+    (3, "Zoë", "Ní Bhriain", None, D(2015, 10, 22), "F", "Cedar", "K", "SPLD", None, 2, "request_ehc_assessment"),
+    (4, "Yusuf", "Al-Haddad", None, D(2018, 7, 9), "M", "Hazel", "K", "SEMH", None, 2, "change"),
+    (5, "Łucja", "Wiśniewska", "Lucy", D(2019, 11, 30), "F", "Birch", "K", "MLD", "SLCN", 1, None),
+    (6, "Kai", "Thompson-Reid", None, D(2016, 1, 17), "M", "Willow", "K", "HI", None, 2, "continue"),
+    (7, "Freya", "Lindqvist", None, D(2020, 3, 5), "F", "Acorn", "K", "NSA", None, 1, None),
+    (8, "Ravi", "Chandrasekaran", None, D(2015, 12, 1), "M", "Cedar", "K", "VI", "PD", 2, "continue"),
+    (9, "Maisie", "Smith & Jones", None, D(2017, 6, 28), "F", "Rowan", "K", "PD", None, 1, None),
+    (10, "Tomasz", "Nowak", None, D(2018, 9, 12), "M", "Hazel", "K", "SLD", "PD", 3, "continue"),
+    (11, "Layla", "Haddad", "ليلى", D(2016, 8, 19), "F", "Willow", "E", "ASD", "SEMH", 2, "continue"),
+    (12, "Ethan", "Barker", None, D(2019, 4, 2), "M", "Birch", "K", "MSI", None, 1, None),
+    (13, "Sienna", "Adeyemi", None, D(2020, 12, 11), "F", "Acorn", "K", "OTH", None, 1, None),
 ]
 
 NEEDS = {
@@ -141,7 +147,8 @@ LANGUAGES = {4: ("Arabic", True), 5: ("Polish", False), 10: ("Polish", True), 11
 
 
 def build_pupil(row: tuple) -> dict:
-    serial, forename, surname, preferred, dob, gender, year, klass, status, primary, secondary, n_cycles, last_decision = row
+    serial, forename, surname, preferred, dob, gender, klass, status, primary, secondary, n_cycles, last_decision = row
+    year = national_curriculum_year(dob, SAMPLE_DATE)
     area, need_text = NEEDS[primary]
     areas = [area] + ([NEEDS[secondary][0]] if secondary and NEEDS[secondary][0] != area else [])
     known = preferred or forename
@@ -156,7 +163,7 @@ def build_pupil(row: tuple) -> dict:
         "year_group": year,
         "class_name": klass,
         "address": [f"{10 + serial} Meadow Road", "Eastmere", "Northshire", f"NR99 {serial}AB"],
-        "admission_date": D(2016 + (year <= 3) * 3, 9, 5).isoformat(),
+        "admission_date": D(SAMPLE_DATE.year - year - (SAMPLE_DATE.month < 9), 9, 5).isoformat(),  # the September they started Reception
         "sen_status": status,
         "primary_need": primary,
         "secondary_need": secondary,

@@ -211,8 +211,8 @@ def test_dry_run_writes_nothing(samples, tmp_path):
 
 def test_where_and_pupil_filters(samples, tmp_path):
     out = tmp_path / "out"
-    run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--where", "year=5", "--date", DATE)
-    assert len(list(out.glob("*.docx"))) == 3  # Amara, Kai, Layla
+    run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--where", "year=6", "--date", DATE)
+    assert len(list(out.glob("*.docx"))) == 5  # Amara, Zoë, Kai, Ravi, Layla
     result = run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--pupil", "X000000000000", expect=1)
     assert "no pupil with UPN X000000000000" in result.output
 

@@ -137,7 +137,7 @@ def test_support_plan(register):
     assert "Outcomes we are working towards" in _headings(document, 1)
     assert "What Amara says" in _headings(document, 2)
     for label, value in [("Known as", "Amara"), ("UPN", "Z881999919001"), ("Primary need", "Speech, language and communication needs"),
-                         ("Date of birth", "14 May 2016 (age 10 years 6 months)"), ("Year group and class", "Year 5, Willow")]:
+                         ("Date of birth", "14 May 2016 (age 10 years 6 months)"), ("Year group and class", "Year 6, Willow")]:
         assert value in cells[cells.index(label) + 1]
     for outcome in cycle["outcomes"]:
         assert any(outcome["description"] in cell for cell in cells)

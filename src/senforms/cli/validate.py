@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
 
 import senforms
-from senforms.cli._common import workbook_password_option
+from senforms.cli._common import uk_date_option, workbook_password_option
 from senforms.cli._output import print_problems
 
 
 @click.command("validate")
 @click.argument("register", type=click.Path(exists=True, path_type=Path))
+@click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="Judge the register as of this date: year groups, ages, warnings (default: today).")
 @workbook_password_option
-def command(register: Path, workbook_password: str | None) -> None:
+def command(register: Path, on: dt.date | None, workbook_password: str | None) -> None:
     """Check a register (Excel workbook, CSV export or JSON) and list every problem with its place.
 
     Exit status 0 when the register is valid (warnings do not count), 1 when it is not.
     """
-    validation = senforms.validate(register, password=workbook_password)
+    validation = senforms.validate(register, password=workbook_password, as_of=on)
     loaded, summary = validation.loaded, validation.summary
     print_problems([], loaded.warnings)
     click.secho(f"\n✓ {register.name} is valid.", fg="green", bold=True)

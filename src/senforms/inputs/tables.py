@@ -91,6 +91,7 @@ PUPILS = Table(
         Column("health_and_care", "Health and social care", width=40),
         Column("outcomes_sought", "Outcomes sought", width=40),
         Column("parental_notification_sent", "Parental notification sent", "date"),
+        Column("taught_out_of_year_group", "Taught out of year group", "yesno", aliases=("out of year group", "taught out of year", "out of chronological year"), help="Yes if the pupil is taught outside the year group their date of birth gives", width=10),
     ),
     "One row per pupil on the SEN register.",
     aliases=("pupil", "register", "students"),

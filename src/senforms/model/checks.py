@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from senforms.errors import Location, Problem
 from senforms.model import Pupil, Register, SenStatus
-from senforms.ukformat import long_date
+from senforms.model.calendar import national_curriculum_year, school_year
+from senforms.ukformat import long_date, short_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
 
@@ -27,6 +28,14 @@ def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.d
     # Duplicate UPNs are caught by the readers, before validation, so they are listed with the rest.
     tracks_contacts = any(p.contacts for p in register.pupils)
     for index, pupil in enumerate(register.pupils):
+        if pupil.date_of_birth > as_of:
+            problems.append(
+                Problem(
+                    place(("pupils", index, "date_of_birth")),
+                    f"pupil {pupil.upn} has a date of birth in the future ({short_date(pupil.date_of_birth)}, after {short_date(as_of)})",
+                    "check the date of birth against the school information system (dd/mm/yyyy)",
+                )
+            )
         if (
             tracks_contacts
             and pupil.sen_status != SenStatus.NO_SEN
@@ -47,6 +56,15 @@ def _cycle_place(place: PlaceFinder, index: int, pupil: Pupil, number: int, orig
     return place(("pupils", index, "cycles", original_order.get((index, number), 0)))
 
 
+def year_group_name(year: int) -> str:
+    """'Year 5', 'Reception', 'Nursery' (and, for an age outside school, 'year group 16')."""
+    if year == 0:
+        return "Reception"
+    if year in (-1, -2):
+        return "Nursery"
+    return f"Year {year}" if 0 < year <= 14 else f"year group {year}"
+
+
 def register_warnings(
     register: Register, place: PlaceFinder, *, as_of: dt.date, original_order: dict[tuple[int, int], int] | None = None
 ) -> list[Problem]:
@@ -60,6 +78,14 @@ def register_warnings(
     year_ago = as_of - dt.timedelta(days=365)
     for index, pupil in enumerate(register.pupils):
         row = place(("pupils", index))
+        expected = national_curriculum_year(pupil.date_of_birth, as_of)
+        if pupil.year_group != expected and not pupil.taught_out_of_year_group and pupil.date_of_birth <= as_of:
+            warn(
+                place(("pupils", index, "year_group")),
+                f"pupil {pupil.upn} is recorded in {year_group_name(pupil.year_group)}, but born on {short_date(pupil.date_of_birth)} "
+                f"they are in {year_group_name(expected)} in {school_year(as_of)}",
+                "correct the year group, or set Taught out of year group = Yes",
+            )
         if pupil.sen_status != SenStatus.SEN_SUPPORT:
             continue
         if not pupil.cycles:

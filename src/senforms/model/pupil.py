@@ -86,6 +86,9 @@ class Pupil(Record):
     year_group: Annotated[int, BeforeValidator(parse_year_group)] = Field(
         ge=-2, le=14, description="National Curriculum year; 0 = Reception, -1/-2 = nursery"
     )
+    taught_out_of_year_group: YesNo = Field(
+        False, description="Yes when the pupil is taught outside their chronological year group, so the year group is not checked against the date of birth"
+    )
     class_name: OptionalText = None
     address: Address = Field(default_factory=list)
     admission_date: OptionalUkDate = None
