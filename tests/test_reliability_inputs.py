@@ -476,6 +476,7 @@ def test_formula_like_text_is_written_to_workbooks_as_text(tmp_path, sample_regi
     register = sample_register.model_copy(deep=True)
     pupil = register.pupils[0]
     pupil.legal_surname, pupil.strengths, pupil.contacts[0].name, pupil.contacts[1].name = FORMULA_LIKE
+    pupil.consents[0].contact_id = pupil.contacts[0].id  # the renamed mother still gave the consent the request needs
     path = save_workbook(build_workbook(register), tmp_path / "export.xlsx")
     sheet = openpyxl.load_workbook(path)["Pupils"]
     for header, value in (("Legal surname", FORMULA_LIKE[0]), ("Strengths", FORMULA_LIKE[1])):

@@ -157,6 +157,7 @@ def test_awkward_names_come_out_exactly_as_typed(samples, tmp_path):
     data = json.loads((samples / "register.json").read_text(encoding="utf-8"))
     data["pupils"][0].update(AWKWARD)
     data["pupils"][0]["contacts"][0]["name"] = "Siobhán O'Brien & Co </w:t></w:r>"
+    data["pupils"][0]["consents"][0]["contact_id"] = "C1"  # the renamed contact still gave the consent the request needs
     path = tmp_path / "awkward.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     for kind in ("support-plan", "parent-notification"):

@@ -115,6 +115,7 @@ def test_awkward_names_survive_every_format(samples, tmp_path, name):
     pupil = register.pupils[0]
     pupil.legal_surname = name
     pupil.contacts[0].name = name
+    pupil.consents[0].given_by = name  # the mother who consented is the renamed contact (the request needs her consent)
     json_path = tmp_path / "awkward.json"
     json_path.write_text(register.model_dump_json(), encoding="utf-8")
     from senforms.inputs.workbook import build_workbook, save_workbook

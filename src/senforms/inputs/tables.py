@@ -216,6 +216,7 @@ REVIEWS = Table(
         Column("next_steps", "Next steps", width=36),
         Column("next_review_date", "Next review date", "date"),
         Column("record_given_to_parents", "Record given to parents", "date"),
+        Column("no_consent_reason", "Reason there is no consent", aliases=("reason without consent", "no consent reason"), help="only for a request made without the agreement of parents or the young person", width=30),
     ),
     "The Review stage: one row per reviewed cycle.",
     parent=("upn", "cycle"),
@@ -262,7 +263,9 @@ CONSENT = Table(
     "consents",
     (
         UPN,
-        Column("given_by", "Given by", required=True, width=24),
+        Column("contact_id", "Contact ID", "id", aliases=("contact", "given by contact"), help="the Contacts row of the parent or carer who gave it", width=12),
+        Column("young_person", "Young person", "yesno", aliases=("given by young person", "by young person"), help="Yes when the young person gave it themself", width=10),
+        Column("given_by", "Given by", help="the name; optional when Contact ID or Young person says who", width=24),
         Column("scope", "Scope", "code", True, codes=codes.ConsentScope, width=36),
         Column("date", "Date", "date", True),
         Column("method", "How given", "code", True, codes=codes.ConsentMethod, width=22),

@@ -80,6 +80,7 @@ class Review(Record):
     next_steps: OptionalText = None
     next_review_date: OptionalUkDate = None
     record_given_to_parents: OptionalUkDate = None
+    no_consent_reason: OptionalText = None  # why a request is made without the agreement of parents or the young person
 
 
 class Cycle(Record):

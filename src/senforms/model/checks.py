@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from senforms.errors import Location, Problem
 from senforms.model import Pupil, Register, SenStatus
 from senforms.model.calendar import national_curriculum_year, school_year
+from senforms.model.consent import request_agreement
 from senforms.ukformat import long_date, short_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
@@ -49,6 +50,47 @@ def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.d
                     "add them on the Contacts sheet with Parental responsibility = Yes",
                 )
             )
+        problems.extend(consent_problems(pupil, index, place, as_of=as_of))
+    return problems
+
+
+NO_AGREEMENT_FIX = (
+    "record the consent on the Consent sheet (Scope: the request; Contact ID of a parent or carer with parental "
+    "responsibility, or Young person = Yes once the pupil is over compulsory school age), or give the reason for "
+    "requesting without it in the review's 'Reason there is no consent' column"
+)
+
+
+def consent_problems(pupil: Pupil, index: int, place: PlaceFinder, *, as_of: dt.date) -> list[Problem]:
+    """A consent naming a contact the pupil does not have; a school request with no agreement and no reason (§7.3)."""
+    problems: list[Problem] = []
+    for c_index, consent in enumerate(pupil.consents):
+        if consent.contact_id and pupil.contact(consent.contact_id) is None:
+            problems.append(
+                Problem(
+                    place(("pupils", index, "consents", c_index, "contact_id")),
+                    f"pupil {pupil.upn} has no contact with ID {consent.contact_id}",
+                    "use the Contact ID of a row on the Contacts sheet for this pupil",
+                )
+            )
+    if pupil.requests_ehc_assessment:
+        agreement = request_agreement(pupil, as_of)
+        if not agreement.given and not agreement.reason:
+            who = "the young person" if agreement.young_person else "a parent or carer with parental responsibility"
+            if agreement.not_counted:
+                wrong = agreement.not_counted[-1]
+                where = place(("pupils", index, "consents", wrong.index))
+                message = (
+                    f"pupil {pupil.upn}'s latest review decided to request an EHC needs assessment, but the consent to it "
+                    f"does not count: {wrong.why_not}; no agreement from {who} and no reason for requesting without it is recorded"
+                )
+            else:
+                where = place(("pupils", index))
+                message = (
+                    f"pupil {pupil.upn}'s latest review decided to request an EHC needs assessment, but no agreement to the "
+                    f"request from {who} and no reason for requesting without it is recorded"
+                )
+            problems.append(Problem(where, message, NO_AGREEMENT_FIX))
     return problems
 
 
@@ -86,6 +128,14 @@ def register_warnings(
                 f"they are in {year_group_name(expected)} in {school_year(as_of)}",
                 "correct the year group, or set Taught out of year group = Yes",
             )
+        if pupil.requests_ehc_assessment:
+            for wrong in request_agreement(pupil, as_of).not_counted:
+                warn(
+                    place(("pupils", index, "consents", wrong.index)),
+                    f"the consent {wrong.name} gave on {long_date(wrong.consent.date)} is not agreement to pupil {pupil.upn}'s "
+                    f"EHC needs assessment request: {wrong.why_not}",
+                    "record the consent of the right person on the Consent sheet",
+                )
         if pupil.sen_status != SenStatus.SEN_SUPPORT:
             continue
         if not pupil.cycles:

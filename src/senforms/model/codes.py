@@ -165,6 +165,7 @@ class ConsentScope(_Coded):
     EHC_REQUEST = ("ehc_request", "Agrees to the request for an EHC needs assessment")
     SHARING = ("information_sharing", "Agrees to information being shared with the LA and services")
     BOTH = ("ehc_request_and_sharing", "Agrees to the request and to information sharing")
+    REFERRAL = ("referral", "Agrees to a referral to another service")
 
 
 class ConsentMethod(_Coded):

@@ -56,11 +56,31 @@ class EvidenceFile(Record):
 
 
 class Consent(Record):
-    """Agreement from a parent with parental responsibility, or the young person."""
+    """Agreement from a parent with parental responsibility, or the young person.
 
-    given_by: Text
+    Who gave it is a contact ID (`contact_id`) or the young person (`young_person`); older registers
+    name the person in `given_by` only, and senforms then matches that name against the pupil's
+    contacts and the pupil (see senforms.model.consent).
+    """
+
+    given_by: OptionalText = None  # the name as written; optional when contact_id or young_person says who
+    contact_id: OptionalText = None  # the Contacts row of the parent or carer who gave it
+    young_person: YesNo = False  # given by the pupil themself, as a young person
     scope: ConsentScope
     date: UkDate
     method: ConsentMethod
     recorded_by: OptionalText = None
     exclusions: OptionalText = None  # people who must not be given information
+
+    @model_validator(mode="after")
+    def _says_who(self) -> Consent:
+        if self.contact_id and self.young_person:
+            raise ValueError("a consent is given either by a contact or by the young person, not both")
+        if not (self.given_by or self.contact_id or self.young_person):
+            raise ValueError("the consent does not say who gave it (give a contact ID, or Young person = Yes)")
+        return self
+
+    @property
+    def covers_request(self) -> bool:
+        """It is agreement to the request for an EHC needs assessment (not only to sharing or a referral)."""
+        return self.scope in (ConsentScope.EHC_REQUEST, ConsentScope.BOTH)
