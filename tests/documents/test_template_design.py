@@ -267,6 +267,7 @@ def test_ehc_request(register):
 def test_ehc_request_with_gaps(register):
     context = copy.deepcopy(_first(register, "ehc-request").context)
     context.update(consents=[], parents_agree=False, enclosures=["Costed provision map"])
+    context["request"]["consent"].update(given=False, by="", date=None)
     context["pupil"].update(professionals=[], needs=[], parents=[], attendance_percent=None)
     document = _render("ehc-request", context)
     body, cells = _body(document), _cells(document)
@@ -289,7 +290,9 @@ def test_la_cover_letter_states_the_statutory_dates(register):
                              ("regulation 13", "20 weeks", "12 April 2027")]:
         row = next(i for i, cell in enumerate(cells) if step in cell)
         assert cells[row + 1] == limit and cells[row + 2] == due
-    assert "parents or carers know about this request and agree to it" in body
+    # Only Grace Okafor signed; Samuel Okafor also has parental responsibility, so "parents or carers agree" was untrue (#10).
+    assert "This request has the agreement of Grace Okafor (mother), with parental responsibility for Amara." in body
+    assert "parents or carers know about this request" not in body
     assert "I enclose the completed request and its evidence bundle." in body
     assert "Yours faithfully" in body and "Mr Daniel Price" in body
 
@@ -297,6 +300,7 @@ def test_la_cover_letter_states_the_statutory_dates(register):
 def test_la_cover_letter_lists_enclosures(register):
     context = copy.deepcopy(_first(register, "la-cover-letter").context)
     context.update(enclosures=["Costed provision map", "Educational psychology report"], parents_agree=False)
+    context["request"]["consent"].update(given=False, by="", date=None)
     document = _render("la-cover-letter", context)
     bullets = [p.text for p in document.paragraphs if p.style.name == "List Bullet"]
     assert bullets == ["Costed provision map", "Educational psychology report"]

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from senforms.model import EvidenceKind, LocalAuthority, Pupil
 from senforms.model.checks import MEETINGS_A_YEAR
+from senforms.model.consent import request_agreement
 from senforms.ukformat import long_date, money
 
 RECENT_REVIEW_DAYS = 183  # "no review in the last six months"
@@ -46,12 +47,23 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list[Check
     completed = pupil.completed_cycles
     latest = pupil.latest_review
     check("Request form", True, "filled in from the record", "")
-    consent = [c for c in pupil.consents if c.scope.value in {"ehc_request", "ehc_request_and_sharing"}]
+    agreement = request_agreement(pupil, on)
+    latest_consent = agreement.latest
+    who = "the young person" if agreement.young_person else "a parent or carer with parental responsibility"
+    if agreement.not_counted:
+        wrong = agreement.not_counted[-1]
+        missing_agreement = f"the consent {wrong.name} gave on {long_date(wrong.consent.date)} does not count: {wrong.why_not}"
+    else:
+        missing_agreement = f"no consent to the request from {who} is recorded: add it on the Consent sheet"
+    if agreement.reason:
+        missing_agreement += f"; reason recorded for requesting without it: {agreement.reason}"
     check(
         "Agreement of parents or the young person",
-        bool(consent),
-        f"recorded on {long_date(consent[-1].date)} ({consent[-1].method.label.lower()})" if consent else "",
-        "no consent to the request is recorded: add it on the Consent sheet",
+        agreement.given,
+        f"given by {agreement.by}, recorded on {long_date(latest_consent.consent.date)} ({latest_consent.consent.method.label.lower()})"
+        if latest_consent
+        else "",
+        missing_agreement,
     )
     check(
         f"At least {la.expected_cycles} completed APDR cycles",

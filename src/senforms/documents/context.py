@@ -15,6 +15,7 @@ from typing import Any
 from senforms.model import Cycle, Meeting, ParentCarer, Pupil, Register
 from senforms.model.calendar import reply_by, school_year, term_label
 from senforms.model.codes import ReviewDecision
+from senforms.model.consent import request_agreement
 
 STATUTORY_WEEKS = {"decision_to_assess": 6, "decision_to_issue": 16, "final_plan": 20}  # SEND Regs 2014 regs 5, 10, 13
 
@@ -258,10 +259,29 @@ def request_context(register: Register, pupil: Pupil, on: dt.date) -> dict[str, 
     la = register.local_authority
     threshold = la.notional_threshold if la else Decimal("6000")
     pmap = provision_map(pupil)
+    agreement = request_agreement(pupil, on)
     consents = [
-        {"given_by": c.given_by, "scope": c.scope.label, "date": c.date, "method": c.method.label, "exclusions": c.exclusions or ""}
-        for c in pupil.consents
+        {
+            "given_by": check.name,
+            "scope": check.consent.scope.label,
+            "date": check.consent.date,
+            "method": check.consent.method.label,
+            "exclusions": check.consent.exclusions or "",
+            "covers_request": check.covers_request,
+            "counts": check.counts,
+            "why_not": check.why_not,
+        }
+        for check in sorted(agreement.counted + agreement.not_counted + agreement.others, key=lambda c: c.index)
     ]
+    latest = agreement.latest
+    consent = {
+        "given": agreement.given,
+        "by": agreement.by,
+        "young_person": agreement.young_person,
+        "date": latest.consent.date if latest else None,
+        "not_counted": len(agreement.not_counted),
+        "reason": agreement.reason,
+    }
     return {
         **base_context(register, pupil, on),
         "cycles": [cycle_context(c) for c in pupil.cycles],
@@ -270,7 +290,8 @@ def request_context(register: Register, pupil: Pupil, on: dt.date) -> dict[str, 
         "notional_threshold": threshold,
         "above_threshold": pmap["current_annual_cost"] >= threshold,
         "consents": consents,
-        "parents_agree": bool(consents),
+        "parents_agree": agreement.given,  # kept for older school templates: the agreement that counts
+        "request": {"consent": consent},
         "requester": _staff(register.school.senco) if register.school else None,
         "statutory": statutory_dates(on),
         "enclosures": [],
