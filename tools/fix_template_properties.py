@@ -13,57 +13,23 @@ the zip members a fixed time; nothing else in the file changes.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import io
 import sys
 import zipfile
 from pathlib import Path
-from types import SimpleNamespace
-from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from senforms.documents.templating import normalise_docx, set_fixed_properties  # noqa: E402
+from senforms.documents.templating import fixed_core_xml, normalise_docx  # noqa: E402
 
 SUBJECT = "senforms template"
 COMMENTS = "A senforms template: see docs/templates.md before editing."
 CORE = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}coreProperties"
 
 
-def fixed_properties(title: str) -> dict[str, str]:
-    """What set_fixed_properties sets, as core.xml element name -> text (W3CDTF for times)."""
-    recorded = SimpleNamespace()
-    set_fixed_properties(recorded, title=title, subject=SUBJECT, comments=COMMENTS)
-    names = {
-        "title": "dc:title", "subject": "dc:subject", "author": "dc:creator", "keywords": "cp:keywords",
-        "comments": "dc:description", "last_modified_by": "cp:lastModifiedBy", "revision": "cp:revision",
-        "created": "dcterms:created", "modified": "dcterms:modified", "last_printed": "cp:lastPrinted",
-        "category": "cp:category",
-    }
-    unknown = set(vars(recorded)) - set(names)
-    if unknown:
-        raise SystemExit(f"set_fixed_properties sets {sorted(unknown)}, which this script does not know how to write")
-    out = {}
-    for attribute, element in names.items():
-        value = getattr(recorded, attribute)
-        out[element] = value.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(value, dt.datetime) else str(value)
-    out["dc:language"] = "en-GB"
-    return out
-
-
 def core_xml(title: str) -> bytes:
-    body = []
-    for element, text in fixed_properties(title).items():
-        kind = ' xsi:type="dcterms:W3CDTF"' if element.startswith("dcterms:") else ""
-        body.append(f"<{element}{kind}>{escape(text)}</{element}>" if text else f"<{element}/>")
-    return (
-        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
-        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
-        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        + "".join(body) + "</cp:coreProperties>"
-    ).encode("utf-8")
+    return fixed_core_xml(title, subject=SUBJECT, comments=COMMENTS)
 
 
 def fix(path: Path) -> bool:

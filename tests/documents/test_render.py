@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -381,3 +382,27 @@ def test_sandbox_stops_loops_inside_loops_that_would_run_for_hours(samples, tmp_
     run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder))
     texts = [all_text(p) for p in out.glob("*.docx")]
     assert len(texts) == 13 and all(": 012" in t for t in texts)
+
+
+def test_a_name_word_stamped_into_a_school_template_never_reaches_a_document(samples, tmp_path):
+    """Word writes the editor's name into a template's properties when it is saved; rendered
+    documents carry senforms' fixed properties only, in the namespaces Word itself reads."""
+    from senforms.resources import docx_templates_dir
+
+    folder = tmp_path / "ours"
+    folder.mkdir()
+    source = zipfile.ZipFile(docx_templates_dir() / "review.docx")
+    stamped = source.read("docProps/core.xml").decode()
+    stamped = re.sub(r"<cp:lastModifiedBy>[^<]*</cp:lastModifiedBy>|<cp:lastModifiedBy/>", "<cp:lastModifiedBy>Mrs Jane Teacher</cp:lastModifiedBy>", stamped)
+    stamped = stamped.replace("</cp:coreProperties>", "<cp:keywords>Amara worries</cp:keywords></cp:coreProperties>")
+    with zipfile.ZipFile(folder / "review.docx", "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, stamped if info.filename == "docProps/core.xml" else source.read(info.filename))
+    out = tmp_path / "out"
+    run("render", "review", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder), "--date", DATE)
+    made = sorted(out.glob("*.docx"))
+    assert made
+    for path in made:
+        core = zipfile.ZipFile(path).read("docProps/core.xml").decode()
+        assert "Jane Teacher" not in core and "Amara worries" not in core
+        assert "<cp:lastModifiedBy>senforms</cp:lastModifiedBy>" in core and "<dc:title>SEN support review record</dc:title>" in core

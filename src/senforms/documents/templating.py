@@ -15,7 +15,9 @@ import re
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes, pass_context
@@ -245,9 +247,43 @@ def set_fixed_properties(properties, *, title: str, subject: str = "", comments:
     properties.revision = 1
 
 
-def normalise_docx(data: bytes) -> bytes:
+_CORE_NAMES = {
+    "title": "dc:title", "subject": "dc:subject", "author": "dc:creator", "keywords": "cp:keywords",
+    "comments": "dc:description", "last_modified_by": "cp:lastModifiedBy", "revision": "cp:revision",
+    "created": "dcterms:created", "modified": "dcterms:modified", "last_printed": "cp:lastPrinted",
+    "category": "cp:category",
+}
+
+
+def fixed_core_xml(title: str, *, subject: str = "", comments: str = "") -> bytes:
+    """docProps/core.xml holding exactly what `set_fixed_properties` sets, in the namespaces Word reads.
+
+    Written whole rather than through python-docx: once docxtpl has imported docxcompose, python-docx
+    writes lastModifiedBy, keywords and the like where Word never looks, so a name Word stamped
+    into a school's template would pass into every document made from it.
+    """
+    recorded = SimpleNamespace()
+    set_fixed_properties(recorded, title=title, subject=subject, comments=comments)
+    body = []
+    for attribute, element in _CORE_NAMES.items():
+        value = getattr(recorded, attribute)
+        text = value.strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(value, dt.datetime) else str(value)
+        kind = ' xsi:type="dcterms:W3CDTF"' if element.startswith("dcterms:") else ""
+        body.append(f"<{element}{kind}>{xml_escape(text)}</{element}>" if text else f"<{element}/>")
+    body.append("<dc:language>en-GB</dc:language>")
+    return (
+        "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+        '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        + "".join(body) + "</cp:coreProperties>"
+    ).encode("utf-8")
+
+
+def normalise_docx(data: bytes, *, core_xml: bytes | None = None) -> bytes:
     """The same document (or workbook) always gives the same bytes: fixed zip times, fixed
-    'modified' property (openpyxl stamps the time of saving), member order kept."""
+    'modified' property (openpyxl stamps the time of saving), member order kept. `core_xml`, when
+    given, replaces the document properties whole."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -257,7 +293,7 @@ def normalise_docx(data: bytes) -> bytes:
             fixed.external_attr = 0o600 << 16
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+                content = core_xml if core_xml is not None else _MODIFIED.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
             target.writestr(fixed, content)
     return out.getvalue()
 
@@ -299,7 +335,6 @@ def render_docx(template: Path, context: dict[str, Any], *, title: str = "", log
         raise  # already says what is wrong and where (the logo, for instance)
     except Exception as exc:  # broken XML after rendering, a corrupt template file…
         raise TemplateProblemError(f"template {template.name} could not be filled in ({type(exc).__name__})", fix="check the template with `senforms templates check`") from exc
-    set_fixed_properties(document.docx.core_properties, title=title)
     buffer = io.BytesIO()
     document.save(buffer)
-    return normalise_docx(buffer.getvalue())
+    return normalise_docx(buffer.getvalue(), core_xml=fixed_core_xml(title))
