@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from senforms.cli import cli
@@ -130,3 +131,59 @@ def test_a_future_date_of_birth_stops_rendering(tmp_path):
     assert result.exit_code == 1, result.output
     assert "date of birth in the future" in result.output
     assert not list((tmp_path / "out").glob("*.docx")) if (tmp_path / "out").exists() else True
+
+
+# --- item 6: pupils with an EHC plan -----------------------------------------------------------
+
+EHC_PLAN_UPN = "M881999919011"  # Layla: sen_status E in the samples
+
+
+def _with_plan_and_request(data):
+    # Amara already has an EHC plan, though her latest review still says "request an assessment".
+    data["pupils"][0]["sen_status"] = "E"
+
+
+def test_no_needs_assessment_request_or_cover_letter_for_a_pupil_with_an_ehc_plan(tmp_path):
+    path = sample_json(tmp_path, _with_plan_and_request)
+    for kind, stem in (("ehc-request", "ehc-request"), ("la-cover-letter", "la-cover-letter")):
+        out = tmp_path / kind
+        result = run("render", kind, path, "-o", out, "--date", DATE)
+        assert result.exit_code == 0, result.output
+        made = sorted(p.name for p in out.glob("*.docx"))
+        assert made == [f"C881999919003-{stem}.docx", f"N881999919002-{stem}.docx"], made
+        assert "Left out 1 pupil(s) with an EHC plan (Z881999919001)" in result.output
+        assert "annual review" in result.output
+
+
+def test_bundle_refuses_a_pupil_with_an_ehc_plan_and_names_the_annual_review(tmp_path):
+    path = sample_json(tmp_path, _with_plan_and_request)
+    result = run("bundle", path, "--pupil", "Z881999919001", "-o", tmp_path / "pack", "--date", DATE)
+    assert result.exit_code == 1, result.output
+    assert "pupil Z881999919001 already has an EHC plan, so senforms makes no EHC needs assessment request for them" in result.output
+    assert "annual review" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "pack").exists() or not any((tmp_path / "pack").iterdir())
+
+
+@pytest.mark.parametrize("kind", ["support-plan", "review"])
+def test_no_sen_support_documents_for_a_pupil_with_an_ehc_plan_unless_asked(tmp_path, kind):
+    out = tmp_path / "out"
+    result = run("render", kind, SAMPLES / "register.json", "-o", out, "--date", DATE)
+    assert result.exit_code == 0, result.output
+    assert not [p for p in out.glob("*.docx") if p.name.startswith(EHC_PLAN_UPN)]
+    assert f"Left out 1 pupil(s) with an EHC plan ({EHC_PLAN_UPN})" in result.output
+    asked = tmp_path / "asked"
+    result = run("render", kind, SAMPLES / "register.json", "-o", asked, "--date", DATE, "--include-ehc-plans")
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in asked.glob("*.docx") if p.name.startswith(EHC_PLAN_UPN)] == [f"{EHC_PLAN_UPN}-{kind}-cycle-2.docx"]
+
+
+def test_the_library_option_includes_ehc_plans(tmp_path):
+    import senforms
+
+    register = senforms.load_register(SAMPLES / "register.json").register
+    layla = [p for p in register.pupils if p.upn == EHC_PLAN_UPN]
+    plain = senforms.render(register, "support-plan", senforms.RenderOptions(out_dir=tmp_path / "a", dry_run=True), layla)
+    assert plain.report.documents == []
+    asked = senforms.render(register, "support-plan", senforms.RenderOptions(out_dir=tmp_path / "b", dry_run=True, include_ehc_plans=True), layla)
+    assert len(asked.report.documents) == 1

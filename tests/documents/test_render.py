@@ -52,9 +52,10 @@ def test_support_plans_one_per_current_cycle(samples, tmp_path, sample_register)
     out = tmp_path / "out"
     result = run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
     plans = sorted(out.glob("*.docx"))
-    assert len(plans) == len(sample_register.pupils) == 13
-    assert "SEN support plan: 13 made" in result.output
-    for pupil in sample_register.pupils:
+    # Every pupil on SEN support; Layla (M881999919011) has an EHC plan, so no SEN support plan.
+    assert len(plans) == len([p for p in sample_register.pupils if not p.has_ehc_plan]) == 12
+    assert "SEN support plan: 12 made" in result.output
+    for pupil in [p for p in sample_register.pupils if not p.has_ehc_plan]:
         cycle = pupil.current_cycle
         path = out / f"{pupil.upn}-support-plan-cycle-{cycle.number}.docx"
         text = all_text(path)
@@ -66,7 +67,7 @@ def test_support_plans_one_per_current_cycle(samples, tmp_path, sample_register)
             assert provision.description in tables and provision.staff_role in tables
 
 
-EXPECTED_COUNTS = {"review": 8, "parent-notification": 14, "invitation": 15, "ehc-request": 3, "la-cover-letter": 3}
+EXPECTED_COUNTS = {"review": 7, "parent-notification": 14, "invitation": 15, "ehc-request": 3, "la-cover-letter": 3}
 
 
 @pytest.mark.parametrize("kind", sorted(EXPECTED_COUNTS))
@@ -100,7 +101,7 @@ def test_merge_holds_every_pupil_each_in_its_own_section(samples, tmp_path, samp
     for pupil in sample_register.pupils:
         assert pupil.legal_surname in text
     sections = document.sections
-    assert len(sections) == 13
+    assert len(sections) == 12  # no SEN support plan for the pupil with an EHC plan
     for number, section in enumerate(sections):
         sect_pr = section._sectPr
         assert sect_pr.find(qn("w:pgNumType")).get(qn("w:start")) == "1"
@@ -118,11 +119,11 @@ def test_merged_document_is_in_the_manifest_of_its_own_folder(samples, tmp_path)
     assert (row["file"], row["document"], row["upn"], row["status"]) == ("all-plans.docx", "merged", "", "made")
     assert row["sha256"] == hashlib.sha256(merged.read_bytes()).hexdigest()
     letters = list(csv.DictReader(open(out / "manifest.csv", encoding="utf-8")))
-    assert len(letters) == 13 and all(r["document"] == "support-plan" for r in letters)
+    assert len(letters) == 12 and all(r["document"] == "support-plan" for r in letters)
     # Merged into the output folder itself, it sits beside the letters' rows.
     run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--merge", str(out / "all.docx"), "--date", DATE)
     rows = {r["file"]: r for r in csv.DictReader(open(out / "manifest.csv", encoding="utf-8"))}
-    assert len(rows) == 14 and rows["all.docx"]["document"] == "merged" and rows["all.docx"]["upn"] == ""
+    assert len(rows) == 13 and rows["all.docx"]["document"] == "merged" and rows["all.docx"]["upn"] == ""
     assert rows["all.docx"]["sha256"] == hashlib.sha256((out / "all.docx").read_bytes()).hexdigest()
 
 
@@ -131,7 +132,7 @@ def test_second_run_changes_nothing_and_says_so(samples, tmp_path):
     run("render", "review", str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
     before = {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.iterdir()}
     second = run("render", "review", str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
-    assert "0 made, 8 skipped (already there; use --overwrite to replace)" in second.output
+    assert "0 made, 7 skipped (already there; use --overwrite to replace)" in second.output
     assert {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in out.iterdir()} == before
 
 
@@ -214,7 +215,7 @@ def test_dry_run_writes_nothing(samples, tmp_path):
 def test_where_and_pupil_filters(samples, tmp_path):
     out = tmp_path / "out"
     run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--where", "year=6", "--date", DATE)
-    assert len(list(out.glob("*.docx"))) == 5  # Amara, Zoë, Kai, Ravi, Layla
+    assert len(list(out.glob("*.docx"))) == 4  # Amara, Zoë, Kai, Ravi (Layla has an EHC plan)
     result = run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--pupil", "X000000000000", expect=1)
     assert "no pupil with UPN X000000000000" in result.output
 
@@ -257,7 +258,7 @@ def test_a_value_missing_for_one_record_stops_only_that_document(samples, tmp_pa
     assert result.exit_code == 1
     assert "template support-plan.docx could not be filled in" in result.output
     assert "FAILED" in result.output
-    assert len(list(out.glob("*.docx"))) == 8  # the pupils whose current cycle has been reviewed
+    assert len(list(out.glob("*.docx"))) == 7  # the pupils on SEN support whose current cycle has been reviewed
 
 
 def test_sandbox_refuses_a_template_that_runs_commands(samples, tmp_path):
@@ -381,7 +382,7 @@ def test_sandbox_stops_loops_inside_loops_that_would_run_for_hours(samples, tmp_
     folder = _school_template(tmp_path, "Plan for {{ pupil.full_name }}: {% for i in range(3) %}{{ i }}{% endfor %}", "support-plan")
     run("render", "support-plan", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder))
     texts = [all_text(p) for p in out.glob("*.docx")]
-    assert len(texts) == 13 and all(": 012" in t for t in texts)
+    assert len(texts) == 12 and all(": 012" in t for t in texts)
 
 
 def test_a_name_word_stamped_into_a_school_template_never_reaches_a_document(samples, tmp_path):

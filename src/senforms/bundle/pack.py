@@ -22,7 +22,7 @@ from senforms.bundle.pages import provision_map_document, summary_document
 from senforms.bundle.protect import encrypt_docx_file, encrypt_pdf_file
 from senforms.bundle.ranges import split_by_size, write_sections
 from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
-from senforms.documents.catalogue import Job, plan_jobs
+from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, Job, plan_jobs
 from senforms.documents.context import request_context
 from senforms.documents.render import template_for
 from senforms.documents.templating import render_docx
@@ -189,6 +189,11 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
     pupil = register.pupil(upn)
     if pupil is None:
         raise SenformsError(f"no pupil with UPN {upn} in the register", fix="check the UPN with `senforms validate`")
+    if pupil.has_ehc_plan:
+        raise SenformsError(
+            f"pupil {pupil.upn} already has an EHC plan, so senforms makes no EHC needs assessment request for them",
+            fix=ANNUAL_REVIEW_ROUTE[0].upper() + ANNUAL_REVIEW_ROUTE[1:],
+        )
     la = _local_authority(register, options)
     checklist = build_checklist(pupil, la, options.on)
     if options.strict and any(not item.ok for item in checklist):

@@ -9,6 +9,7 @@ import click
 
 import senforms
 from senforms.cli._common import DOCUMENT_KINDS, ProgressBar, pupil_options, relative, uk_date_option, workbook_password_option
+from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_plan
 
 
 @click.command("render")
@@ -18,6 +19,7 @@ from senforms.cli._common import DOCUMENT_KINDS, ProgressBar, pupil_options, rel
 @pupil_options
 @click.option("--name", "name_pattern", metavar="PATTERN", help="File names, e.g. '{surname}-{forename}-{document}'. Fields: upn forename surname known_as initials year class document cycle contact meeting date.")
 @click.option("--all-cycles", is_flag=True, help="Plans and reviews for every APDR cycle, not just the current one.")
+@click.option("--include-ehc-plans", is_flag=True, help="support-plan and review: also for pupils with an EHC plan (left out by default).")
 @click.option("--merge", "merge_to", type=click.Path(dir_okay=False, path_type=Path), help="Also write one document holding them all, for printing.")
 @click.option("--duplex", is_flag=True, help="With --merge: start every letter on a front side.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each document (needs LibreOffice).")
@@ -27,18 +29,25 @@ from senforms.cli._common import DOCUMENT_KINDS, ProgressBar, pupil_options, rel
 @click.option("--dry-run", is_flag=True, help="Check the templates against the data and list what would be made; write nothing.")
 @click.option("--overwrite", is_flag=True, help="Replace documents that already exist.")
 @workbook_password_option
-def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, workbook_password):
+def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, include_ehc_plans, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, workbook_password):
     """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
     loaded = senforms.load_register(register, password=workbook_password)
     chosen = senforms.select_pupils(loaded.register, pupils, where)
     options = senforms.RenderOptions(
         out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,
-        all_cycles=all_cycles, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,
+        all_cycles=all_cycles, include_ehc_plans=include_ehc_plans, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,
         on=on or dt.date.today(), logo=loaded.logo,
     )
     with ProgressBar(f"Making {senforms.KINDS[doc].title.lower()}s") as bar:
         result = senforms.render(loaded.register, doc, options, chosen, on_progress=bar.advance, on_start=bar.start)
     report_batch(doc, result, dry_run)
+    held_back = held_back_for_ehc_plan(doc, chosen if chosen is not None else loaded.register.pupils, include_ehc_plans=include_ehc_plans)
+    if held_back:
+        upns = ", ".join(p.upn for p in held_back)
+        if senforms.KINDS[doc].not_for_ehc_plans:
+            click.echo(f"Left out {len(held_back)} pupil(s) with an EHC plan ({upns}): {ANNUAL_REVIEW_ROUTE}.")
+        else:
+            click.echo(f"Left out {len(held_back)} pupil(s) with an EHC plan ({upns}): SEN support documents are not for them (use --include-ehc-plans to make them anyway).")
     if result.failed:
         raise SystemExit(1)
 

@@ -30,6 +30,7 @@ class RenderOptions:
     overwrite: bool = False
     dry_run: bool = False
     all_cycles: bool = False
+    include_ehc_plans: bool = False  # SEN support plans and reviews for pupils with an EHC plan too
     merge_to: Path | None = None
     duplex: bool = False
     pdf: bool = False
@@ -59,7 +60,7 @@ def render(
     on_start: Callable[[int], None] | None = None,
 ) -> BatchResult:
     """Render `kind` for the chosen pupils, then merge and convert as asked."""
-    jobs = plan_jobs(register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles)
+    jobs = plan_jobs(register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles, include_ehc_plans=options.include_ehc_plans)
     if on_start:
         on_start(len(jobs))  # before any work, so a progress bar can be sized without planning twice
     docx_dir = options.out_dir

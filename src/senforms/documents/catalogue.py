@@ -65,6 +65,24 @@ class DocumentKind:
     unit: str
     default_name: str
     jobs: Callable[[Register, Pupil, dt.date, bool], Iterator[Job]]
+    sen_support_only: bool = False  # SEN support plans and reviews: not for a pupil with an EHC plan unless asked
+    not_for_ehc_plans: bool = False  # a needs assessment request: never for a pupil who already has an EHC plan
+
+
+ANNUAL_REVIEW_ROUTE = (
+    "a pupil with an EHC plan does not need an EHC needs assessment request: "
+    "their plan is reviewed at the annual review (or an early review), which can ask the LA to amend it"
+)
+
+
+def held_back_for_ehc_plan(kind: str, pupils: list[Pupil], *, include_ehc_plans: bool = False) -> list[Pupil]:
+    """The pupils among `pupils` that `kind` leaves out because they already have an EHC plan."""
+    document = KINDS[kind]
+    if document.not_for_ehc_plans:  # only those a review asked a request for: the rest were never due one
+        return [p for p in pupils if p.has_ehc_plan and p.latest_review is not None and p.latest_review.decision.value == "request_ehc_assessment"]
+    if document.sen_support_only and not include_ehc_plans:
+        return [p for p in pupils if p.has_ehc_plan]
+    return []
 
 
 def _young_person_recipient(pupil: Pupil) -> dict[str, Any]:
@@ -143,12 +161,12 @@ def _requests(kind: str) -> Callable[[Register, Pupil, dt.date, bool], Iterator[
 KINDS: dict[str, DocumentKind] = {
     kind.name: kind
     for kind in (
-        DocumentKind("support-plan", "SEN support plan", "support-plan.docx", "cycle", "{upn}-support-plan-cycle-{cycle}", _support_plans),
-        DocumentKind("review", "SEN support review record", "review.docx", "cycle", "{upn}-review-cycle-{cycle}", _reviews),
+        DocumentKind("support-plan", "SEN support plan", "support-plan.docx", "cycle", "{upn}-support-plan-cycle-{cycle}", _support_plans, sen_support_only=True),
+        DocumentKind("review", "SEN support review record", "review.docx", "cycle", "{upn}-review-cycle-{cycle}", _reviews, sen_support_only=True),
         DocumentKind("parent-notification", "Letter telling parents about SEN support", "parent-notification.docx", "parent", "{upn}-parent-notification-{contact}", _notifications),
         DocumentKind("invitation", "Meeting invitation", "invitation.docx", "meeting invitee", "{upn}-invitation-{meeting}-{contact}", _invitations),
-        DocumentKind("ehc-request", "Request for an EHC needs assessment", "ehc-request.docx", "pupil", "{upn}-ehc-request", _requests("ehc-request")),
-        DocumentKind("la-cover-letter", "Covering letter to the local authority", "la-cover-letter.docx", "pupil", "{upn}-la-cover-letter", _requests("la-cover-letter")),
+        DocumentKind("ehc-request", "Request for an EHC needs assessment", "ehc-request.docx", "pupil", "{upn}-ehc-request", _requests("ehc-request"), not_for_ehc_plans=True),
+        DocumentKind("la-cover-letter", "Covering letter to the local authority", "la-cover-letter.docx", "pupil", "{upn}-la-cover-letter", _requests("la-cover-letter"), not_for_ehc_plans=True),
     )
 }
 
@@ -160,11 +178,20 @@ def plan_jobs(
     on: dt.date | None = None,
     pupils: list[Pupil] | None = None,
     all_cycles: bool = False,
+    include_ehc_plans: bool = False,
 ) -> list[Job]:
-    """Every document of `kind` the register calls for, in register order."""
+    """Every document of `kind` the register calls for, in register order.
+
+    A pupil with an EHC plan gets no needs assessment request or covering letter, and no SEN
+    support plan or review unless `include_ehc_plans` asks for them.
+    """
     on = on or dt.date.today()
     document = KINDS[kind]
+    chosen = pupils if pupils is not None else register.pupils
+    held_back = {p.upn for p in chosen if p.has_ehc_plan and (document.not_for_ehc_plans or (document.sen_support_only and not include_ehc_plans))}
     jobs: list[Job] = []
-    for pupil in pupils if pupils is not None else register.pupils:
+    for pupil in chosen:
+        if pupil.upn in held_back:
+            continue
         jobs.extend(document.jobs(register, pupil, on, all_cycles))
     return jobs

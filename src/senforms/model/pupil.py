@@ -193,10 +193,15 @@ class Pupil(Record):
         return max(reviews, key=lambda r: r.date) if reviews else None
 
     @property
+    def has_ehc_plan(self) -> bool:
+        """An EHC plan is maintained (status E): no needs assessment request, no SEN support documents by default."""
+        return self.sen_status == SenStatus.EHC_PLAN
+
+    @property
     def requests_ehc_assessment(self) -> bool:
-        """The latest review decided to request an EHC needs assessment."""
+        """The latest review decided to request an EHC needs assessment, and the pupil has no EHC plan yet."""
         review = self.latest_review
-        return bool(review and review.decision.value == "request_ehc_assessment")
+        return not self.has_ehc_plan and bool(review and review.decision.value == "request_ehc_assessment")
 
     @property
     def annual_provision_cost(self) -> Decimal:
