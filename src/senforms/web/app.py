@@ -85,11 +85,11 @@ def create_app(
         SENFORMS_SETTINGS=settings_path,
         SENFORMS_IDLE_SECONDS=idle_minutes * 60,
     )
-    CSRFProtect(app)
     queue = JobQueue(root, BODIES, settings_path=settings_path, immediate=immediate_jobs)
     app.extensions["senforms_queue"] = queue
 
-    _install_request_rules(app, database)
+    _install_request_rules(app, database)  # first: a signed-out request meets sign-in, not a CSRF error
+    CSRFProtect(app)
     _install_error_pages(app)
     _register_views(app)
     app.jinja_env.filters["uk_date"] = long_date
