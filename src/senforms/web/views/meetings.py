@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 import senforms
+from senforms.documents.meeting_slots import load_availability
 from senforms.documents.meetings_plan import EXPECTED_PER_YEAR
 from senforms.web.app import allow, db, root
 from senforms.web.files import job_folder, offer, token
@@ -21,7 +22,7 @@ blueprint = Blueprint("meetings", __name__)
 @allow("office")
 def plan() -> ResponseReturnValue:
     _, loaded = load_current(db(), root())
-    meeting_plan = senforms.plan_meetings(loaded.register, dt.date.today())
+    meeting_plan = senforms.plan_meetings(loaded.register, dt.date.today(), load_availability(current_app.config["SENFORMS_SETTINGS"]))
     return render_template("meetings.html", plan=meeting_plan, expected=EXPECTED_PER_YEAR, overdue=sum(1 for p in meeting_plan.pupils if p.overdue))
 
 
@@ -31,7 +32,7 @@ def workbook() -> ResponseReturnValue:
     """The register workbook with the proposed meetings added, to adjust and upload again."""
     _, loaded = load_current(db(), root())
     today = dt.date.today()
-    meeting_plan = senforms.plan_meetings(loaded.register, today)
+    meeting_plan = senforms.plan_meetings(loaded.register, today, load_availability(current_app.config["SENFORMS_SETTINGS"]))
     folder = job_folder(root(), f"meetings-{token()}")
     path = senforms.save_plan(loaded.register, meeting_plan, folder / "register-with-meetings.xlsx")
     file_id = offer(db(), root(), path, f"register-with-meetings-{today.isoformat()}.xlsx", XLSX_MIME)
