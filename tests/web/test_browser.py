@@ -430,6 +430,15 @@ def test_invitations_sent_through_the_confirmation_page_reach_exactly_its_recipi
     pages.driver.back()
     pages.audit()
 
+    # The print pile: one PDF with a letter for everyone invited by post.
+    pile = pages.find_all("a[href^='/files/']")
+    pile_link = next(a for a in pile if a.text == "Download the letters to post").get_attribute("href")
+    status, _, body = server.get(pile_link.removeprefix(server.url), cookies=pages.cookies())
+    assert status == 200 and body.startswith(b"%PDF")
+    pile_text = _normalised("\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(body)).pages))
+    missing = [row[1] for row in posted if _normalised(row[1].splitlines()[0]) not in pile_text]
+    assert not missing, f"no letter to post for {missing}"
+
     pages.follow("Send the emails")
     confirm = pages.table("table.confirm")
     assert len(confirm) == len(emails), (confirm, emails)
@@ -453,7 +462,8 @@ def test_invitations_sent_through_the_confirmation_page_reach_exactly_its_recipi
     pages.assert_clean()
 
 
-def test_office_is_refused_the_register_upload_but_uses_the_rest(pages: Pages, server: Server) -> None:
+def test_office_is_refused_the_register_upload_but_uses_the_rest(pages: Pages, server: Server, browser_downloads: Path) -> None:
+    downloads = browser_downloads
     pages.sign_in(OFFICE)
     pages.open("/register")
     assert not pages.find_all("#register-file"), "the office sees no upload form"
@@ -483,6 +493,11 @@ def test_office_is_refused_the_register_upload_but_uses_the_rest(pages: Pages, s
     pages.open("/meetings")
     assert pages.h1().startswith("Meetings with parents")
     assert pages.table("table.meetings")
+    before = set(downloads.iterdir())
+    pages.driver.find_element(By.XPATH, "//button[normalize-space()='Download the register with these meetings added']").click()
+    workbook = pages.wait_for(lambda d: next((f for f in set(downloads.iterdir()) - before if f.suffix == ".xlsx"), None), timeout=60, message="the workbook was not downloaded")
+    assert workbook.read_bytes()[:2] == b"PK", "an .xlsx is a zip file"
+    assert pages.h1().startswith("Meetings with parents"), "downloading leaves the page where it was"
     pages.open("/documents")
     assert pages.find_all("input[name=upn]")
     pages.open("/no-such-page")
