@@ -86,7 +86,13 @@ def test_the_progress_fragment_polls_until_done_then_sends_the_page_back(app, wi
         "INSERT INTO jobs (id, kind, user_id, status, done, total, message, options, created) VALUES ('j1', 'documents', 1, 'running', 4, 10, 'Made 4 of 10', '{}', 0)"
     )
     fragment = with_register.get("/jobs/j1/progress", headers={"HX-Request": "true"})
-    assert 'hx-trigger="every 1s"' in fragment.text and 'value="40"' in fragment.text and "4 of 10" in fragment.text
+    assert 'hx-trigger="every 1s"' in fragment.text and 'value="40"' in fragment.text
+    # the words go into a live region that stays on the page (one swapped in with them is not read out)
+    assert 'hx-swap-oob="innerHTML:#progress-status"' in fragment.text and "40% done: Made 4 of 10" in fragment.text
+    page = with_register.get("/jobs/j1").text
+    live = page.index('id="progress-status"')
+    assert 'aria-live="polite"' in page[live - 100 : live + 100] and page.index('id="progress"') < live
+    assert page.index("</div>", page.index('id="progress"')) < live  # outside the element htmx replaces
     database.execute("UPDATE jobs SET status = 'done', done = 10, result = ? WHERE id = 'j1'", (json.dumps({"made": 10, "failed": 0, "files": []}),))
     finished = with_register.get("/jobs/j1/progress", headers={"HX-Request": "true"})
     assert finished.headers["HX-Redirect"] == "/jobs/j1"

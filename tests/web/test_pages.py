@@ -177,6 +177,14 @@ def test_parent_letters_as_one_pdf_hold_every_pupils_letter(with_register: Brows
     for pupil in SEN_SUPPORT:
         assert pupil.legal_surname in text or pupil.known_as in text, pupil.upn
     assert len(reader.pages) % 2 == 0  # duplex: every letter starts on a front side
+    # the bar counted every stage: each letter made, each turned into PDF, then the merge
+    from senforms.web import datadir, store
+    from senforms.web.jobs import find_job
+
+    database = store.connect(with_register.client.application.config["SENFORMS_ROOT"] / datadir.DATABASE)
+    job = find_job(database, response.request.path.rsplit("/", 1)[1])
+    database.close()
+    assert job.total == 2 * job.result["made"] + 1 and job.done == job.total
 
 
 # --- meetings -------------------------------------------------------------------------------------

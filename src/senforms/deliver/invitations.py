@@ -188,6 +188,7 @@ def prepare_invitations(
     pupils: list[Pupil] | None = None,
     logo: Path | None = None,
     on_progress: Callable[[str], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
 ) -> InvitationBatch:
     """Make the invitation letters, PDFs, email drafts, calendar files and print pile (see the module).
 
@@ -209,6 +210,8 @@ def prepare_invitations(
     school_name, senco_name, from_address = _sender(register)
 
     invitations = [_invitation(job) for job in jobs]
+    if on_start:
+        on_start(2 * len(jobs))  # `on_progress` is called once for each letter and once for each PDF
     if any(inv.channel == "email" for inv in invitations) and not from_address:
         raise DeliveryError(
             "the register has no email address for the SENCo or the school, so emails cannot say who they are from",

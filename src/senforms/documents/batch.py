@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from senforms.documents.catalogue import plan_jobs
 from senforms.documents.merge import merge_documents
@@ -58,8 +59,13 @@ def render(
     pupils: list[Pupil] | None = None,
     on_progress: Callable[[RenderedDocument], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    on_converted: Callable[[Any], None] | None = None,
 ) -> BatchResult:
-    """Render `kind` for the chosen pupils, then merge and convert as asked."""
+    """Render `kind` for the chosen pupils, then merge and convert as asked.
+
+    `on_start` gets the number of documents before any work, `on_progress` each document made and
+    `on_converted` each PDF conversion's result, so a progress bar can count both stages.
+    """
     jobs = plan_jobs(register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles, include_ehc_plans=options.include_ehc_plans)
     if on_start:
         on_start(len(jobs))  # before any work, so a progress bar can be sized without planning twice
@@ -90,7 +96,7 @@ def render(
         if options.pdf or options.pdf_only:
             from senforms.pdf import convert_many
 
-            result.pdfs = convert_many(made, options.out_dir, overwrite=options.overwrite)
+            result.pdfs = convert_many(made, options.out_dir, overwrite=options.overwrite, on_progress=on_converted)
             pdfs = [r.pdf for r in result.pdfs if r.pdf is not None and r.status != "failed"]
             if options.merge_to and pdfs:
                 result.merged_pdf = merge_pdfs(pdfs, options.merge_to.with_suffix(".pdf"), duplex=options.duplex, overwrite=options.overwrite)

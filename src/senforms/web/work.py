@@ -50,20 +50,29 @@ def make_documents(context: JobContext) -> dict[str, Any]:
     as_pdf = options["output"] == "pdf"
     folder = context.folder
     title = senforms.KINDS[kind].title
-    state = {"done": 0, "total": 0}
+    # Steps for the bar: each document made, then (for one PDF) each one converted, then the zip or the merge.
+    state = {"documents": 0, "made": 0, "converted": 0}
 
-    def started(total: int) -> None:
-        state["total"] = total
-        context.progress(0, total, f"Making {title.lower()}s")
+    def total() -> int:
+        return state["documents"] * (2 if as_pdf else 1) + 1
 
-    def advanced(_document) -> None:
-        state["done"] += 1
-        context.progress(state["done"], state["total"], f"Made {state['done']} of {state['total']}")
+    def started(documents: int) -> None:
+        state["documents"] = documents
+        context.progress(0, total(), f"Making {title.lower()}s")
 
+    def made(_document: object) -> None:
+        state["made"] += 1
+        context.progress(state["made"], total(), f"Made {state['made']} of {state['documents']}")
+
+    def converted(_conversion: object) -> None:
+        state["converted"] += 1
+        context.progress(state["made"] + state["converted"], total(), f"Turned {state['converted']} of {state['documents']} into PDF")
+
+    # One PDF: the Word files are only a step (pdf_only), so no merged Word file is made on the way.
     render_options = senforms.RenderOptions(
-        out_dir=folder / "documents", on=on, pdf=as_pdf, merge_to=folder / "print.docx" if as_pdf else None, duplex=bool(options.get("duplex")),
+        out_dir=folder / "documents", on=on, pdf_only=as_pdf, merge_to=folder / "print.docx" if as_pdf else None, duplex=bool(options.get("duplex")),
     )
-    result = senforms.render(register, kind, render_options, pupils, on_progress=advanced, on_start=started)
+    result = senforms.render(register, kind, render_options, pupils, on_progress=made, on_start=started, on_converted=converted)
     report = result.report
     failures = [f"{item.path.name}: {item.error}" for item in report.documents if item.status == "failed"]
     failures += [f"PDF of {c.source.name}: {c.error}" for c in result.pdfs if c.status == "failed"]
@@ -75,13 +84,14 @@ def make_documents(context: JobContext) -> dict[str, Any]:
     context.keep("report.json", {"failures": failures, "notes": notes})
     files = []
     stem = f"{kind}-{on.isoformat()}"
+    context.progress(total() - 1, total(), "Putting them together")
     if as_pdf:
         if result.merged_pdf is not None:
             files.append({"id": context.offer(result.merged_pdf, f"{stem}.pdf", PDF_MIME), "label": f"One PDF of every {title.lower()}, to print", "name": f"{stem}.pdf"})
     elif report.paths:
-        context.progress(state["done"], state["total"], "Putting the documents in one zip file")
         archive = zip_folder(folder / "documents", folder / f"{stem}.zip", suffixes=(".docx",))
         files.append({"id": context.offer(archive, f"{stem}.zip", ZIP_MIME), "label": f"Every {title.lower()} as a Word document, in a zip file", "name": f"{stem}.zip"})
+    context.progress(total(), total(), "Finished")
     return {"made": report.count("written"), "failed": len(failures), "files": files}
 
 
@@ -96,8 +106,13 @@ def _prepare(context: JobContext, register: Register) -> InvitationBatch:
         on=dt.date.fromisoformat(options["on"]),
         date_from=dt.date.fromisoformat(options["from"]) if options.get("from") else None,
         date_to=dt.date.fromisoformat(options["to"]) if options.get("to") else None,
-        on_progress=lambda _name: None,
+        on_start=lambda steps: context.progress(0, steps, "Making the letters, emails and calendar invitations"),
+        on_progress=lambda _name: _advance(context),
     )
+
+
+def _advance(context: JobContext) -> None:
+    context.db.execute("UPDATE jobs SET done = MIN(done + 1, total) WHERE id = ?", (context.job_id,))
 
 
 def recipients_digest(pairs: list[tuple[str, str]]) -> str:

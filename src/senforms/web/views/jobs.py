@@ -49,7 +49,7 @@ def progress(job_id: str) -> ResponseReturnValue:
         response = Response("", status=200)
         response.headers["HX-Redirect"] = url_for("jobs.show", job_id=job.id)
         return response
-    return render_template("_progress.html", job=job)
+    return render_template("_progress.html", job=job, polled=True)
 
 
 @blueprint.post("/jobs/<job_id>/again")
