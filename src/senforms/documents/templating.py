@@ -301,7 +301,7 @@ def normalise_docx(data: bytes, *, core_xml: bytes | None = None) -> bytes:
 _IMAGE_STARTS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8")
 
 
-def _logo(document: DocxTemplate, logo: Path | None) -> Any:
+def _logo(document: DocxTemplate, logo: Path | None, school_name: str = "") -> Any:
     if logo is None or not logo.is_file():
         return ""
     with open(logo, "rb") as handle:
@@ -313,7 +313,16 @@ def _logo(document: DocxTemplate, logo: Path | None) -> Any:
     from docx.shared import Mm
     from docxtpl import InlineImage
 
-    return InlineImage(document, str(logo), height=Mm(16))
+    class DescribedImage(InlineImage):
+        """The logo with alt text, so a screen reader (and the tagged PDF) says what it is."""
+
+        def _insert_image(self) -> str:
+            inline = self.tpl.current_rendering_part.new_pic_inline(self.image_descriptor, self.width, self.height)
+            for element in inline.xpath(".//wp:docPr | .//pic:cNvPr"):
+                element.set("descr", f"{school_name} logo" if school_name else "School logo")  # lxml escapes it
+            return f'</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r><w:t xml:space="preserve">'
+
+    return DescribedImage(document, str(logo), height=Mm(16))
 
 
 def render_docx(template: Path, context: dict[str, Any], *, title: str = "", logo: Path | None = None) -> bytes:
@@ -324,7 +333,7 @@ def render_docx(template: Path, context: dict[str, Any], *, title: str = "", log
     """
     try:
         document = DocxTemplate(str(template))
-        context = {**context, "school_logo": _logo(document, logo)}
+        context = {**context, "school_logo": _logo(document, logo, str((context.get("school") or {}).get("name") or ""))}
         document.render(context, jinja_env=make_environment(), autoescape=True)
     except (TemplateError, SecurityError) as exc:
         raise TemplateProblemError(

@@ -35,7 +35,8 @@ FLAGS = ("--headless", "--invisible", "--nologo", "--norestore", "--nodefault", 
 
 
 class Worker:
-    def __init__(self, soffice: str, profile: str, pipe: str, out) -> None:
+    def __init__(self, soffice: str, profile: str, pipe: str, out, export_options: dict | None = None) -> None:
+        self.export_options = export_options or {}
         self.soffice = soffice
         self.profile = profile
         self.pipe = pipe
@@ -120,7 +121,10 @@ class Worker:
         if doc is None:
             raise ValueError("LibreOffice could not open it")
         try:
-            doc.storeToURL(uno.systemPathToFileUrl(dst), (prop("FilterName", "writer_pdf_Export"),))
+            # FilterData is a sequence inside a property: pyuno needs it typed, and then uno.invoke.
+            filter_data = uno.Any("[]com.sun.star.beans.PropertyValue", tuple(prop(k, v) for k, v in self.export_options.items()))
+            store = (prop("FilterName", "writer_pdf_Export"), prop("FilterData", filter_data))
+            uno.invoke(doc, "storeToURL", (uno.systemPathToFileUrl(dst), uno.Any("[]com.sun.star.beans.PropertyValue", store)))
         finally:
             try:
                 doc.close(True)
@@ -194,6 +198,7 @@ def main() -> int:
     parser.add_argument("--profile", required=True)
     parser.add_argument("--pipe", required=True)
     parser.add_argument("--startup-timeout", type=float, default=60.0)
+    parser.add_argument("--export-options", default="{}", help="JSON: the PDF export filter's options (name → boolean)")
     args = parser.parse_args()
 
     # Keep the real stdout for the protocol and point fd 1 at stderr, so that nothing printed by
@@ -202,7 +207,7 @@ def main() -> int:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
-    worker = Worker(args.soffice, args.profile, args.pipe, out)
+    worker = Worker(args.soffice, args.profile, args.pipe, out, json.loads(args.export_options))
     if os.name != "nt":
         threading.Thread(target=watch_parent, args=(worker,), daemon=True).start()
     try:

@@ -53,6 +53,21 @@ DEFAULT_TIMEOUT = 60.0  # seconds one document may take to convert
 STARTUP_ALLOWANCE = 30.0  # extra seconds whenever a LibreOffice has to start for a document
 MAX_JOBS_PER_WORKER = 200  # LibreOffice grows over thousands of documents: recycle it now and then
 WORKER_SCRIPT = Path(__file__).with_name("_uno_worker.py")
+# How every PDF is exported: tagged (a structure tree a screen reader can follow), PDF/UA where
+# LibreOffice can (7.4 accepts PDFUACompliance: it turns tagging on and checks headings, alt text
+# and the title), the document's title shown instead of its file name, bookmarks from headings.
+PDF_EXPORT_OPTIONS: dict[str, bool] = {
+    "UseTaggedPDF": True,
+    "PDFUACompliance": True,
+    "DisplayPDFDocumentTitle": True,
+    "ExportBookmarks": True,
+}
+
+
+def export_filter_argument() -> str:
+    """`--convert-to`'s filter with PDF_EXPORT_OPTIONS, in the JSON form LibreOffice 7.4+ reads."""
+    options = {name: {"type": "boolean", "value": "true" if value else "false"} for name, value in PDF_EXPORT_OPTIONS.items()}
+    return "pdf:writer_pdf_Export:" + json.dumps(options, separators=(",", ":"))
 
 Mode = Literal["auto", "pool", "oneshot"]
 
@@ -158,6 +173,7 @@ class _UnoRunner:
                         "--profile", str(profile),
                         "--pipe", self._pipe,
                         "--startup-timeout", f"{self.startup_timeout:g}",
+                        "--export-options", json.dumps(PDF_EXPORT_OPTIONS),
                     ],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
@@ -332,7 +348,7 @@ class _OneShotRunner:
                         str(self.soffice),
                         profile_arg(profile),
                         *SOFFICE_FLAGS,
-                        "--convert-to", "pdf:writer_pdf_Export",
+                        "--convert-to", export_filter_argument(),
                         "--outdir", str(outdir),
                         os.path.abspath(src),  # absolute, so a name starting "-" is never an option
                     ],

@@ -1,0 +1,90 @@
+"""Every PDF senforms makes is tagged for a screen reader: structure tree, headings, tables, en-GB, its title shown (#15 item 4)."""
+
+from __future__ import annotations
+
+import collections
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+import senforms
+from senforms.documents.catalogue import KINDS, plan_jobs
+from senforms.documents.render import RenderRequest, render_documents
+from senforms.pdf.pool import PdfConverter, export_filter_argument
+
+from ..conftest import SAMPLES
+
+LOADED = senforms.load_register(SAMPLES / "register.xlsx")
+ON = dt.date(2026, 12, 1)
+
+
+def structure(pdf: pikepdf.Pdf) -> collections.Counter:
+    """How many of each structure element (H1, Table, TH …) the PDF's structure tree holds."""
+    found: collections.Counter = collections.Counter()
+
+    def walk(node: object) -> None:
+        if isinstance(node, pikepdf.Array):
+            for item in node:
+                walk(item)
+        elif isinstance(node, pikepdf.Dictionary):
+            if "/S" in node:
+                found[str(node.S).lstrip("/")] += 1
+            if "/K" in node:
+                walk(node.K)
+
+    walk(pdf.Root.StructTreeRoot.K)
+    return found
+
+
+@pytest.fixture(scope="module")
+def one_of_each(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One Word document of every kind (with the school's logo), from the samples."""
+    folder = tmp_path_factory.mktemp("kinds")
+    made = {}
+    for kind in KINDS:
+        job = next(iter(plan_jobs(LOADED.register, kind, on=ON)))
+        report = render_documents([job], RenderRequest(kind, folder / kind, logo=LOADED.logo))
+        made[kind] = report.paths[0]
+    return made
+
+
+def test_the_logo_has_alt_text_naming_the_school(one_of_each: dict[str, Path]) -> None:
+    with zipfile.ZipFile(one_of_each["support-plan"]) as docx:
+        headers = "".join(docx.read(n).decode() for n in docx.namelist() if n.startswith("word/header") and n.endswith(".xml"))
+    assert 'descr="Hollybrook Primary School logo"' in headers
+
+
+def test_the_fallback_asks_for_the_same_tagged_export() -> None:
+    argument = export_filter_argument()
+    assert argument.startswith("pdf:writer_pdf_Export:{")
+    assert '"UseTaggedPDF":{"type":"boolean","value":"true"}' in argument and '"PDFUACompliance"' in argument
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("mode", ["pool", "oneshot"])
+def test_every_kind_of_pdf_is_tagged(one_of_each: dict[str, Path], tmp_path: Path, mode: str) -> None:
+    if mode == "pool":
+        from senforms.pdf.soffice import find_soffice, find_uno_python
+
+        if find_uno_python(find_soffice()) is None:
+            pytest.skip("no Python with uno here: pool mode cannot run")
+    from senforms.pdf.convert import convert_many
+
+    with PdfConverter(workers=2, mode=mode, temp_root=tmp_path) as converter:  # type: ignore[arg-type]
+        results = convert_many(list(one_of_each.values()), tmp_path / "pdf", converter=converter)
+    for kind, result in zip(one_of_each, results):
+        assert result.status == "converted", (kind, result.error)
+        with pikepdf.open(result.pdf) as pdf:
+            assert pdf.Root.MarkInfo.Marked is True, kind
+            assert str(pdf.Root.Lang) == "en-GB", kind
+            assert pdf.Root.ViewerPreferences.DisplayDocTitle is True, kind
+            assert "pdfuaid" in str(pdf.open_metadata()), kind  # PDF/UA identification
+            assert str(pdf.docinfo["/Title"]) == KINDS[kind].title  # the kind of document, no pupil's name
+            tags = structure(pdf)
+            assert tags["Document"] == 1 and sum(tags.values()) > 20, (kind, tags)
+            # (The logo sits in the page header, which a tagged PDF marks as an artifact, not content.)
+            if kind in ("support-plan", "review", "ehc-request"):  # the forms: real headings and tables with header cells
+                assert tags["H1"] >= 1 and tags["Table"] >= 1 and tags["TH"] >= 1 and tags["TD"] >= 1, (kind, tags)
