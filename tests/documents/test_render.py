@@ -299,8 +299,9 @@ def test_unbalanced_blocks_and_split_tags_are_placed(tmp_path):
     split.add_run("full_name }}").bold = True
     document.save(folder / "review.docx")
     result = run("templates", "check", str(folder / "review.docx"), expect=1)
-    assert "paragraph 2: {% if %} is never closed with {% endif %}" in result.output
-    assert "paragraph 3: Word has split the tag {{ pupil.full_name }}" in result.output
+    assert "paragraph 2 ('{% if pupil.eal %}Interpreter'): {% if %} is never closed with {% endif %}" in result.output
+    # docxtpl joins a tag Word split over runs and prints it whole: no alarm (issue 17, problem 1).
+    assert "split" not in result.output and "paragraph 3" not in result.output
 
 
 def test_a_broken_tag_is_always_reported_once(tmp_path):
@@ -310,12 +311,12 @@ def test_a_broken_tag_is_always_reported_once(tmp_path):
         (tmp_path / name).mkdir()
     alone = _school_template(tmp_path / "a", "Dear {{ recipient.salutation }}\nYour child {{ pupil.full_name | }}")
     (finding,) = check_template(alone / "parent-notification.docx")
-    assert (finding.location.place, finding.severity) == ("the document", "error")
+    assert (finding.location.place, finding.severity) == ("paragraph 2 ('Your child {{ pupil.full_name | }}')", "error")
     assert finding.message.startswith("a tag is broken: ")
     # With an error already found, that error explains the failure: no second, vaguer one.
     unclosed = _school_template(tmp_path / "b", "Hello\n{% if pupil.eal %}Interpreter {{ pupil.full_name | }}")
     findings = check_template(unclosed / "parent-notification.docx")
-    assert [f.within_file for f in findings] == ["paragraph 2: {% if %} is never closed with {% endif %}"]
+    assert [f.within_file for f in findings] == ["paragraph 2 ('{% if pupil.eal %}Interpreter {{ pupil.full_nam…'): {% if %} is never closed with {% endif %}"]
 
 
 def test_rendered_docx_has_no_personal_metadata(samples, tmp_path):
