@@ -163,6 +163,10 @@ def _layout_findings(part: TemplatePart) -> list[Problem]:
                 findings.append(_finding(where, (
                     f"{tag} is for formatted text, and senforms gives plain text, so the value would be lost: "
                     f"write {plain} instead (format the tag itself in Word to make the value bold or larger)")))
+            if tag.startswith("{%-") and text[:match.start()].strip() and not _TAG.search(text[:match.start()]):
+                findings.append(_finding(where, (
+                    f"{{%- joins this paragraph to the end of the one before, so '{_snippet(text[:match.start()])}' before it "
+                    f"will never print: put {tag} at the start of the paragraph, or write {{% without the -"), "warning"))
             alone = re.match(r"\{%(p|tr|tc) ", tag)
             if alone:
                 container, how = _ALONE[alone.group(1)]

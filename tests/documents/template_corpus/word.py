@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 from docx import Document
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "templates" / "docx"
 Run = str | tuple[str, str]  # text, or (text, run properties such as "<w:b/>")
 
