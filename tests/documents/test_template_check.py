@@ -258,3 +258,21 @@ def test_a_paragraph_block_tag_with_words_beside_it_warns_that_they_are_lost(tmp
         "warning: paragraph 1 ('Note: {%p if pupil.known_as %}'): the paragraph holding {%p if pupil.known_as %} is removed when the document "
         "is filled in, so 'Note:' beside it will never print: put {%p if pupil.known_as %} in a paragraph of its own"
     ]
+
+
+# --- docs/templates.md names only what the sandbox has --------------------------------------------------
+
+
+def test_the_jinja_filters_and_tests_the_docs_name_exist_and_the_refused_ones_do_not():
+    import re
+
+    from senforms.documents.templating import REFUSED_FILTERS, make_environment
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "templates.md").read_text(encoding="utf-8")
+    jinja = text[text.index("Jinja's own filters work too"):text.index("## Tables, cells and pictures")]
+    table, tests = jinja[:jinja.index("### Tests")], jinja[jinja.index("### Tests"):]
+    filters = {name for first in re.findall(r"^\| ([^|]+) \|", table, re.M) for name in re.findall(r"`(\w+)`", first)}
+    environment = make_environment()
+    assert {"join", "default", "d", "format", "e", "escape"} <= filters <= set(environment.filters), filters - set(environment.filters)
+    assert set(re.findall(r"`(\w+)`", tests[:tests.index("(whether")] + tests[tests.index("`none`"):])) - {"in"} <= set(environment.tests)
+    assert not set(REFUSED_FILTERS) & set(environment.filters) and {"safe", "urlize"} <= set(REFUSED_FILTERS)
