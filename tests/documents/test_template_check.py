@@ -276,3 +276,39 @@ def test_the_jinja_filters_and_tests_the_docs_name_exist_and_the_refused_ones_do
     assert {"join", "default", "d", "format", "e", "escape"} <= filters <= set(environment.filters), filters - set(environment.filters)
     assert set(re.findall(r"`(\w+)`", tests[:tests.index("(whether")] + tests[tests.index("`none`"):])) - {"in"} <= set(environment.tests)
     assert not set(REFUSED_FILTERS) & set(environment.filters) and {"safe", "urlize"} <= set(REFUSED_FILTERS)
+
+
+# --- values some records lack ----------------------------------------------------------------------
+
+
+def test_a_value_some_records_lack_must_be_guarded(tmp_path):
+    from senforms.documents.template_files import sparse_contexts
+    from tests.documents.template_corpus.word import build
+
+    unguarded = build(tmp_path / "parent-notification.docx", [para("Dear parent"), para("Cycle {{ cycle.number }}, {{ cycle.term }}")])
+    assert [f.within_file for f in check_template(unguarded)] == [
+        "paragraph 2 ('Cycle {{ cycle.number }}, {{ cycle.term }}'): 'cycle' is empty for some records, and then "
+        "'cycle.number' stops the document: put it inside {% if cycle %} … {% endif %}",
+        "paragraph 2 ('Cycle {{ cycle.number }}, {{ cycle.term }}'): 'cycle' is empty for some records, and then "
+        "'cycle.term' stops the document: put it inside {% if cycle %} … {% endif %}",
+    ]
+    without_cycle = next(c for c in sparse_contexts("parent-notification") if c["cycle"] is None)
+    with pytest.raises(TemplateProblemError):
+        render_docx(unguarded, without_cycle)
+    (tmp_path / "guarded").mkdir()
+    guarded = build(tmp_path / "guarded" / "parent-notification.docx", [
+        para("{%p if cycle %}"), para("Cycle {{ cycle.number }}"), para("{%p endif %}"),
+        para("{{ cycle.number if cycle else 'no cycle yet' }} {{ cycle and cycle.number }}"),
+        para("{% if cycle is not none and cycle.review %}{{ cycle.review.date|uk_date }}{% endif %}"),
+    ])
+    assert check_template(guarded) == []
+    assert "no cycle yet" in rendered_text(guarded, without_cycle)
+
+
+def test_an_unreviewed_cycle_and_a_loop_over_needs_are_checked(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Reviewed {{ cycle.review.date|uk_date }}"), para("{%for n in pupil.needs%}{{ n.lable }}{%endfor%}")])
+    assert findings(path) == [
+        "error: paragraph 2 ('{%for n in pupil.needs%}{{ n.lable }}{%endfor%}'): 'n.lable' is not a variable senforms provides: check its spelling against docs/templates.md",
+        "error: paragraph 1 ('Reviewed {{ cycle.review.date|uk_date }}'): 'cycle.review' is empty for some records, and then 'cycle.review.date' "
+        "stops the document: put it inside {% if cycle.review %} … {% endif %}",
+    ]

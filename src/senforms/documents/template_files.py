@@ -60,7 +60,7 @@ _EXAMPLE = {
     "pupils": [
         {
             "upn": "B801200005001", "legal_forename": "Alex", "legal_surname": "Example", "date_of_birth": "2016-01-01",
-            "year_group": 5, "sen_status": "K", "primary_need": "SPLD",
+            "year_group": 5, "sen_status": "K", "primary_need": "SPLD", "needs_cognition": "Reading and spelling",
             "contacts": [{"id": "C1", "name": "Parent", "relationship": "Mother", "parental_responsibility": True, "email": "p@example.com"}],
             "professionals": [{"role": "educational_psychologist", "service": "EPS"}],
             "consents": [{"given_by": "Parent", "scope": "ehc_request", "date": "2026-01-01", "method": "signed"}],
@@ -76,6 +76,29 @@ _EXAMPLE = {
         }
     ],
 }
+
+
+# Records with as little as a valid register allows: no cycle yet, a cycle not yet reviewed. A
+# template that reads `cycle.number` or `cycle.review.date` unguarded would stop on these.
+_SPARSE = {
+    "school": _EXAMPLE["school"],
+    "local_authority": {"name": "Example LA"},
+    "pupils": [
+        {"upn": "B801200005001", "legal_forename": "Sam", "legal_surname": "Sparse", "date_of_birth": "2016-01-01", "year_group": 5,
+         "sen_status": "K", "primary_need": "SPLD", "contacts": [{"id": "C1", "name": "Parent", "relationship": "Mother", "parental_responsibility": True}]},
+        {"upn": "M801200006001", "legal_forename": "Kit", "legal_surname": "Sparse", "date_of_birth": "2016-01-01", "year_group": 5,
+         "sen_status": "K", "primary_need": "SPLD", "contacts": [{"id": "C1", "name": "Parent", "relationship": "Father", "parental_responsibility": True}],
+         "cycles": [{"number": 1, "start_date": "2026-01-01", "assessment": "A", "review_date": "2026-03-01"}]},
+    ],
+}
+
+
+@cache
+def sparse_contexts(kind: str) -> tuple[dict[str, Any], ...]:
+    """Contexts for `kind` from records with as little as a valid register allows (none when such
+    records get no document of this kind): what a template must also cope with."""
+    register = Register.model_validate(_SPARSE)
+    return tuple({**job.context, "school_logo": ""} for job in plan_jobs(register, kind, on=dt.date(2026, 1, 2), all_cycles=True))
 
 
 @cache
@@ -219,6 +242,7 @@ def check_template(template: Path, kind: str | None = None) -> list[Problem]:
     else:
         contexts = [example_context(k) for k in KINDS]
     context = {key: value for ctx in contexts for key, value in ctx.items()}
+    others = [ctx for k in ([kind] if kind else list(KINDS)) for ctx in sparse_contexts(k)]
     parts = template_parts(template)  # first: it refuses a damaged file by name
     findings: list[Problem] = []
     for part in parts:
@@ -227,10 +251,10 @@ def check_template(template: Path, kind: str | None = None) -> list[Problem]:
             continue
         layout = _layout_findings(part)
         explained = {f.location.place for f in layout if f.severity == "error"}
-        for problem in check_source(part.source, context):
+        for problem in check_source(part.source, context, *others):
             place = _place_of(part, problem)
             if not (problem.message.startswith("a tag is broken") and place in explained):  # already said why
-                findings.append(_finding(place, problem.message))
+                findings.append(_finding(place, problem.message, problem.severity))
         findings.extend(layout)
     unique = [dataclasses.replace(f, location=dataclasses.replace(f.location, file=template.name)) for f in dict.fromkeys(findings)]
     return sorted(unique, key=lambda f: f.severity != "error")

@@ -19,7 +19,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape as xml_escape
 
 from docxtpl import DocxTemplate
@@ -450,6 +450,7 @@ class TagProblem:
     lineno: int
     message: str
     hint: str = ""
+    severity: Literal["error", "warning"] = "error"
 
 
 _OPENERS = {"if": "endif", "for": "endfor", "with": "endwith", "macro": "endmacro", "call": "endcall",
@@ -578,10 +579,11 @@ def _container(names: tuple[str, ...]) -> str:
     return "outside any table or content control"
 
 
-def check_source(source: str, context: dict[str, Any]) -> list[TagProblem]:
+def check_source(source: str, context: dict[str, Any], *others: dict[str, Any]) -> list[TagProblem]:
     """Everything in one part's Jinja source that would fail to render, or damage the document, for
-    a record shaped like `context`: broken or unbalanced tags, blocks crossing containers, unknown
-    variables, filters and tests, and tags that use other templates."""
+    records shaped like `context` and `others`: broken or unbalanced tags, blocks crossing
+    containers, unknown variables, filters and tests, values used as if never empty, and tags that
+    use other templates."""
     environment = make_environment()
     try:
         problems = balance_problems(source, environment)
@@ -595,7 +597,8 @@ def check_source(source: str, context: dict[str, Any]) -> list[TagProblem]:
         return [TagProblem(exc.lineno or 1, f"a tag is broken: {exc.message}")]
     problems = mismatched_blocks(source, environment)
     walker = _Walker(environment)
-    walker.visit(tree, {**context, "school_logo": context.get("school_logo", "")}, frozenset())
+    for record in (context, *others):
+        walker.visit(tree, {**record, "school_logo": record.get("school_logo", "")}, frozenset())
     return problems + list(dict.fromkeys(walker.problems))
 
 
@@ -719,9 +722,21 @@ class _Walker:
                 self.missing(node, _dotted(node))
         elif isinstance(base, (list, tuple)) and isinstance(key, int) and -len(base) <= key < len(base):
             return base[key]
+        elif base is None and not lenient and _dotted(node.node) not in guards:
+            owner = _dotted(node.node)
+            self.report(node, (f"'{owner}' is empty for some records, and then '{_dotted(node)}' stops the document: "
+                               f"put it inside {{% if {owner} %}} … {{% endif %}}"), key if isinstance(key, str) else "")
         return _UNKNOWN
 
     visit_Getitem = visit_Getattr
+
+    def visit_CondExpr(self, node: nodes.CondExpr, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.visit(node.test, scope, guards)
+        known, unknown = _guards(node.test)
+        self.visit(node.expr1, scope, guards | known)
+        if node.expr2 is not None:
+            self.visit(node.expr2, scope, guards | unknown)
+        return _UNKNOWN
 
     def visit_Filter(self, node: nodes.Filter, scope: dict[str, Any], guards: frozenset[str]) -> Any:
         value = _UNKNOWN
@@ -793,6 +808,10 @@ def _guards(test: nodes.Node) -> tuple[frozenset[str], frozenset[str]]:
     if isinstance(test, nodes.Test) and test.name in _LENIENT_TESTS:
         dotted = frozenset({_dotted(test.node)})
         return (dotted, frozenset()) if test.name == "defined" else (frozenset(), dotted)
+    if isinstance(test, nodes.Test) and test.name == "none":
+        return frozenset(), frozenset({_dotted(test.node)})
+    if isinstance(test, (nodes.Name, nodes.Getattr, nodes.Getitem)):  # `{% if cycle %}`: present and not empty
+        return frozenset({_dotted(test)}), frozenset()
     if isinstance(test, nodes.Not):
         true, false = _guards(test.node)
         return false, true

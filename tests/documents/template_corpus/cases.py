@@ -109,11 +109,12 @@ FEATURES = [
     Case("jinja-statements", [
         para("{% set name = pupil.known_as %}{% macro label(text) %}[{{ text }}]{% endmacro %}{{ label(name) }}"),
         para("{% for o in cycle.outcomes %}{{ loop.index }}. {{ o.description }}{% else %}none{% endfor %}"),
-        para("{% for n in pupil.needs %}{{ n.label }}{% else %}No needs listed{% endfor %}"),
+        para("{% for n in pupil.needs %}{{ n.area }}: {{ n.description }}{% else %}No needs listed{% endfor %}"),
+        para("{% for n in pupil.needs if n.area == 'Sensory' %}{{ n.area }}{% else %}No sensory needs{% endfor %}"),
         para("{% with year = pupil.year_group %}{{ year }}{% endwith %}"),
         para("Languages: English"),
         para("{%- if pupil.eal %}, {{ pupil.first_language }}{% endif %}"),
-    ], prints=["[Alex]", "1. D", "No needs listed", "Year 5", "Languages: English"]),
+    ], prints=["[Alex]", "1. D", ": Reading and spelling", "No sensory needs", "Year 5", "Languages: English"]),
     Case("school-logo", [para("Letter")], options={"header": [para("{{ school_logo }}"), para("{{ school.name }}")]},
          on_support_plan=True, logo=True, prints=["Letter"]),
 ]
