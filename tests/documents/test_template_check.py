@@ -308,7 +308,7 @@ def test_a_value_some_records_lack_must_be_guarded(tmp_path):
 def test_an_unreviewed_cycle_and_a_loop_over_needs_are_checked(tmp_path):
     path = support_plan(tmp_path / "support-plan.docx", [para("Reviewed {{ cycle.review.date|uk_date }}"), para("{%for n in pupil.needs%}{{ n.lable }}{%endfor%}")])
     assert findings(path) == [
-        "error: paragraph 2 ('{%for n in pupil.needs%}{{ n.lable }}{%endfor%}'): 'n.lable' is not a variable senforms provides: check its spelling against docs/templates.md",
         "error: paragraph 1 ('Reviewed {{ cycle.review.date|uk_date }}'): 'cycle.review' is empty for some records, and then 'cycle.review.date' "
         "stops the document: put it inside {% if cycle.review %} … {% endif %}",
+        "error: paragraph 2 ('{%for n in pupil.needs%}{{ n.lable }}{%endfor%}'): 'n.lable' is not a variable senforms provides: check its spelling against docs/templates.md",
     ]

@@ -257,4 +257,7 @@ def check_template(template: Path, kind: str | None = None) -> list[Problem]:
                 findings.append(_finding(place, problem.message, problem.severity))
         findings.extend(layout)
     unique = [dataclasses.replace(f, location=dataclasses.replace(f.location, file=template.name)) for f in dict.fromkeys(findings)]
-    return sorted(unique, key=lambda f: f.severity != "error")
+    # Errors first, then in the order of the document: part by part, paragraph by paragraph.
+    order = {part.name: (i, -1) for i, part in enumerate(parts)}
+    order.update({_where(part, p): (i, j) for i, part in enumerate(parts) for j, p in enumerate(part.paragraphs)})
+    return sorted(unique, key=lambda f: (f.severity != "error", order.get(f.location.place or "", (len(parts), 0))))

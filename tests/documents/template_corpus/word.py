@@ -70,10 +70,11 @@ def build(
     endnotes: list[str] | None = None,
     subject: str | None = None,
     header: list[str] | None = None,
+    comments: list[str] | None = None,
 ) -> Path:
     """Write a template: `body` paragraphs (XML) replace the body of `source` (a blank document by
-    default) or, with keep_body, go at its start; footnotes, endnotes, a Subject property and a
-    replacement first header can be added."""
+    default) or, with keep_body, go at its start; footnotes, endnotes, Word comments, a Subject
+    property and a replacement first header can be added."""
     data = source.read_bytes() if source else blank()
     members = {}
     with zipfile.ZipFile(io.BytesIO(data)) as package:
@@ -101,6 +102,12 @@ def build(
         members[f"word/{name}.xml"] = xml.encode("utf-8")
         rels = rels.replace("</Relationships>", f'<Relationship Id="rIdSen{name}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/{name}" Target="{name}.xml"/></Relationships>')
         types = types.replace("</Types>", f'<Override PartName="/word/{name}.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.{name}+xml"/></Types>')
+    if comments is not None:
+        xml = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:comments xmlns:w="{W}">'
+        xml += "".join(f'<w:comment w:id="{n}" w:author="A teacher" w:initials="AT">{p}</w:comment>' for n, p in enumerate(comments)) + "</w:comments>"
+        members["word/comments.xml"] = xml.encode("utf-8")
+        rels = rels.replace("</Relationships>", '<Relationship Id="rIdSencomments" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" Target="comments.xml"/></Relationships>')
+        types = types.replace("</Types>", '<Override PartName="/word/comments.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.comments+xml"/></Types>')
     members["word/_rels/document.xml.rels"] = rels.encode("utf-8")
     members["[Content_Types].xml"] = types.encode("utf-8")
     if subject is not None:
