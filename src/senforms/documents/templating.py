@@ -695,6 +695,15 @@ class _Walker:
 
     visit_Include = visit_Import = visit_FromImport = visit_Extends = _other_template
 
+    def visit_ScopedEvalContextModifier(self, node: nodes.EvalContextModifier, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        if any(option.key == "autoescape" for option in node.options):
+            self.report(node, "{% autoescape %} is not allowed: senforms always prints a record's text exactly as typed, so remove the block's tags")
+        for child in node.iter_child_nodes():
+            self.visit(child, scope, guards)
+        return _UNKNOWN
+
+    visit_EvalContextModifier = visit_ScopedEvalContextModifier
+
     # expressions
 
     def visit_Name(self, node: nodes.Name, scope: dict[str, Any], guards: frozenset[str], lenient: bool = False) -> Any:
@@ -713,6 +722,10 @@ class _Walker:
             return _UNKNOWN
         key = node.attr if isinstance(node, nodes.Getattr) else node.arg.value  # type: ignore[attr-defined]
         base = self.visit(node.node, scope, guards)
+        if isinstance(key, str) and key.startswith("_"):
+            if not any(step.startswith("_") for step in _dotted(node.node).split(".")):  # once per tag
+                self.report(node, f"'{_dotted(node)}' is not allowed: a template may not reach inside values (names starting with _)", key)
+            return _UNKNOWN
         if _dotted(node) in guards:
             return _UNKNOWN
         if isinstance(base, dict):
