@@ -179,6 +179,8 @@ MISTAKES = [
          options={"comments": [para("Should this be {{ pupil.full_name }}?")]}, prints=["Hello Alex"]),
     Case("mistake-words-before-a-joining-tag", [para("Languages: English"), para("and {%- if pupil.eal %} more{% endif %}")],
          [_where("paragraph 2 ('and {%- if pupil.eal %} more{% endif %}')", "{%- joins this paragraph to the end of the one before, so 'and' before it will never print: put {%- if pupil.eal %} at the start of the paragraph, or write {% without the -", "warning")]),
+    Case("mistake-words-beside-a-row-tag", [table(row(cell(para("{%tr for o in cycle.outcomes %}")), cell(para("Outcomes"))), row(cell(para("{{ o.description }}")), cell(para("x"))), row(cell(para("{%tr endfor %}")), cell(para(""))))],
+         [_where("table 1, row 1, cell 1 ('{%tr for o in cycle.outcomes %}')", "the table row holding {%tr for o in cycle.outcomes %} is removed when the document is filled in, so 'Outcomes' beside it will never print: put {%tr for o in cycle.outcomes %} alone in a row of its own", "warning")]),
     Case("mistake-words-beside-a-paragraph-tag", [para("Note: {%p if pupil.eal %}"), para("EAL"), para("{%p endif %}")],
          [_where("paragraph 1 ('Note: {%p if pupil.eal %}')", "the paragraph holding {%p if pupil.eal %} is removed when the document is filled in, so 'Note:' beside it will never print: put {%p if pupil.eal %} in a paragraph of its own", "warning")]),
 ]
