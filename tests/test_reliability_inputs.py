@@ -218,17 +218,31 @@ def test_text_the_model_refuses_is_named_at_its_cell(tmp_path, strengths, messag
 
 # --- 12: curly quotes inside a tag --------------------------------------------------------------
 
-def test_curly_quotes_inside_a_tag_are_a_template_error_at_the_tag(tmp_path):
+def test_curly_quotes_inside_a_tag_work_and_an_apostrophe_that_ends_quoted_text_is_refused(tmp_path):
+    """Word's smart quotes in a tag are straightened as docxtpl renders it, so they are no finding;
+    a curly apostrophe inside single-quoted text ends the text early and must stay an error (issue 17)."""
     folder = tmp_path / "templates"
     folder.mkdir()
     document = Document()
     document.add_paragraph("Dear parent,")
     document.add_paragraph("{% if pupil.known_as == ‘Amara’ %}Hello Amara{% endif %}")
     document.save(folder / "parent-notification.docx")
-    finding = "paragraph 2: the tag {% if pupil.known_as == ‘Amara’ %} contains curly quotes; use straight quotes (' or \") inside tags"
+    result = cli_run("templates", "check", str(folder / "parent-notification.docx"))
+    assert result.exit_code == 0 and "no problems found" in result.output, result.output
+    out = tmp_path / "out"
+    rendered = cli_run("render", "parent-notification", str(SAMPLES / "register.xlsx"), "-o", str(out), "--templates", str(folder), "--pupil", "Z881999919001")
+    assert rendered.exit_code == 0, rendered.output
+    assert all("Hello Amara" in "\n".join(p.text for p in Document(str(path)).paragraphs) for path in out.glob("*.docx"))
+
+    document = Document()
+    document.add_paragraph("Dear parent,")
+    document.add_paragraph("{{ pupil.known_as|default('your child’s') }}")
+    document.save(folder / "parent-notification.docx")
+    finding = ("paragraph 2 ('{{ pupil.known_as|default('your child’s') }}'): the tag {{ pupil.known_as|default('your child’s') }} has an "
+               "apostrophe inside text in single quotes, which ends the text early: put that text in double quotes instead, e.g. \"Alex’s plan\"")
     result = cli_run("templates", "check", str(folder / "parent-notification.docx"))
     assert result.exit_code == 1 and f"✗ {finding}" in result.output, result.output
-    out = tmp_path / "out"
+    out = tmp_path / "out2"
     rendered = cli_run("render", "parent-notification", str(SAMPLES / "register.xlsx"), "-o", str(out), "--templates", str(folder))
     assert rendered.exit_code == 1 and f"Error: template parent-notification.docx cannot be used: {finding}" in rendered.output
     assert not out.exists() or not list(out.iterdir())

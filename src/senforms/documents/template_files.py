@@ -1,8 +1,10 @@
 """Schools' own templates: export the shipped ones to edit, and check an edited one before use.
 
-`check_template` finds what would otherwise fail half-way through a batch, each with its place in
-the document: variables senforms does not provide, tags Word has split across runs, unbalanced
-`{% %}` blocks, curly quotes inside tags, and broken tags.
+`check_template` reads every part senforms fills in (main text, headers, footers, footnotes,
+document properties, content controls and text boxes at every level) exactly as the renderer does,
+and finds what would fail half-way through a batch or print wrongly, each with its part and
+paragraph: broken or unbalanced tags, blocks that open and close in different places, variables,
+filters and tests senforms does not provide, and what Word's way of storing text would change.
 """
 
 from __future__ import annotations
@@ -15,21 +17,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from docx import Document
 from docx.oxml.ns import qn
+from lxml import etree
 
 from senforms.documents.catalogue import KINDS, plan_jobs
-from senforms.documents.templating import BrokenTagError, template_sources, unknown_names
+from senforms.documents.templating import Paragraph, TagProblem, TemplatePart, check_source, template_parts
 from senforms.errors import Location, OutputExistsError, Problem, SenformsError, Severity
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.model import Register
 from senforms.outputs.atomic import ensure_folder
 from senforms.resources import docx_templates_dir
-
-_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
-_BLOCK = re.compile(r"\{%-?\s*(?:p|tr|tc|r)?\s*(if|for|endif|endfor|elif|else|with|endwith|macro|endmacro|block|endblock)\b")
-_CURLY = re.compile("[‘’“”]")
-_OPENERS = {"if": "endif", "for": "endfor", "with": "endwith", "macro": "endmacro", "block": "endblock"}
 
 
 def _finding(place: str, message: str, severity: Severity = "error") -> Problem:
@@ -63,7 +60,7 @@ _EXAMPLE = {
     "pupils": [
         {
             "upn": "B801200005001", "legal_forename": "Alex", "legal_surname": "Example", "date_of_birth": "2016-01-01",
-            "year_group": 5, "sen_status": "K", "primary_need": "SPLD",
+            "year_group": 5, "sen_status": "K", "primary_need": "SPLD", "needs_cognition": "Reading and spelling",
             "contacts": [{"id": "C1", "name": "Parent", "relationship": "Mother", "parental_responsibility": True, "email": "p@example.com"}],
             "professionals": [{"role": "educational_psychologist", "service": "EPS"}],
             "consents": [{"given_by": "Parent", "scope": "ehc_request", "date": "2026-01-01", "method": "signed"}],
@@ -81,6 +78,29 @@ _EXAMPLE = {
 }
 
 
+# Records with as little as a valid register allows: no cycle yet, a cycle not yet reviewed. A
+# template that reads `cycle.number` or `cycle.review.date` unguarded would stop on these.
+_SPARSE = {
+    "school": _EXAMPLE["school"],
+    "local_authority": {"name": "Example LA"},
+    "pupils": [
+        {"upn": "B801200005001", "legal_forename": "Sam", "legal_surname": "Sparse", "date_of_birth": "2016-01-01", "year_group": 5,
+         "sen_status": "K", "primary_need": "SPLD", "contacts": [{"id": "C1", "name": "Parent", "relationship": "Mother", "parental_responsibility": True}]},
+        {"upn": "M801200006001", "legal_forename": "Kit", "legal_surname": "Sparse", "date_of_birth": "2016-01-01", "year_group": 5,
+         "sen_status": "K", "primary_need": "SPLD", "contacts": [{"id": "C1", "name": "Parent", "relationship": "Father", "parental_responsibility": True}],
+         "cycles": [{"number": 1, "start_date": "2026-01-01", "assessment": "A", "review_date": "2026-03-01"}]},
+    ],
+}
+
+
+@cache
+def sparse_contexts(kind: str) -> tuple[dict[str, Any], ...]:
+    """Contexts for `kind` from records with as little as a valid register allows (none when such
+    records get no document of this kind): what a template must also cope with."""
+    register = Register.model_validate(_SPARSE)
+    return tuple({**job.context, "school_logo": ""} for job in plan_jobs(register, kind, on=dt.date(2026, 1, 2), all_cycles=True))
+
+
 @cache
 def example_context(kind: str) -> dict[str, Any]:
     """A full context for `kind`, built from a made-up record: the shape a template may rely on."""
@@ -91,32 +111,11 @@ def example_context(kind: str) -> dict[str, Any]:
 
 # --- reading the template ---------------------------------------------------------------------
 
-def _text_of(paragraph) -> str:
-    return "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
-
-
-def _places(document) -> list[tuple[str, Any]]:
-    """(place label, w:p element) for every paragraph, in reading order."""
-    places: list[tuple[str, Any]] = []
-    body = document.element.body
-    paragraph_number = table_number = 0
-    for child in body.iterchildren():
-        if child.tag == qn("w:p"):
-            paragraph_number += 1
-            places.append((f"paragraph {paragraph_number}", child))
-        elif child.tag == qn("w:tbl"):
-            table_number += 1
-            for row_number, row in enumerate(child.iter(qn("w:tr")), start=1):
-                for cell_number, cell in enumerate(row.iter(qn("w:tc")), start=1):
-                    for p in cell.iter(qn("w:p")):
-                        places.append((f"table {table_number}, row {row_number}, cell {cell_number}", p))
-    for number, section in enumerate(document.sections, start=1):
-        for label, part in (("header", section.header), ("footer", section.footer), ("first-page header", section.first_page_header), ("first-page footer", section.first_page_footer)):
-            if part.is_linked_to_previous:
-                continue
-            for p in part._element.iter(qn("w:p")):
-                places.append((f"{label} (section {number})", p))
-    return places
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+_OPENED = re.compile(r"\{\{|\{%|\{#")
+_STRAIGHT = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+_ALONE = {"p": ("paragraph", "in a paragraph of its own"), "tr": ("table row", "alone in a row of its own"), "tc": ("table cell", "alone in a cell of its own")}
+_BROKEN_BY_CURLY = re.compile(r"'[^'\n]*’[^'\n]*'|‘[^’\n]*’[^’\n]*’")
 
 
 def _snippet(text: str) -> str:
@@ -124,51 +123,104 @@ def _snippet(text: str) -> str:
     return text if len(text) <= 50 else text[:47] + "…"
 
 
-def _split_tags(places: list[tuple[str, Any]]) -> list[Problem]:
+def _where(part: TemplatePart, paragraph: Paragraph | None) -> str:
+    if paragraph is None:
+        return part.name
+    place = paragraph.place if part.name == "the main text" or paragraph.place == part.name else f"{part.name}, {paragraph.place}"
+    return f"{place} ('{_snippet(paragraph.text)}')" if paragraph.text.strip() and paragraph.place != part.name else place
+
+
+def _place_of(part: TemplatePart, problem: TagProblem) -> str:
+    """The paragraph a problem is in: of those on its source line, the first holding its hint."""
+    candidates = part.places_at(problem.lineno)
+    if not candidates:
+        return part.name
+    hint = problem.hint
+    chosen = next((p for p in candidates if hint and hint in p.text.translate(_STRAIGHT) and _TAG.search(p.text)), None)
+    chosen = chosen or next((p for p in candidates if _TAG.search(p.text) or _OPENED.search(p.text)), candidates[0])
+    return _where(part, chosen)
+
+
+def _runs_of(paragraph: Paragraph) -> list[tuple[str, bytes]]:
+    """(text, formatting) for each w:t of the paragraph's own runs."""
+    pieces = []
+    for t in paragraph.element.iter(qn("w:t")):
+        if next(t.iterancestors(qn("w:p")), None) is not paragraph.element:
+            continue
+        run = t.getparent()
+        properties = run.find(qn("w:rPr")) if run is not None else None
+        pieces.append((t.text or "", etree.tostring(properties) if properties is not None else b""))
+    return pieces
+
+
+def _layout_findings(part: TemplatePart) -> list[Problem]:
+    """What Word's way of storing text does to the tags, found on the paragraphs as typed."""
     findings = []
-    for label, paragraph in places:
-        spans, position = [], 0
-        for t in paragraph.iter(qn("w:t")):
-            length = len(t.text or "")
-            spans.append((position, position + length))
-            position += length
-        text = _text_of(paragraph)
+    for paragraph in part.paragraphs:
+        if paragraph.element is None or not _OPENED.search(paragraph.text):
+            continue
+        where = _where(part, paragraph)
+        pieces = _runs_of(paragraph)
+        starts, position = [], 0
+        for text, _ in pieces:
+            starts.append(position)
+            position += len(text)
+        text = paragraph.text
         for match in _TAG.finditer(text):
-            start, end = match.span()
-            if not any(s <= start and end <= e for s, e in spans):
-                findings.append(_finding(label, f"Word has split the tag {match.group()} across formatting runs; delete it and type it again in one go", "warning"))
-            if _CURLY.search(match.group()):
-                findings.append(_finding(label, f"the tag {match.group()} contains curly quotes; use straight quotes (' or \") inside tags"))
+            tag = match.group()
+            first = max(i for i, s in enumerate(starts) if s <= match.start())
+            last = max(i for i, s in enumerate(starts) if s < match.end())
+            after = pieces[last][0][match.end() - starts[last]:]
+            if first != last and after.strip() and pieces[first][1] != pieces[last][1]:
+                findings.append(_finding(where, (
+                    f"Word has stored the tag {tag} in pieces with different formatting, so the words after it "
+                    f"('{_snippet(after)}') will print with the formatting of the start of the tag: select the tag "
+                    "and those words and set their formatting again"), "warning"))
+            if _BROKEN_BY_CURLY.search(tag):
+                findings.append(_finding(where, (
+                    f"the tag {tag} has an apostrophe inside text in single quotes, which ends the text early: put "
+                    "that text in double quotes instead, e.g. \"Alex’s plan\"")))
+            rich = re.match(r"\{\{([rp]) ", tag.translate(_STRAIGHT))
+            if rich:
+                plain = "{{ " + tag[4:].strip()
+                findings.append(_finding(where, (
+                    f"{tag} is for formatted text, and senforms gives plain text, so the value would be lost: "
+                    f"write {plain} instead (format the tag itself in Word to make the value bold or larger)")))
+            if tag.startswith("{%-") and text[:match.start()].strip() and not _TAG.search(text[:match.start()]):
+                findings.append(_finding(where, (
+                    f"{{%- joins this paragraph to the end of the one before, so '{_snippet(text[:match.start()])}' before it "
+                    f"will never print: put {tag} at the start of the paragraph, or write {{% without the -"), "warning"))
+            alone = re.match(r"\{%(p|tr|tc) ", tag)
+            if alone:
+                container, how = _ALONE[alone.group(1)]
+                holder = paragraph.element
+                if container != "paragraph":
+                    holder = next(paragraph.element.iterancestors(qn(f"w:{alone.group(1)}")), None)
+                rest = (paragraph.text if holder is paragraph.element else "".join(t.text or "" for t in holder.iter(qn("w:t"))) if holder is not None else "").replace(tag, "", 1)
+                if rest.strip() and not _TAG.search(rest):
+                    findings.append(_finding(where, (
+                        f"the {container} holding {tag} is removed when the document is filled in, so "
+                        f"'{_snippet(rest)}' beside it will never print: put {tag} {how}"), "warning"))
+        unfinished = _TAG.sub("", text)
+        if _OPENED.search(unfinished):
+            start = _OPENED.search(unfinished)
+            assert start is not None
+            findings.append(_finding(where, (
+                f"the tag starting '{_snippet(unfinished[start.start():])}' is not finished in this paragraph: "
+                "finish it on the same line (senforms would join this paragraph with the next one)"), "warning"))
     return findings
 
 
-def _unbalanced(places: list[tuple[str, Any]]) -> list[Problem]:
-    stack: list[tuple[str, str]] = []
+def _unrendered_findings(part: TemplatePart) -> list[Problem]:
+    """Tags in a part senforms copies as it is (endnotes, comments): they would print as typed."""
     findings = []
-    for label, paragraph in places:
-        for match in _BLOCK.finditer(_text_of(paragraph)):
-            word = match.group(1)
-            if word in _OPENERS:
-                stack.append((word, label))
-            elif word.startswith("end"):
-                if not stack or _OPENERS[stack[-1][0]] != word:
-                    findings.append(_finding(label, f"{{% {word} %}} closes a block that was never opened"))
-                else:
-                    stack.pop()
-    findings.extend(_finding(label, f"{{% {word} %}} is never closed with {{% {_OPENERS[word]} %}}") for word, label in stack)
+    for paragraph in part.paragraphs:
+        tag = _TAG.search(paragraph.text) or _OPENED.search(paragraph.text)
+        if tag:
+            findings.append(_finding(_where(part, paragraph), (
+                f"senforms does not fill in tags in {part.name}, so {tag.group()} would print as typed: "
+                "move it into the text or a footnote"), "warning"))
     return findings
-
-
-def _check_names(source: str, context: dict[str, Any], places: list[tuple[str, Any]]) -> list[Problem]:
-    return [_finding(_find_place(places, name.split(".")[-1]), f"'{name}' is not a variable senforms provides") for name in unknown_names(source, context)]
-
-
-def _find_place(places: list[tuple[str, Any]], needle: str) -> str:
-    for label, paragraph in places:
-        text = _text_of(paragraph)
-        if needle in text:
-            return f"{label} ('{_snippet(text)}')"
-    return "the document"
 
 
 def kind_of(template: Path) -> str | None:
@@ -190,14 +242,22 @@ def check_template(template: Path, kind: str | None = None) -> list[Problem]:
     else:
         contexts = [example_context(k) for k in KINDS]
     context = {key: value for ctx in contexts for key, value in ctx.items()}
-    sources = template_sources(template)  # first: it refuses a damaged file by name
-    places = _places(Document(str(template)))
-    findings = _split_tags(places) + _unbalanced(places)
-    for source in sources:
-        try:
-            findings.extend(_check_names(source, context, places))
-        except BrokenTagError as exc:
-            if not any(f.severity == "error" for f in findings):
-                findings.append(_finding("the document", f"a tag is broken: {exc}"))
+    others = [ctx for k in ([kind] if kind else list(KINDS)) for ctx in sparse_contexts(k)]
+    parts = template_parts(template)  # first: it refuses a damaged file by name
+    findings: list[Problem] = []
+    for part in parts:
+        if not part.rendered:
+            findings.extend(_unrendered_findings(part))
+            continue
+        layout = _layout_findings(part)
+        explained = {f.location.place for f in layout if f.severity == "error"}
+        for problem in check_source(part.source, context, *others):
+            place = _place_of(part, problem)
+            if not (problem.message.startswith("a tag is broken") and place in explained):  # already said why
+                findings.append(_finding(place, problem.message, problem.severity))
+        findings.extend(layout)
     unique = [dataclasses.replace(f, location=dataclasses.replace(f.location, file=template.name)) for f in dict.fromkeys(findings)]
-    return sorted(unique, key=lambda f: f.severity != "error")
+    # Errors first, then in the order of the document: part by part, paragraph by paragraph.
+    order = {part.name: (i, -1) for i, part in enumerate(parts)}
+    order.update({_where(part, p): (i, j) for i, part in enumerate(parts) for j, p in enumerate(part.paragraphs)})
+    return sorted(unique, key=lambda f: (f.severity != "error", order.get(f.location.place or "", (len(parts), 0))))

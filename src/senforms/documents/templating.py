@@ -8,7 +8,10 @@ only ever a context value, never template source, so `{{ 7*7 }}` in a name print
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import datetime as dt
+import difflib
 import io
 import operator
 import re
@@ -16,13 +19,14 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape as xml_escape
 
 from docxtpl import DocxTemplate
 from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes, pass_context
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from lxml import etree
 
 from senforms.errors import SenformsError, TemplateProblemError, UnreadableFileError
 from senforms.ukformat import age_text, long_date, money, short_date, time_text
@@ -39,6 +43,12 @@ class _SenformsSandbox(ImmutableSandboxedEnvironment):
     """Jinja's sandbox, also refusing `*` and `**` that would exhaust memory ({{ 'a' * 10**9 }})."""
 
     intercepted_binops = frozenset({"*", "**"})
+
+    def get_template(self, *args: Any, **kwargs: Any) -> Any:
+        # include, import, extends and from all come here: a template stands alone.
+        raise SecurityError("a template cannot include, import or extend another template")
+
+    select_template = get_or_select_template = get_template
 
     def call_binop(self, context, operator_name: str, left: Any, right: Any) -> Any:
         if operator_name == "**":
@@ -107,10 +117,15 @@ FILTERS = {
 }
 
 
+REFUSED_FILTERS = ("safe", "urlize")
+
+
 def make_environment() -> ImmutableSandboxedEnvironment:
     """A fresh sandboxed environment with senforms' filters (one per render: docxtpl mutates it)."""
     environment = _SenformsSandbox(undefined=StrictUndefined, autoescape=True, keep_trailing_newline=False)
     environment.filters.update(FILTERS)
+    for name in REFUSED_FILTERS:  # they turn data into markup, which would become Word XML
+        environment.filters.pop(name, None)
     environment.globals["range"] = _budgeted_range(MAX_RANGE_PER_DOCUMENT)
     return environment
 
@@ -136,23 +151,11 @@ _UNKNOWN = object()
 
 
 def template_sources(template: Path) -> list[str]:
-    """The Jinja source of a Word template's body, headers and footers, as docxtpl renders them.
+    """The Jinja source of every part of a Word template senforms fills in, as the renderer renders it.
 
     Raises TemplateProblemError naming the template when it is not a Word document senforms can open.
     """
-    try:
-        document = DocxTemplate(str(template))
-        document.init_docx()
-        sources = [document.patch_xml(document.get_xml())]
-        for part in document.docx.part.package.parts:
-            if part.partname.endswith(".xml") and ("/header" in part.partname or "/footer" in part.partname):
-                sources.append(document.patch_xml(part.blob.decode("utf-8")))
-    except Exception as exc:  # python-docx and lxml raise many types for a damaged file
-        raise TemplateProblemError(
-            f"{template.name} is damaged: Word's own files inside it cannot be read ({type(exc).__name__})",
-            fix="open it in Word, save it again as a .docx, or start again from an exported template",
-        ) from exc
-    return sources
+    return [part.source for part in template_parts(template) if part.rendered]
 
 
 def unknown_names(source: str, context: dict[str, Any]) -> list[str]:
@@ -206,6 +209,630 @@ def unknown_names(source: str, context: dict[str, Any]) -> list[str]:
 
     visit(tree, dict(context))
     return found
+
+
+# --- what the renderer and the check share: docxtpl's preprocessing, and what would damage a document
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_IN_TAG = re.compile(r"(?<=\{[\{%])(.*?)(?=[\}%]})")  # docxtpl's own reading of "inside a tag"
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")  # docxtpl's list
+_FOOTNOTES_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_MARK = "senforms-p"  # numbers each paragraph while checking, so a tag's line leads back to its paragraph
+_MARKED = re.compile(rf'<w:p [^>]*?{_MARK}="(\d+)"')
+# Elements of Word's own namespace that hold text; text anywhere else is lost or breaks the file.
+_TEXT_ELEMENTS = frozenset(f"{{{W_NS}}}{name}" for name in ("t", "delText", "instrText", "delInstrText", "fldData"))
+
+
+class DamageError(Exception):
+    """Filling in a template would give a document Word cannot open or that silently loses text."""
+
+
+class _Docx(DocxTemplate):
+    """docxtpl's template, reading `&` in a tag as Word stores it and refusing damaged output."""
+
+    def patch_xml(self, src_xml: str) -> str:
+        # Word stores a typed & as &amp;; docxtpl decodes &lt; and &gt; in tags but not &amp;, so
+        # `join(" & ")` would print "&amp;" and `x == "A & B"` would never match.
+        return _IN_TAG.sub(lambda m: m.group(0).replace("&amp;", "&"), super().patch_xml(src_xml))
+
+    def render_xml_part(self, src_xml, part, context, jinja_env=None):
+        mismatched = mismatched_blocks(src_xml)
+        if mismatched:
+            raise DamageError(mismatched[0].message)
+        xml = super().render_xml_part(src_xml, part, context, jinja_env)
+        damage = damage_in(xml)
+        if damage:
+            raise DamageError(f"{part_label(str(part.partname))}: {damage}")
+        return xml
+
+
+def part_label(partname: str) -> str:
+    """How a SENCo knows a part of a Word file: 'the main text', 'a header', 'the footnotes'."""
+    for key, label in (("document", "the main text"), ("header", "a header"), ("footer", "a footer"), ("footnotes", "the footnotes")):
+        if key in partname.rsplit("/", 1)[-1]:
+            return label
+    return partname
+
+
+def damage_in(xml: str) -> str | None:
+    """What is wrong with a filled-in part of a Word document, or None when Word can show it whole."""
+    try:
+        root = etree.fromstring(xml.encode("utf-8"))
+    except etree.XMLSyntaxError:
+        return "the filled-in document would be damaged (a block opens in one part of the page and closes in another, or a value holds Word markup)"
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue  # comments and processing instructions
+        if not element.tag.startswith("{"):
+            return f"a value would become Word markup (<{element.tag}>) instead of text"
+        if element.tag.startswith(f"{{{W_NS}}}") and element.tag not in _TEXT_ELEMENTS and (element.text or "").strip():
+            return (f"the value '{_short(element.text)}' would be lost: {{{{r …}}}} and {{{{p …}}}} work only on formatted "
+                    "text, and senforms gives plain text (write {{ … }} without the r or p)")
+        if element.tag == f"{{{W_NS}}}t" and len(element):
+            return "a value would become Word markup instead of text"
+        parent = element.getparent()
+        if (element.tail or "").strip() and parent is not None and parent.tag.startswith(f"{{{W_NS}}}"):
+            return (f"the value '{_short(element.tail)}' would be lost: {{{{r …}}}} and {{{{p …}}}} work only on formatted "
+                    "text, and senforms gives plain text (write {{ … }} without the r or p)")
+    return None
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+# --- the parts of a template, as the renderer sees them -------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Paragraph:
+    """One paragraph of a template as typed: its place ('table 1, row 2, cell 1'), text and XML."""
+
+    place: str
+    text: str
+    element: Any = dataclasses.field(compare=False, repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplatePart:
+    """One part of a template senforms fills in (or, when `rendered` is False, leaves as typed).
+
+    `source` is the Jinja source exactly as the renderer renders it (docxtpl's preprocessing, one
+    line per paragraph); `paragraphs` are the part's paragraphs as typed, in order.
+    """
+
+    name: str
+    source: str
+    paragraphs: tuple[Paragraph, ...]
+    rendered: bool = True
+    line_paragraphs: tuple[int, ...] = ()  # for each line of `source`, the first paragraph it holds
+
+    def places_at(self, lineno: int) -> list[Paragraph]:
+        """The paragraphs whose tags are on line `lineno` of `source` (one, or those docxtpl merged)."""
+        if not self.paragraphs:
+            return []
+        lines = self.line_paragraphs or (0,)
+        index = min(max(lineno, 1), len(lines)) - 1
+        first = lines[index]
+        following = next((n for n in lines[index + 1:] if n > first), len(self.paragraphs))
+        return list(self.paragraphs[first:max(following, first + 1)])
+
+
+def template_parts(template: Path) -> list[TemplatePart]:
+    """Every part of a Word template the renderer fills in, and the endnotes and comments it does not.
+
+    Raises TemplateProblemError naming the template when it is not a Word document senforms can open.
+    """
+    try:
+        document = _Docx(str(template))
+        document.init_docx()
+        package = document.docx.part.package
+        parts = [_xml_part(document, "the main text", document.docx.element.body, "body")]
+        for label, part in _headers_and_footers(document):
+            parts.append(_xml_part(document, label, etree.fromstring(part.blob), "story"))
+        for part in package.parts:
+            name = str(part.partname)
+            if part.content_type == _FOOTNOTES_TYPE:
+                parts.append(_xml_part(document, "the footnotes", etree.fromstring(part.blob), "footnote"))
+            elif name.endswith(("/endnotes.xml", "/comments.xml")):
+                label = "the endnotes" if "endnotes" in name else "the comments"
+                root = etree.fromstring(part.blob)
+                parts.append(TemplatePart(label, "", tuple(_paragraphs(root, "endnote" if "endnotes" in name else "comment")), rendered=False))
+        properties = document.docx.core_properties
+        for attribute in _RENDERED_PROPERTIES:
+            value = getattr(properties, attribute) or ""
+            if "{" in value:
+                label = f"the document's {attribute.capitalize()} property (File › Info › Properties)"
+                parts.append(TemplatePart(label, value, (Paragraph(label, value, None),)))
+    except Exception as exc:  # python-docx and lxml raise many types for a damaged file
+        raise TemplateProblemError(
+            f"{template.name} is damaged: Word's own files inside it cannot be read ({type(exc).__name__})",
+            fix="open it in Word, save it again as a .docx, or start again from an exported template",
+        ) from exc
+    return parts
+
+
+def _headers_and_footers(document: DocxTemplate) -> list[tuple[str, Any]]:
+    """The header and footer parts docxtpl renders, named after the first section that shows each."""
+    names: dict[str, str] = {}
+    for number, section in enumerate(document.docx.sections, start=1):
+        for label, story in (("header", section.header), ("footer", section.footer), ("first-page header", section.first_page_header),
+                             ("first-page footer", section.first_page_footer), ("even-page header", section.even_page_header),
+                             ("even-page footer", section.even_page_footer)):
+            if not story.is_linked_to_previous:
+                names.setdefault(str(story.part.partname), f"the {label} (section {number})")
+    found = []
+    for uri in (DocxTemplate.HEADER_URI, DocxTemplate.FOOTER_URI):
+        for _, part in document.get_headers_footers(uri):
+            kind = "header" if uri == DocxTemplate.HEADER_URI else "footer"
+            found.append((names.get(str(part.partname), f"a {kind} no section uses ({part.partname})"), part))
+    return found
+
+
+def _xml_part(document: _Docx, name: str, root: Any, kind: str) -> TemplatePart:
+    marked = copy.deepcopy(root)
+    paragraphs = _paragraphs(marked, kind)
+    for number, paragraph in enumerate(paragraphs):
+        paragraph.element.set(_MARK, str(number))
+    source = document.patch_xml(etree.tostring(marked, encoding="unicode"))
+    source = re.sub(r"<w:p([ >])", r"\n<w:p\1", source)  # as docxtpl's render_xml_part does
+    lines, current = [], 0
+    for line in source.split("\n"):
+        found = _MARKED.match(line)
+        if found:
+            current = int(found.group(1))
+        lines.append(current)
+    originals = tuple(dataclasses.replace(p, element=_unmarked(p.element)) for p in paragraphs)
+    return TemplatePart(name, source, originals, line_paragraphs=tuple(lines))
+
+
+def _unmarked(element: Any) -> Any:
+    element.attrib.pop(_MARK, None)
+    return element
+
+
+def _w(name: str) -> str:
+    return f"{{{W_NS}}}{name}"
+
+
+def paragraph_text(paragraph: Any) -> str:
+    """A paragraph's typed text (not that of a text box inside it)."""
+    return "".join(t.text or "" for t in paragraph.iter(_w("t")) if _nearest(t, "p") is paragraph)
+
+
+def _nearest(element: Any, name: str) -> Any:
+    return next(element.iterancestors(_w(name)), None)
+
+
+def _paragraphs(root: Any, kind: str) -> list[Paragraph]:
+    """Every paragraph in `root`, at every level (tables, content controls, text boxes), in order."""
+    found: list[Paragraph] = []
+    labels: dict[Any, str] = {}
+    tables: dict[Any, int] = {}
+    count = 0
+    notes = 0
+    for element in root.iter(_w("tbl"), _w("p"), _w("footnote"), _w("endnote"), _w("comment")):
+        if element.tag == _w("tbl"):
+            tables[element] = len(tables) + 1
+            continue
+        if element.tag != _w("p"):
+            if element.get(_w("type")) in (None, "normal"):
+                notes += 1
+                count = 0
+            continue
+        outer, cell = _nearest(element, "p"), _nearest(element, "tc")
+        if outer is not None and outer in labels:
+            label = f"a text box in {labels[outer]}"
+        elif cell is not None:
+            table, row = _nearest(cell, "tbl"), _nearest(cell, "tr")
+            rows = [r for r in table.iter(_w("tr")) if _nearest(r, "tbl") is table]
+            cells = [c for c in row.iter(_w("tc")) if _nearest(c, "tr") is row]
+            label = f"table {tables.get(table, '?')}, row {rows.index(row) + 1}, cell {cells.index(cell) + 1}"
+        else:
+            count += 1
+            label = f"{kind} {notes}, paragraph {count}" if kind in ("footnote", "endnote", "comment") else f"paragraph {count}"
+        if next(element.iterancestors(_w("sdt")), None) is not None and outer is None:
+            label += " (in a content control)"
+        labels[element] = label
+        found.append(Paragraph(label, paragraph_text(element), element))
+    return found
+
+
+# --- checking a part's Jinja source ------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TagProblem:
+    """Something in a part's source that would fail or go wrong; `lineno` is the source line and
+    `hint` the text to look for among the paragraphs on that line."""
+
+    lineno: int
+    message: str
+    hint: str = ""
+    severity: Literal["error", "warning"] = "error"
+
+
+_OPENERS = {"if": "endif", "for": "endfor", "with": "endwith", "macro": "endmacro", "call": "endcall",
+            "filter": "endfilter", "block": "endblock", "autoescape": "endautoescape"}
+_MIDDLES = {"elif": ("if",), "else": ("if", "for")}
+_XML_OR_MARK = re.compile(r"<[^>]*>|\x00(\d+)\x01")
+_WHERE = {"tc": "in a table cell", "tr": "in a table row", "tbl": "in a table", "p": "in a paragraph", "sdtContent": "in a content control"}
+
+
+def _block_events(source: str, environment: Any) -> list[tuple[int, str, str]]:
+    """(line, keyword, whole tag) for each block tag in `source`, in order. Raises TemplateSyntaxError."""
+    events: list[tuple[int, str, str]] = []
+    tag: list[str] = []
+    line = 0
+    for lineno, kind, value in environment.lex(source):
+        if kind == "block_begin":
+            tag, line = [value], lineno
+        elif tag:
+            tag.append(value)
+            if kind == "block_end":
+                words = "".join(tag)[2:-2].strip(" -+").split()
+                events.append((line, words[0] if words else "", "".join(tag)))
+                tag = []
+    return events
+
+
+def balance_problems(source: str, environment: Any | None = None) -> list[TagProblem]:
+    """Block tags never closed, closing nothing, or closing the wrong block.
+
+    Raises TemplateSyntaxError when a tag cannot be read at all.
+    """
+    environment = environment or make_environment()
+    problems = []
+    stack: list[tuple[str, int]] = []
+    for line, word, _tag in _block_events(source, environment):
+        if word in _OPENERS:
+            stack.append((word, line))
+        elif word in _MIDDLES:
+            if not stack or stack[-1][0] not in _MIDDLES[word]:
+                problems.append(TagProblem(line, f"{{% {word} %}} is not inside an {{% if %}} block", word))
+        elif word.startswith("end") and word[3:] in _OPENERS:
+            if stack and stack[-1][0] == word[3:]:
+                stack.pop()
+            elif stack and any(opened == word[3:] for opened, _ in stack):
+                opened, opened_line = stack.pop()
+                problems.append(TagProblem(opened_line, f"{{% {opened} %}} is never closed with {{% {_OPENERS[opened]} %}} (a {{% {word} %}} comes first)", opened))
+                while stack and stack[-1][0] != word[3:]:
+                    opened, opened_line = stack.pop()
+                    problems.append(TagProblem(opened_line, f"{{% {opened} %}} is never closed with {{% {_OPENERS[opened]} %}}", opened))
+                stack.pop()
+            else:
+                problems.append(TagProblem(line, f"{{% {word} %}} closes a block that was never opened", word))
+    problems.extend(TagProblem(line, f"{{% {word} %}} is never closed with {{% {_OPENERS[word]} %}}", word) for word, line in stack)
+    return problems
+
+
+def mismatched_blocks(source: str, environment: Any | None = None) -> list[TagProblem]:
+    """Blocks that open in one container (a paragraph, table cell or row, or the page) and continue
+    or close in another: left out or repeated, they would cut the document's XML apart."""
+    environment = environment or make_environment()
+    if "{%" not in source:
+        return []
+    try:
+        events = _block_events(source, environment)
+    except TemplateSyntaxError:
+        return []  # reported as a broken tag
+    # The XML with each block tag replaced by a numbered mark and every {{ }} and {# #} removed.
+    marks = iter(range(len(events) + 1))
+    skeleton = _TAG_SPLIT.sub(lambda m: f"\x00{next(marks)}\x01" if m.group().startswith("{%") else "", source)
+    if next(marks) != len(events):
+        return []  # a tag docxtpl's reading and Jinja's disagree on (a '%}' in quotes): leave it to Jinja
+    names: list[str] = []
+    opened: list[tuple[int, tuple[str, ...]]] = []
+    problems: list[TagProblem] = []
+
+    def at(index: int) -> None:
+        if not 0 <= index < len(events):
+            return
+        line, word, tag = events[index]
+        here = tuple(names)
+        if word in _OPENERS:
+            opened.append((index, here))
+        elif word in _MIDDLES or word.startswith("end") and word[3:] in _OPENERS:
+            if not opened:
+                return
+            start, there = opened[-1]
+            if word.startswith("end"):
+                opened.pop()
+            if there != here:
+                first = events[start]
+                problems.append(TagProblem(first[0], (
+                    f"{_tag_name(first[2])} is {_container(there)} but its {_tag_name(tag)} is {_container(here)}: "
+                    "a block must open and close in the same place (the same paragraph, table cell, row or content "
+                    "control, or both outside them); when filled in, the document would be damaged"), first[1]))
+
+    for match in _XML_OR_MARK.finditer(skeleton):
+        text = match.group()
+        if match.group(1) is not None:
+            at(int(match.group(1)))
+            continue
+        for mark in re.findall("\x00(\\d+)\x01", text):  # a tag inside an attribute (cellbg, vm)
+            at(int(mark))
+        if text.startswith(("<?", "<!")):
+            continue
+        if text.startswith("</"):
+            if names:
+                names.pop()
+        elif not text.endswith("/>"):
+            names.append(text[1:].split()[0].rstrip(">"))
+    return problems
+
+
+_TAG_SPLIT = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
+
+
+def _tag_name(tag: str) -> str:
+    words = tag[2:-2].strip(" -+").split()
+    return "{% " + " ".join(words[:1]) + " %}" if words else tag
+
+
+def _container(names: tuple[str, ...]) -> str:
+    for name in reversed(names):
+        local = name.split(":")[-1]
+        if local in _WHERE:
+            return _WHERE[local]
+    return "outside any table or content control"
+
+
+def check_source(source: str, context: dict[str, Any], *others: dict[str, Any]) -> list[TagProblem]:
+    """Everything in one part's Jinja source that would fail to render, or damage the document, for
+    records shaped like `context` and `others`: broken or unbalanced tags, blocks crossing
+    containers, unknown variables, filters and tests, values used as if never empty, and tags that
+    use other templates."""
+    environment = make_environment()
+    try:
+        problems = balance_problems(source, environment)
+    except TemplateSyntaxError as exc:
+        return [TagProblem(exc.lineno or 1, f"a tag is broken: {exc.message}")]
+    if problems:
+        return problems
+    try:
+        tree = environment.parse(source)
+    except TemplateSyntaxError as exc:
+        return [TagProblem(exc.lineno or 1, f"a tag is broken: {exc.message}")]
+    problems = mismatched_blocks(source, environment)
+    walker = _Walker(environment)
+    for record in (context, *others):
+        walker.visit(tree, {**record, "school_logo": record.get("school_logo", "")}, frozenset())
+    return problems + list(dict.fromkeys(walker.problems))
+
+
+_ALWAYS = frozenset({"loop", "caller", "varargs", "kwargs", "self"})
+_LENIENT_FILTERS = frozenset({"default", "d"})
+_LENIENT_TESTS = frozenset({"defined", "undefined"})
+
+
+class _Walker:
+    """Walks a parsed template with the example record, finding what a real record would fail on."""
+
+    def __init__(self, environment: Any) -> None:
+        self.environment = environment
+        self.problems: list[TagProblem] = []
+
+    def report(self, node: nodes.Node, message: str, hint: str = "") -> None:
+        self.problems.append(TagProblem(node.lineno, message, hint))
+
+    def visit(self, node: nodes.Node, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        method = getattr(self, f"visit_{type(node).__name__}", None)
+        if method is not None:
+            return method(node, scope, guards)
+        for child in node.iter_child_nodes():
+            self.visit(child, scope, guards)
+        return _UNKNOWN
+
+    def visit_all(self, children: list[Any], scope: dict[str, Any], guards: frozenset[str]) -> None:
+        for child in children:
+            self.visit(child, scope, guards)
+
+    # statements
+
+    def visit_For(self, node: nodes.For, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        items = self.visit(node.iter, scope, guards)
+        inner = dict(scope)
+        element = items[0] if isinstance(items, list) and items else _UNKNOWN
+        self.bind(node.target, inner, element)
+        inner["loop"] = _UNKNOWN
+        if node.test is not None:
+            self.visit(node.test, inner, guards)
+        self.visit_all(node.body, inner, guards)
+        self.visit_all(node.else_, scope, guards)
+        return _UNKNOWN
+
+    def visit_If(self, node: nodes.If, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.visit(node.test, scope, guards)
+        known, unknown = _guards(node.test)
+        self.visit_all(node.body, scope, guards | known)
+        otherwise = guards | unknown
+        self.visit_all(node.elif_, scope, otherwise)
+        self.visit_all(node.else_, scope, otherwise)
+        return _UNKNOWN
+
+    def visit_With(self, node: nodes.With, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        inner = dict(scope)
+        for target, value in zip(node.targets, node.values):
+            self.bind(target, inner, self.visit(value, scope, guards))
+        self.visit_all(node.body, inner, guards)
+        return _UNKNOWN
+
+    def visit_Assign(self, node: nodes.Assign, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.bind(node.target, scope, self.visit(node.node, scope, guards))
+        return _UNKNOWN
+
+    def visit_AssignBlock(self, node: nodes.AssignBlock, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.visit_all(node.body, scope, guards)
+        self.bind(node.target, scope, _UNKNOWN)
+        return _UNKNOWN
+
+    def visit_Macro(self, node: nodes.Macro, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        scope[node.name] = _UNKNOWN
+        inner = dict(scope)
+        for default in node.defaults:
+            self.visit(default, scope, guards)
+        for argument in node.args:
+            inner[argument.name] = _UNKNOWN
+        self.visit_all(node.body, inner, guards)
+        return _UNKNOWN
+
+    def visit_CallBlock(self, node: nodes.CallBlock, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.visit(node.call, scope, guards)
+        inner = dict(scope)
+        for argument in node.args:
+            inner[argument.name] = _UNKNOWN
+        self.visit_all(node.body, inner, guards)
+        return _UNKNOWN
+
+    def _other_template(self, node: nodes.Node, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.report(node, "a template cannot include, import or extend another template: copy the text you need into this template instead")
+        if isinstance(node, (nodes.Import, nodes.FromImport)):
+            for name in [node.target] if isinstance(node, nodes.Import) else [n if isinstance(n, str) else n[-1] for n in node.names]:
+                scope[name] = _UNKNOWN
+        return _UNKNOWN
+
+    visit_Include = visit_Import = visit_FromImport = visit_Extends = _other_template
+
+    def visit_ScopedEvalContextModifier(self, node: nodes.EvalContextModifier, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        if any(option.key == "autoescape" for option in node.options):
+            self.report(node, "{% autoescape %} is not allowed: senforms always prints a record's text exactly as typed, so remove the block's tags")
+        for child in node.iter_child_nodes():
+            self.visit(child, scope, guards)
+        return _UNKNOWN
+
+    visit_EvalContextModifier = visit_ScopedEvalContextModifier
+
+    # expressions
+
+    def visit_Name(self, node: nodes.Name, scope: dict[str, Any], guards: frozenset[str], lenient: bool = False) -> Any:
+        if node.ctx != "load":
+            return _UNKNOWN
+        if node.name in scope:
+            return scope[node.name]
+        if node.name not in self.environment.globals and node.name not in _ALWAYS and node.name not in guards and not lenient:
+            self.missing(node, node.name)
+        return _UNKNOWN
+
+    def visit_Getattr(self, node: nodes.Getattr | nodes.Getitem, scope: dict[str, Any], guards: frozenset[str], lenient: bool = False) -> Any:
+        if isinstance(node, nodes.Getitem) and not isinstance(node.arg, nodes.Const):
+            self.visit(node.node, scope, guards)
+            self.visit(node.arg, scope, guards)
+            return _UNKNOWN
+        key = node.attr if isinstance(node, nodes.Getattr) else node.arg.value  # type: ignore[attr-defined]
+        base = self.visit(node.node, scope, guards)
+        if isinstance(key, str) and key.startswith("_"):
+            if not any(step.startswith("_") for step in _dotted(node.node).split(".")):  # once per tag
+                self.report(node, f"'{_dotted(node)}' is not allowed: a template may not reach inside values (names starting with _)", key)
+            return _UNKNOWN
+        if _dotted(node) in guards:
+            return _UNKNOWN
+        if isinstance(base, dict):
+            if key in base:
+                return base[key]
+            if not lenient and not (isinstance(key, str) and hasattr(dict, key)):
+                self.missing(node, _dotted(node))
+        elif isinstance(base, (list, tuple)) and isinstance(key, int) and -len(base) <= key < len(base):
+            return base[key]
+        elif base is None and not lenient and _dotted(node.node) not in guards:
+            owner = _dotted(node.node)
+            self.report(node, (f"'{owner}' is empty for some records, and then '{_dotted(node)}' stops the document: "
+                               f"put it inside {{% if {owner} %}} … {{% endif %}}"), key if isinstance(key, str) else "")
+        return _UNKNOWN
+
+    visit_Getitem = visit_Getattr
+
+    def visit_CondExpr(self, node: nodes.CondExpr, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.visit(node.test, scope, guards)
+        known, unknown = _guards(node.test)
+        self.visit(node.expr1, scope, guards | known)
+        if node.expr2 is not None:
+            self.visit(node.expr2, scope, guards | unknown)
+        return _UNKNOWN
+
+    def visit_Filter(self, node: nodes.Filter, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        value = _UNKNOWN
+        if node.node is not None:  # None in {% filter upper %}
+            value = self.lenient(node.node, scope, guards) if node.name in _LENIENT_FILTERS else self.visit(node.node, scope, guards)
+        for argument in [*node.args, *node.kwargs, *([node.dyn_args] if node.dyn_args else []), *([node.dyn_kwargs] if node.dyn_kwargs else [])]:
+            self.visit(argument, scope, guards)
+        if node.name not in self.environment.filters:
+            self.report(node, _unknown_filter(node.name, self.environment.filters), node.name)
+            return _UNKNOWN
+        if node.name in ("first", "last") and isinstance(value, list) and value:
+            return value[0 if node.name == "first" else -1]
+        if node.name in _LENIENT_FILTERS and value is not _UNKNOWN:
+            return value
+        return _UNKNOWN
+
+    def visit_Test(self, node: nodes.Test, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        if node.name in _LENIENT_TESTS:
+            self.lenient(node.node, scope, guards)
+        else:
+            self.visit(node.node, scope, guards)
+        for argument in [*node.args, *node.kwargs]:
+            self.visit(argument, scope, guards)
+        if node.name not in self.environment.tests:
+            close = difflib.get_close_matches(node.name, list(self.environment.tests), n=1)
+            suggestion = f" (did you mean 'is {close[0]}'?)" if close else ""
+            self.report(node, f"'is {node.name}' is not a test senforms knows{suggestion}: see the list of tests in docs/templates.md", node.name)
+        return _UNKNOWN
+
+    def visit_And(self, node: nodes.And, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.visit(node.left, scope, guards)
+        self.visit(node.right, scope, guards | _guards(node.left)[0])  # `x is defined and x.y`
+        return _UNKNOWN
+
+    def visit_Or(self, node: nodes.Or, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        self.visit(node.left, scope, guards)
+        self.visit(node.right, scope, guards | _guards(node.left)[1])  # `x is undefined or x.y`
+        return _UNKNOWN
+
+    def lenient(self, node: nodes.Node, scope: dict[str, Any], guards: frozenset[str]) -> Any:
+        """The value of `node` where only its last step may be missing (`default`, `is defined`)."""
+        if isinstance(node, nodes.Name):
+            return self.visit_Name(node, scope, guards, lenient=True)
+        if isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            return self.visit_Getattr(node, scope, guards, lenient=True)
+        return self.visit(node, scope, guards)
+
+    def bind(self, target: nodes.Node, scope: dict[str, Any], value: Any) -> None:
+        if isinstance(target, nodes.Name):
+            scope[target.name] = value
+        else:
+            for name in target.find_all(nodes.Name):
+                scope[name.name] = _UNKNOWN
+
+    def missing(self, node: nodes.Node, dotted: str) -> None:
+        self.report(node, f"'{dotted}' is not a variable senforms provides: check its spelling against docs/templates.md", dotted.split(".")[-1])
+
+
+def _unknown_filter(name: str, filters: Any) -> str:
+    if name in REFUSED_FILTERS:
+        return f"'|{name}' is not allowed: senforms always prints a record's text exactly as typed, so remove '|{name}'"
+    close = difflib.get_close_matches(name, [f for f in filters if not f.startswith("_")], n=1)
+    suggestion = f" (did you mean '{close[0]}'?)" if close else ""
+    return f"'|{name}' is not a filter senforms knows{suggestion}: see the list of filters in docs/templates.md"
+
+
+def _guards(test: nodes.Node) -> tuple[frozenset[str], frozenset[str]]:
+    """The names a condition proves defined when it is true, and when it is false."""
+    if isinstance(test, nodes.Test) and test.name in _LENIENT_TESTS:
+        dotted = frozenset({_dotted(test.node)})
+        return (dotted, frozenset()) if test.name == "defined" else (frozenset(), dotted)
+    if isinstance(test, nodes.Test) and test.name == "none":
+        return frozenset(), frozenset({_dotted(test.node)})
+    if isinstance(test, (nodes.Name, nodes.Getattr, nodes.Getitem)):  # `{% if cycle %}`: present and not empty
+        return frozenset({_dotted(test)}), frozenset()
+    if isinstance(test, nodes.Not):
+        true, false = _guards(test.node)
+        return false, true
+    if isinstance(test, nodes.And):
+        return _guards(test.left)[0] | _guards(test.right)[0], frozenset()
+    if isinstance(test, nodes.Or):
+        return frozenset(), _guards(test.left)[1] | _guards(test.right)[1]
+    return frozenset(), frozenset()
 
 
 def _dotted(node: nodes.Node) -> str:
@@ -332,9 +959,14 @@ def render_docx(template: Path, context: dict[str, Any], *, title: str = "", log
     rendered for this record.
     """
     try:
-        document = DocxTemplate(str(template))
+        document = _Docx(str(template))
         context = {**context, "school_logo": _logo(document, logo, str((context.get("school") or {}).get("name") or ""))}
         document.render(context, jinja_env=make_environment(), autoescape=True)
+    except DamageError as exc:
+        raise TemplateProblemError(
+            f"template {template.name} could not be filled in: {exc}",
+            fix="check the template with `senforms templates check`; nothing was written for this document",
+        ) from None
     except (TemplateError, SecurityError) as exc:
         raise TemplateProblemError(
             f"template {template.name} could not be filled in: {_describe(exc)}",

@@ -1,0 +1,314 @@
+"""`senforms templates check` is as strict as the renderer and no stricter (issue 17).
+
+Each test plants one of the issue's problems in a copy of the shipped support plan, typed the way
+Word stores it, then checks both what the check says (and where) and what rendering does: a
+template the check passes renders, and one that would be damaged is refused before anything is
+written.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+from lxml import etree
+
+from senforms.documents.template_files import check_template, example_context
+from senforms.documents.templating import paragraph_text, render_docx
+from senforms.errors import TemplateProblemError
+from tests.documents.template_corpus.word import cell, control, para, row, support_plan, table
+
+BOLD = "<w:b/>"
+CONTEXT = example_context("support-plan")
+
+
+def findings(path: Path) -> list[str]:
+    return [f"{f.severity}: {f.within_file}" for f in check_template(path, "support-plan")]
+
+
+def rendered_text(path: Path, context: dict | None = None) -> str:
+    """Every paragraph of the filled-in document, at every level, and its footnotes' text."""
+    data = render_docx(path, context or CONTEXT)
+    lines = [paragraph_text(p) for p in Document(io.BytesIO(data)).element.body.iter(qn("w:p"))]
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        if "word/footnotes.xml" in package.namelist():
+            lines += [paragraph_text(p) for p in etree.fromstring(package.read("word/footnotes.xml")).iter(qn("w:p"))]
+    return "\n".join(lines)
+
+
+# --- 1. split tags ------------------------------------------------------------------------------------
+
+
+def test_a_tag_split_over_runs_with_different_formatting_is_no_finding_and_renders(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [
+        para(("Name: {{ pupil.", BOLD), "full_name }}"),
+        para("{", ("{ pupil.known_as }", BOLD), "}", " is in year ", ("{{ pupil.year", "<w:i/>"), "_group }}"),
+        para("{%", " if pupil.known_as ", "%}", "Known as {{ pupil.known_as }}", "{% end", "if %}"),
+    ])
+    assert findings(path) == []
+    text = rendered_text(path)
+    assert f"Name: {CONTEXT['pupil']['full_name']}" in text
+    assert f"{CONTEXT['pupil']['known_as']} is in year {CONTEXT['pupil']['year_group']}" in text
+
+
+def test_a_split_that_changes_the_formatting_of_the_words_after_it_is_a_warning(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Intro ", ("Name: {{ pupil.", BOLD), "full_name }} is here")])
+    assert findings(path) == [
+        "warning: paragraph 1 ('Intro Name: {{ pupil.full_name }} is here'): Word has stored the tag "
+        "{{ pupil.full_name }} in pieces with different formatting, so the words after it ('is here') will "
+        "print with the formatting of the start of the tag: select the tag and those words and set their formatting again"
+    ]
+
+
+# --- 2. curly quotes ----------------------------------------------------------------------------------
+
+
+def test_curly_quotes_word_typed_are_no_finding_and_render_straight(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Areas: {{ pupil.broad_areas|join(“, ”) }}."),
+                                                           para("{{ pupil.middle_name|default(‘none’) }}")])
+    assert findings(path) == []
+    context = {**CONTEXT, "pupil": {**CONTEXT["pupil"], "broad_areas": ["Sensory", "Communication"]}}
+    assert "Areas: Sensory, Communication." in rendered_text(path, context)
+
+
+def test_a_curly_apostrophe_inside_single_quoted_text_is_an_error(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Hello"), para("{{ pupil.middle_name|default('Alex’s plan') }}")])
+    found = findings(path)
+    assert found == [
+        "error: paragraph 2 ('{{ pupil.middle_name|default('Alex’s plan') }}'): the tag {{ pupil.middle_name|default('Alex’s plan') }} "
+        "has an apostrophe inside text in single quotes, which ends the text early: put that text in double quotes instead, e.g. \"Alex’s plan\""
+    ], found
+    with pytest.raises(TemplateProblemError):
+        render_docx(path, CONTEXT)
+
+
+# --- 3. a misspelt filter inside an if block --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("opening, closing", [("{% if pupil.known_as %}", "{% endif %}"), ("{%p if pupil.known_as %}", "{%p endif %}")])
+def test_a_misspelt_filter_inside_an_if_block_is_found_with_its_place(tmp_path, opening, closing):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Hello"), para(opening), para("Born {{ pupil.date_of_birth|uk_dat }}"), para(closing)])
+    assert findings(path) == ["error: paragraph 3 ('Born {{ pupil.date_of_birth|uk_dat }}'): '|uk_dat' is not a filter senforms knows (did you mean 'uk_date'?): see the list of filters in docs/templates.md"]
+
+
+def test_an_unknown_filter_is_reported_alongside_other_errors(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("{{ pupil.middle_name }}"), para("{{ pupil.full_name|shout }}")])
+    found = findings(path)
+    assert "error: paragraph 1 ('{{ pupil.middle_name }}'): 'pupil.middle_name' is not a variable senforms provides: check its spelling against docs/templates.md" in found
+    assert any(f.startswith("error: paragraph 2 ('{{ pupil.full_name|shout }}'): '|shout' is not a filter") for f in found), found
+
+
+# --- 4. & typed inside a tag ------------------------------------------------------------------------------
+
+
+def test_an_ampersand_typed_inside_a_tag_means_an_ampersand(tmp_path):
+    name = CONTEXT["school"]["name"]
+    path = support_plan(tmp_path / "support-plan.docx", [
+        para('Areas: {{ pupil.broad_areas|join(" & ") }}'),
+        para('Other: {{ pupil.middle_name|default("None & n/a") }}'),
+        para(f'{{% if school.name|replace("Example", "A & B") == "A & B School" %}}Matched {name}{{% endif %}}'),
+    ])
+    assert findings(path) == []
+    text = rendered_text(path, {**CONTEXT, "pupil": {**CONTEXT["pupil"], "broad_areas": ["Sensory", "Communication"]}})
+    assert "Areas: Sensory & Communication" in text
+    assert "Other: None & n/a" in text and f"Matched {name}" in text and "&amp;" not in text
+
+
+def test_data_with_ampersands_and_brackets_still_prints_as_typed(tmp_path):
+    context = {**CONTEXT, "school": {**CONTEXT["school"], "name": "St Mary & St John <Primary>"}}
+    path = support_plan(tmp_path / "support-plan.docx", [para('{{ school.name }} | {{ [school.name, "& <x>"]|join(" & ") }}')])
+    assert "St Mary & St John <Primary> | St Mary & St John <Primary> & & <x>" in rendered_text(path, context)
+
+
+# --- 5. default and is defined ----------------------------------------------------------------------------
+
+
+def test_default_and_is_defined_forgive_a_missing_name(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [
+        para('{{ pupil.middle_name|default("no middle name") }} {{ nickname|d("none") }}'),
+        para("{% if pupil.middle_name is defined %}{{ pupil.middle_name }}{% else %}undefined{% endif %}"),
+        para("{% if pupil.middle_name is defined and pupil.middle_name.first %}x{% endif %}"),
+        para("{% if pupil.middle_name is not defined %}not there{% endif %}"),
+    ])
+    assert findings(path) == []
+    text = rendered_text(path)
+    assert "no middle name none" in text and "undefined" in text and "not there" in text
+
+
+def test_default_forgives_only_the_last_step(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para('{{ pupil.middle.name|default("x") }}'), para("{% if pupil.nickname %}y{% endif %}")])
+    assert findings(path) == [
+        "error: paragraph 1 ('{{ pupil.middle.name|default(\"x\") }}'): 'pupil.middle' is not a variable senforms provides: check its spelling against docs/templates.md",
+        "error: paragraph 2 ('{% if pupil.nickname %}y{% endif %}'): 'pupil.nickname' is not a variable senforms provides: check its spelling against docs/templates.md",
+    ]
+
+
+# --- 6. content controls, footnotes, document properties ------------------------------------------------
+
+
+def test_blocks_inside_content_controls_are_read_like_any_paragraph(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [
+        control(para("{%p if pupil.known_as %}"), para("Known as {{ pupil.known_as }}"), para("{%p endif %}")),
+        para("{%p if pupil.full_name %}"), control(para("Name {{ pupil.full_name }}")), para("{%p endif %}"),
+        table(row(cell(control(para("{{ pupil.full_name }}"))), cell(para("x")))),
+    ])
+    assert findings(path) == []
+    text = rendered_text(path)
+    assert f"Known as {CONTEXT['pupil']['known_as']}" in text and f"Name {CONTEXT['pupil']['full_name']}" in text
+
+
+def test_a_block_opened_in_a_content_control_and_closed_outside_it_is_refused(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [control(para("{%p if pupil.known_as %}"), para("Known")), para("{%p endif %}")])
+    (finding,) = findings(path)
+    assert finding.startswith("error: paragraph 1 (in a content control) ('{%p if pupil.known_as %}'): {% if %} is in a content control but its {% endif %} is outside any table or content control")
+    with pytest.raises(TemplateProblemError, match="is in a content control but its"):
+        render_docx(path, {**CONTEXT, "pupil": {**CONTEXT["pupil"], "known_as": ""}})
+
+
+def test_a_misspelt_variable_in_a_content_control_is_placed(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Hello"), control(para("Name {{ pupil.ful_name }}"))])
+    assert findings(path) == ["error: paragraph 2 (in a content control) ('Name {{ pupil.ful_name }}'): 'pupil.ful_name' is not a variable senforms provides: check its spelling against docs/templates.md"]
+
+
+def test_footnotes_are_checked_and_filled_in(tmp_path):
+    good = support_plan(tmp_path / "good.docx", [para("Hello")], footnotes=[para("Written for {{ pupil.known_as }}.")])
+    assert findings(good) == []
+    assert f"Written for {CONTEXT['pupil']['known_as']}." in rendered_text(good)
+    bad = support_plan(tmp_path / "bad.docx", [para("Hello")], footnotes=[para("First"), para("See {{ pupil.knwn_as }}.")])
+    assert findings(bad) == ["error: the footnotes, footnote 2, paragraph 1 ('See {{ pupil.knwn_as }}.'): 'pupil.knwn_as' is not a variable senforms provides: check its spelling against docs/templates.md"]
+
+
+def test_the_document_properties_are_checked(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Hello")], subject="Plan for {{ pupil.ful_name }}")
+    assert findings(path) == ["error: the document's Subject property (File › Info › Properties): 'pupil.ful_name' is not a variable senforms provides: check its spelling against docs/templates.md"]
+
+
+def test_tags_in_endnotes_are_not_filled_in_and_say_so(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Hello")], endnotes=[para("{{ pupil.known_as }}")])
+    assert findings(path) == ["warning: the endnotes, endnote 1, paragraph 1 ('{{ pupil.known_as }}'): senforms does not fill in tags in the endnotes, so {{ pupil.known_as }} would print as typed: move it into the text or a footnote"]
+
+
+def test_a_header_is_checked_and_named(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Hello")], header=[para("School"), para("{{ school.nam }}")])
+    (finding,) = findings(path)
+    assert finding.startswith("error: the ") and "header (section 1), paragraph 2 ('{{ school.nam }}'): 'school.nam' is not a variable" in finding
+
+
+# --- 7. the right paragraph ---------------------------------------------------------------------------
+
+
+def test_a_finding_names_the_paragraph_holding_the_mistake_not_the_first_with_the_word(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("The full_name of the pupil"), para("{{ pupil.full_name }}"), para("Again: {{ pupil.full_nam }}")])
+    assert findings(path) == ["error: paragraph 3 ('Again: {{ pupil.full_nam }}'): 'pupil.full_nam' is not a variable senforms provides: check its spelling against docs/templates.md"]
+
+
+def test_a_finding_in_a_table_names_its_cell(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [table(row(cell(para("Name")), cell(para("{{ pupil.nmae }}"))))])
+    assert findings(path) == ["error: table 1, row 1, cell 2 ('{{ pupil.nmae }}'): 'pupil.nmae' is not a variable senforms provides: check its spelling against docs/templates.md"]
+
+
+# --- 8. what would damage a document is refused -------------------------------------------------------
+
+
+@pytest.mark.parametrize("known_as", ["Alex", ""])
+def test_a_block_opened_in_the_text_and_closed_in_a_table_cell_is_refused(tmp_path, known_as):
+    path = support_plan(tmp_path / "support-plan.docx", [para("{%p if pupil.known_as %}"), table(row(cell(para("A")), cell(para("{%p endif %}"))))])
+    assert findings(path) == [
+        "error: paragraph 1 ('{%p if pupil.known_as %}'): {% if %} is outside any table or content control but its {% endif %} is in a table cell: "
+        "a block must open and close in the same place (the same paragraph, table cell, row or content control, or both outside them); "
+        "when filled in, the document would be damaged"
+    ]
+    context = {**CONTEXT, "pupil": {**CONTEXT["pupil"], "known_as": known_as}}
+    with pytest.raises(TemplateProblemError, match="is outside any table or content control but its"):
+        render_docx(path, context)
+
+
+@pytest.mark.parametrize("tag", ["{{r pupil.full_name }}", "{{p pupil.full_name }}"])
+def test_rich_text_tags_on_plain_text_are_refused(tmp_path, tag):
+    path = support_plan(tmp_path / "support-plan.docx", [para(f"Name: {tag}")])
+    (finding,) = findings(path)
+    assert f"{tag} is for formatted text, and senforms gives plain text, so the value would be lost: write {{{{ pupil.full_name }}}} instead" in finding
+    with pytest.raises(TemplateProblemError, match="would be lost"):
+        render_docx(path, CONTEXT)
+
+
+def test_safe_is_not_a_filter_and_data_never_becomes_markup(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("{{ school.name|safe }}")])
+    assert findings(path) == ["error: paragraph 1 ('{{ school.name|safe }}'): '|safe' is not allowed: senforms always prints a record's text exactly as typed, so remove '|safe'"]
+    context = {**CONTEXT, "school": {**CONTEXT["school"], "name": "St Mary & St John <Primary>"}}
+    with pytest.raises(TemplateProblemError, match="safe"):
+        render_docx(path, context)
+
+
+@pytest.mark.parametrize("tag", ["{% include 'letterhead.docx' %}", "{% import 'macros' as m %}", "{% extends 'base' %}", "{% from 'm' import x %}"])
+def test_other_templates_cannot_be_used(tmp_path, tag):
+    path = support_plan(tmp_path / "support-plan.docx", [para(tag)])
+    assert findings(path) == [f"error: paragraph 1 ('{tag}'): a template cannot include, import or extend another template: copy the text you need into this template instead"]
+    with pytest.raises(TemplateProblemError, match="cannot include, import or extend another template"):
+        render_docx(path, CONTEXT)
+
+
+def test_a_paragraph_block_tag_with_words_beside_it_warns_that_they_are_lost(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Note: {%p if pupil.known_as %}"), para("x"), para("{%p endif %}")])
+    assert findings(path) == [
+        "warning: paragraph 1 ('Note: {%p if pupil.known_as %}'): the paragraph holding {%p if pupil.known_as %} is removed when the document "
+        "is filled in, so 'Note:' beside it will never print: put {%p if pupil.known_as %} in a paragraph of its own"
+    ]
+
+
+# --- docs/templates.md names only what the sandbox has --------------------------------------------------
+
+
+def test_the_jinja_filters_and_tests_the_docs_name_exist_and_the_refused_ones_do_not():
+    import re
+
+    from senforms.documents.templating import REFUSED_FILTERS, make_environment
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "templates.md").read_text(encoding="utf-8")
+    jinja = text[text.index("Jinja's own filters work too"):text.index("## Tables, cells and pictures")]
+    table, tests = jinja[:jinja.index("### Tests")], jinja[jinja.index("### Tests"):]
+    filters = {name for first in re.findall(r"^\| ([^|]+) \|", table, re.M) for name in re.findall(r"`(\w+)`", first)}
+    environment = make_environment()
+    assert {"join", "default", "d", "format", "e", "escape"} <= filters <= set(environment.filters), filters - set(environment.filters)
+    assert set(re.findall(r"`(\w+)`", tests[:tests.index("(whether")] + tests[tests.index("`none`"):])) - {"in"} <= set(environment.tests)
+    assert not set(REFUSED_FILTERS) & set(environment.filters) and {"safe", "urlize"} <= set(REFUSED_FILTERS)
+
+
+# --- values some records lack ----------------------------------------------------------------------
+
+
+def test_a_value_some_records_lack_must_be_guarded(tmp_path):
+    from senforms.documents.template_files import sparse_contexts
+    from tests.documents.template_corpus.word import build
+
+    unguarded = build(tmp_path / "parent-notification.docx", [para("Dear parent"), para("Cycle {{ cycle.number }}, {{ cycle.term }}")])
+    assert [f.within_file for f in check_template(unguarded)] == [
+        "paragraph 2 ('Cycle {{ cycle.number }}, {{ cycle.term }}'): 'cycle' is empty for some records, and then "
+        "'cycle.number' stops the document: put it inside {% if cycle %} … {% endif %}",
+        "paragraph 2 ('Cycle {{ cycle.number }}, {{ cycle.term }}'): 'cycle' is empty for some records, and then "
+        "'cycle.term' stops the document: put it inside {% if cycle %} … {% endif %}",
+    ]
+    without_cycle = next(c for c in sparse_contexts("parent-notification") if c["cycle"] is None)
+    with pytest.raises(TemplateProblemError):
+        render_docx(unguarded, without_cycle)
+    (tmp_path / "guarded").mkdir()
+    guarded = build(tmp_path / "guarded" / "parent-notification.docx", [
+        para("{%p if cycle %}"), para("Cycle {{ cycle.number }}"), para("{%p endif %}"),
+        para("{{ cycle.number if cycle else 'no cycle yet' }} {{ cycle and cycle.number }}"),
+        para("{% if cycle is not none and cycle.review %}{{ cycle.review.date|uk_date }}{% endif %}"),
+    ])
+    assert check_template(guarded) == []
+    assert "no cycle yet" in rendered_text(guarded, without_cycle)
+
+
+def test_an_unreviewed_cycle_and_a_loop_over_needs_are_checked(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [para("Reviewed {{ cycle.review.date|uk_date }}"), para("{%for n in pupil.needs%}{{ n.lable }}{%endfor%}")])
+    assert findings(path) == [
+        "error: paragraph 1 ('Reviewed {{ cycle.review.date|uk_date }}'): 'cycle.review' is empty for some records, and then 'cycle.review.date' "
+        "stops the document: put it inside {% if cycle.review %} … {% endif %}",
+        "error: paragraph 2 ('{%for n in pupil.needs%}{{ n.lable }}{%endfor%}'): 'n.lable' is not a variable senforms provides: check its spelling against docs/templates.md",
+    ]
