@@ -91,3 +91,14 @@ def test_long_views_in_a_word_forms_legacy_field_are_whole_across_field_and_adde
     with zipfile.ZipFile(made.path) as package:
         document = package.read("word/document.xml").decode("utf-8")
     assert LONG_VIEWS in document
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+def test_pdf_option_converts_each_filled_word_form(sample_register, tmp_path):
+    result = fill_forms(sample_register, WORD_FORM, WORD_FORM.with_suffix(".toml"), FillOptions(tmp_path, pdf=True, on=AS_OF), [p for p in sample_register.pupils if p.upn == "Z881999919001"])
+    assert [r.status for r in result.pdfs] == ["converted"]
+    text = " ".join(pdftotext(tmp_path / "Z881999919001-eastmere-ehcna-request.pdf").split())
+    assert "Amara Okafor" in text and "14 May 2016" in text and "Z881999919001" in text
+    with open(tmp_path / "manifest.csv", newline="", encoding="utf-8") as handle:
+        assert {row["file"] for row in csv.DictReader(handle)} == {"Z881999919001-eastmere-ehcna-request.docx", "Z881999919001-eastmere-ehcna-request.pdf"}

@@ -202,6 +202,8 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
 
     stem = make_filename(options.name_pattern, Job("bundle", pupil, {}, on=options.on).name_fields, pupil.upn)
     outputs = _outputs(stem, options)
+    if la.form:
+        outputs["la_form"] = options.out_dir / f"{stem}-la-form{'.docx' if la.form.lower().endswith('.docx') else '.pdf'}"
     sections_dir = options.out_dir / f"{stem}-sections"
     if not options.overwrite:
         for path in outputs.values():
@@ -216,6 +218,7 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         with PdfConverter() as converter:
             items, left_out = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=converter, overwrite=True), problems)
             request = _make_documents(register, pupil, la, options, staging, logo, items, stem)
+            la_form = _add_la_form(register, pupil, la, options, staging, items)
             docx_items = [item for item in items if item.pdf is None]
             results = convert_many([item.source for item in docx_items], staging / "pdf", converter=converter, overwrite=True)
         for item, result in zip(docx_items, results):
@@ -243,12 +246,16 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
             "checklist": staging / "checklist.txt",
             "manifest": staging / "manifest.csv",
         }
+        if la_form is not None:
+            staged["la_form"] = la_form
         if options.password is not None:
             # Encrypted means encrypted: every file holding the child's details, not only the bundle.
             for key in ("request_pdf", "cover_pdf"):
                 encrypt_pdf_file(staged[key], options.password)
             for key in ("request_docx", "cover_docx"):
                 encrypt_docx_file(staged[key], options.password)
+            if la_form is not None:
+                (encrypt_pdf_file if la_form.suffix == ".pdf" else encrypt_docx_file)(la_form, options.password)
         staged["pack"] = write_description(staging / "pack.json", _pack_description(pupil, la, register.school, outputs, parts, options))
         published = True  # from here on, files are in OUTDIR: the folder stays
         for key, temp in staged.items():
@@ -261,6 +268,33 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         shutil.rmtree(staging, ignore_errors=True)
         if not published:
             _remove_if_empty(made_folders)  # a refused pack leaves no folder it made behind
+
+
+def _add_la_form(register: Register, pupil: Pupil, la: LocalAuthority, options: PackOptions, staging: Path, items: list[_Item]) -> Path | None:
+    """The LA's own form filled for the pupil, first in the request section in place of senforms' request
+    (which is still made, and stays in the bundle too with keep_own_request); None when the LA has no form."""
+    if not la.form:
+        return None
+    if not la.form_map:
+        raise SenformsError(
+            f"the settings for {la.name} name its form ({Path(la.form).name}) but not the map that fills it",
+            fix="make one with `senforms forms map FORM -o MAP.toml` and add form_map = \"MAP.toml\" to [local_authority]",
+        )
+    from senforms.forms.fill import fill_for_pupil
+
+    path, _ = fill_for_pupil(register, pupil, Path(la.form), Path(la.form_map), staging / "la-form", on=options.on)
+    own = next(item for item in items if item.section == "request")
+    if not la.keep_own_request:
+        own.section = "own_request"  # made and published beside the pack, but not in the bundle
+    bundled = None
+    if path.suffix == ".pdf":
+        from senforms.forms.pdf_fill import flatten
+
+        # Fields do not survive merging (values repeat or vanish), so the bundle gets a flattened copy.
+        bundled = write_atomic(path.with_name("flattened.pdf"), flatten(path.read_bytes()), overwrite=True)
+    title = f"Request for an EHC needs assessment ({la.name}'s form)"
+    items.insert(0, _Item("request", title, own.author, options.on, path, pdf=bundled, generated=True))
+    return path
 
 
 def _pack_description(pupil: Pupil, la: LocalAuthority, school: School | None, outputs: dict[str, Path], parts: list[Path], options: PackOptions) -> PackDescription:

@@ -43,12 +43,7 @@ def command(form, register, map_path, out_dir, pupils, flatten, pdf, name_patter
     for conversion in result.pdfs:
         if conversion.status == "failed":
             click.secho(f"  ✗ PDF of {conversion.source.name}: {conversion.error}", fg="red", err=True)
-    line = f"{form.name}: {result.count('written')} filled"
-    if result.count("skipped"):
-        line += f", {result.count('skipped')} skipped (already there; use --overwrite to replace)"
-    if result.count("failed"):
-        line += f", {result.count('failed')} FAILED"
-    click.echo(line + f", in {relative(out_dir)}")
+    click.echo(f"{form.name}: {result.summary('skipped (already there; use --overwrite to replace)')}, in {relative(out_dir)}")
     if result.pdfs:
         click.echo(f"  PDFs: {sum(1 for r in result.pdfs if r.status == 'converted')} made")
     if result.failed:

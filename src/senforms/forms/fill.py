@@ -62,6 +62,15 @@ class FillResult:
     def count(self, status: str) -> int:
         return sum(1 for f in self.forms if f.status == status)
 
+    def summary(self, skipped_note: str = "already there") -> str:
+        """"3 filled, 1 already there, 1 FAILED": the run in a few words."""
+        parts = [f"{self.count('written')} filled"]
+        if self.count("skipped"):
+            parts.append(f"{self.count('skipped')} {skipped_note}")
+        if self.count("failed"):
+            parts.append(f"{self.count('failed')} FAILED")
+        return ", ".join(parts)
+
     @property
     def failed(self) -> int:
         return self.count("failed") + sum(1 for r in self.pdfs if r.status == "failed")
@@ -92,6 +101,27 @@ def fill_one(form: FormInventory, data: bytes, form_map: FormMap, job: Job, *, f
     return word.data, len(word.overflows), word.warnings
 
 
+def load_form(form: Path, map_path: Path | str) -> tuple[FormInventory, bytes, FormMap]:
+    """The form's fields, its bytes and its map, checked against each other (FormError if they do not match)."""
+    inventory = inspect_form(form)
+    data, _ = read_form(form)
+    form_map = read_map(map_path)
+    check_map(form_map, inventory)
+    return inventory, data, form_map
+
+
+def fill_for_pupil(register: Register, pupil: Pupil, form: Path, map_path: Path, folder: Path, *, on: dt.date) -> tuple[Path, list[str]]:
+    """One pupil's filled form in `folder` (for the request pack), and any warnings; FormError as for `fill_forms`."""
+    from senforms.documents.context import request_context
+
+    inventory, data, form_map = load_form(form, map_path)
+    job = Job("ehc-request", pupil, request_context(register, pupil, on), on=on)
+    check_variables(form_map, job.context)
+    content, _, warnings = fill_one(inventory, data, form_map, job)
+    suffix = ".pdf" if inventory.form_type == "pdf" else ".docx"
+    return write_atomic(ensure_folder(folder) / f"{pupil.upn}-la-form{suffix}", content, overwrite=True), warnings
+
+
 def fill_forms(
     register: Register,
     form: Path | str,
@@ -107,10 +137,7 @@ def fill_forms(
     the form, fills a field the form lacks, or uses a variable senforms does not provide.
     """
     form = Path(form)
-    inventory = inspect_form(form)
-    data, _ = read_form(form)
-    form_map = read_map(map_path)
-    check_map(form_map, inventory)
+    inventory, data, form_map = load_form(form, map_path)
     if options.flatten and inventory.form_type != "pdf":
         raise FormError(f"{form.name} is a Word form: only a PDF form can be flattened", fix="leave out {option}, or make a PDF of each filled form instead", option="flatten")
     if options.pdf and inventory.form_type == "pdf":

@@ -71,15 +71,16 @@ class _Filler:
         size = _font_size(owner)
         quadding = int(inherited(owner, "/Q") or 0)
         box = _box(group[0].annotation)
+        number = len(self.overflows) + 1
         shown = text
         if spec.max_length and len(text) > spec.max_length:
-            shown = cut_to_length(text, spec.max_length, self._next_box())
-        layout = fit(shown, font, box, multiline=multiline, size=size)
-        if layout is None:
-            number = self._box_number_for(shown)
-            shown, layout = longest_fitting(_without_marker(shown, number), marker(number), font, box, multiline=multiline, size=size)
+            shown = cut_to_length(text, spec.max_length, number)
+        if fit(shown, font, box, multiline=multiline, size=size) is None:
+            shown, _ = longest_fitting(text, marker(number), font, box, multiline=multiline, size=size)
+            if spec.max_length and len(shown) > spec.max_length:
+                shown = cut_to_length(shown, spec.max_length, number)
         if shown != text:
-            self._overflowed(spec, text)
+            self.overflows.append(Overflow(number, spec.name, spec.label, text))
         owner[NameObject("/V")] = TextStringObject(shown)
         for widget in group:
             self._draw(widget.annotation, shown, font, multiline, size, quadding)
@@ -92,15 +93,6 @@ class _Filler:
 
             layout = Layout(size or 8.0, (shown,))
         _set_appearance(self.writer, annotation, appearance_pdf(box, layout, font, quadding=quadding, multiline=multiline), box)
-
-    def _next_box(self) -> int:
-        return len(self.overflows) + 1
-
-    def _box_number_for(self, shown: str) -> int:
-        return self._next_box()
-
-    def _overflowed(self, spec: Field, text: str) -> None:
-        self.overflows.append(Overflow(self._next_box(), spec.name, spec.label, text))
 
     def checkbox(self, spec: Field, group: list[Widget], value: str) -> None:
         ticked = is_ticked(value)
@@ -151,10 +143,6 @@ class _Filler:
         font, _ = font_for(display)
         for widget in group:
             self._draw(widget.annotation, display, font, False, _font_size(owner), int(inherited(owner, "/Q") or 0))
-
-
-def _without_marker(shown: str, number: int) -> str:
-    return shown.removesuffix(" " + marker(number))
 
 
 def _match(wanted: str, choices: list[str]) -> str | None:
