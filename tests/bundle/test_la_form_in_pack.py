@@ -107,3 +107,17 @@ def test_the_forms_paths_in_the_settings_file_are_from_its_own_folder(tmp_path):
     profile = local_authority_profile(None, settings)
     assert profile is not None and profile.form == str(settings.parent / "forms" / "ehcna.pdf")
     assert profile.form_map == str(settings.parent / "forms" / "ehcna.toml")
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+def test_sections_are_kept_under_the_portals_per_file_limit(tmp_path):
+    settings = tmp_path / "school.toml"
+    settings.write_text('[local_authority]\nname = "Wyvernshire Council"\nportal_file_limit_mb = 0.1\n', encoding="utf-8")
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["bundle", str(SAMPLES / "register.xlsx"), "--pupil", UPN, "-o", str(out), "--date", "23/11/2026", "--sections", "--config", str(settings)])
+    assert result.exit_code == 0, result.output
+    files = sorted((out / f"{UPN}-sections").glob("*.pdf"))
+    assert any("-part-" in f.name for f in files), [f.name for f in files]  # a section over 0.1 MB was cut
+    for path in files:
+        assert path.stat().st_size <= 100_000 or len(PdfReader(path).pages) == 1, path.name

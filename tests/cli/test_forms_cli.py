@@ -69,3 +69,16 @@ def test_fill_with_a_map_that_is_not_toml(tmp_path: Path):
     path = tmp_path / "map.toml"
     path.write_text("Text1 = {{ pupil.full_name }}\n")
     assert_plain_error(run("fill", PDF_FORM, REGISTER, "--map", path, "-o", tmp_path / "out"), "map.toml is not a valid map")
+
+
+def test_a_pdf_with_no_fields_says_so(tmp_path: Path):
+    from pypdf import PdfWriter
+
+    path = tmp_path / "printed-form.pdf"
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    result = run("forms", "inspect", path)
+    assert result.exit_code == 0 and "printed-form.pdf has no fields anyone could fill in" in result.output
+    assert_plain_error(run("forms", "map", path, "-o", tmp_path / "map.toml"), "printed-form.pdf has no fields a map could fill")

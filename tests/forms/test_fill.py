@@ -102,3 +102,21 @@ def test_pdf_option_converts_each_filled_word_form(sample_register, tmp_path):
     assert "Amara Okafor" in text and "14 May 2016" in text and "Z881999919001" in text
     with open(tmp_path / "manifest.csv", newline="", encoding="utf-8") as handle:
         assert {row["file"] for row in csv.DictReader(handle)} == {"Z881999919001-eastmere-ehcna-request.docx", "Z881999919001-eastmere-ehcna-request.pdf"}
+
+
+def test_a_value_missing_for_one_pupil_stops_only_that_pupils_form_naming_field_and_variable(sample_register, tmp_path):
+    import json
+
+    from senforms.inputs import load_register
+
+    data = json.loads((SAMPLES / "register.json").read_text(encoding="utf-8"))
+    next(p for p in data["pupils"] if p["upn"] == "N881999919002")["professionals"] = []
+    (tmp_path / "register.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    register = load_register(tmp_path / "register.json", as_of=AS_OF).register
+    map_path = tmp_path / "map.toml"
+    map_path.write_text(PDF_FORM.with_suffix(".toml").read_text(encoding="utf-8").replace('"senco" = "{{ school.senco.name }}"', '"senco" = "{{ pupil.professionals[0].name }}"'), encoding="utf-8")
+    result = fill_forms(register, PDF_FORM, map_path, FillOptions(tmp_path / "out", on=AS_OF))
+    assert [(f.upn, f.status) for f in result.forms] == [("Z881999919001", "written"), ("N881999919002", "failed"), ("C881999919003", "written")]
+    failed = result.forms[1]
+    assert failed.error.startswith("field 'senco' could not be filled for pupil N881999919002: it uses a value the record does not have")
+    assert not failed.path.exists()

@@ -234,6 +234,9 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
             text += "\nLeft out of the bundle:\n" + "\n".join(f"  {line}" for line in left_out) + "\n"
         write_atomic(staging / "checklist.txt", text.encode("utf-8"), overwrite=True)
         section_files = write_sections(spec, bundle, staging / "sections", password=options.password) if options.sections else []
+        portal_notes: list[str] = []
+        if section_files and la.portal_file_limit_mb:
+            section_files, portal_notes = _under_portal_limit(section_files, la.portal_file_limit_mb, staging / "section-parts", options.password)
         split = split_by_size(staged_bundle, options.max_mb, staging / "parts", password=options.password) if options.max_mb else None
         parts = list(split.parts) if split else []
         # Everything succeeded: publish. Nothing above touched OUTDIR outside the staging folder.
@@ -263,11 +266,25 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         published_sections = [_publish_into(path, sections_dir, options.overwrite, stem) for path in section_files]
         published_parts = [_publish_into(path, options.out_dir, options.overwrite, stem) for path in parts]
         final_bundle = BundleResult(outputs["bundle"], bundle.pages, bundle.index, bundle.sections)
-        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts, list(split.warnings) if split else [])
+        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts, (list(split.warnings) if split else []) + portal_notes)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not published:
             _remove_if_empty(made_folders)  # a refused pack leaves no folder it made behind
+
+
+def _under_portal_limit(files: list[Path], limit_mb: float, folder: Path, password: str | None) -> tuple[list[Path], list[str]]:
+    """Each section file, cut into parts where it is over the LA portal's per-file limit."""
+    kept: list[Path] = []
+    notes: list[str] = []
+    for path in files:
+        if path.stat().st_size <= limit_mb * 1_000_000:
+            kept.append(path)
+            continue
+        split = split_by_size(path, limit_mb, folder, password=password)
+        kept.extend(split.parts)
+        notes.extend(split.warnings)
+    return kept, notes
 
 
 def _add_la_form(register: Register, pupil: Pupil, la: LocalAuthority, options: PackOptions, staging: Path, items: list[_Item]) -> Path | None:

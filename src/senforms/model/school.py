@@ -75,6 +75,7 @@ class LocalAuthority(Record):
     form: OptionalText = None
     form_map: OptionalText = None
     keep_own_request: bool = False
+    portal_file_limit_mb: float | None = Field(None, gt=0)  # the LA portal's limit per uploaded file: --sections keeps under it
     required_attachments: list[RequiredAttachment] = Field(default_factory=list)
 
     @field_validator("section_order")
