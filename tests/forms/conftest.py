@@ -8,11 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject
 
 from ..conftest import AS_OF, SAMPLES
 
+# Names and notes with markup, template syntax, quotes and Latin-extended letters; trimmed, single-spaced.
+AWKWARD = st.text(alphabet=st.sampled_from(list("abcXYZ &<>\"'{}%#ŁżółćíéÑØßœ-.,/\\")), min_size=1, max_size=60).filter(lambda s: s.strip() == s and "  " not in s)
 LONG_VIEWS = " ".join(f"Sentence {n} of what I think about school, my friends and the things that help me learn." for n in range(1, 80)) + " The very last words."
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from hypothesis import given, settings
 from lxml import etree
 
 from senforms.errors import FormError
@@ -16,7 +17,7 @@ from senforms.forms.docx_inspect import NS, W14
 from senforms.forms.inventory import inspect_form
 
 from .builders import DATA_NS, word_docx, word_form_xml
-from .conftest import LONG_VIEWS
+from .conftest import AWKWARD, LONG_VIEWS
 
 VALUES = {
     "child_name": "Łukasz Żółć & <Ní Bhriain>", "dob": "2016-05-14", "eal": "True", "primary_need": "Autistic spectrum disorder",
@@ -150,3 +151,13 @@ def test_a_form_with_no_fields_lists_empty_cells_beside_labels(tmp_path):
     filled = fill_docx(path.read_bytes(), path.name, fields, {"table 1 row 1 cell 2": "Amara Okafor"})
     root, _ = _document(filled.data)
     assert [_text(tc) for tc in root.iter("{{{}}}tc".format(NS["w"]))][1] == "Amara Okafor"
+
+
+@settings(max_examples=30, deadline=None)
+@given(name=AWKWARD)
+def test_any_name_comes_out_exactly_as_typed_in_word_controls_and_legacy_fields(tmp_path_factory, name):
+    form = word_docx(tmp_path_factory.mktemp("f") / "form.docx")
+    filled = fill_docx(form.read_bytes(), form.name, inspect_form(form).fields, {**VALUES, "child_name": name, "YearGroup": name[:8]})
+    root, _ = _document(filled.data)
+    assert _text(_control(root, "child_name")) == name
+    assert [_text(tc) for tc in root.iter(f"{{{NS['w']}}}tc")][3] == name[:8]

@@ -120,3 +120,13 @@ def test_a_value_missing_for_one_pupil_stops_only_that_pupils_form_naming_field_
     failed = result.forms[1]
     assert failed.error.startswith("field 'senco' could not be filled for pupil N881999919002: it uses a value the record does not have")
     assert not failed.path.exists()
+
+
+def test_filled_fields_keep_their_own_background_and_border(sample_register, tmp_path):
+    from .conftest import widgets_by_name
+
+    result = fill_forms(sample_register, PDF_FORM, PDF_FORM.with_suffix(".toml"), FillOptions(tmp_path, on=AS_OF), [sample_register.pupil("Z881999919001")])
+    widget = widgets_by_name(result.forms[0].path.read_bytes())["school"][0]
+    assert widget["/MK"]["/BG"]  # reportlab's field has a background colour and a border
+    drawn = widget["/AP"]["/N"].get_object().get_data()
+    assert b" re f" in drawn.replace(b"\n", b" ") and b" re S" in drawn.replace(b"\n", b" ")  # filled, then stroked

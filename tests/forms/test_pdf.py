@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
 from pypdf import PdfReader
 
 from senforms.errors import FormError
@@ -14,7 +15,7 @@ from senforms.forms.overflow import addendum_pdf
 from senforms.forms.pdf_fill import append_pages, fill_pdf, flatten
 
 from .builders import acrobat_pdf
-from .conftest import LONG_VIEWS, appearance_text, pdftotext, widgets_by_name
+from .conftest import AWKWARD, LONG_VIEWS, appearance_text, pdftotext, widgets_by_name
 
 
 @pytest.fixture
@@ -121,3 +122,12 @@ def test_text_no_font_covers_gives_a_warning_naming_the_field(form):
 def test_tabs_and_control_characters_are_stripped(form):
     filled = fill_pdf(form.read_bytes(), form.name, inspect_form(form).fields, {**VALUES, "Text1": "Amara\tOkafor\x07"})
     assert PdfReader(io.BytesIO(filled.data)).get_fields()["Text1"]["/V"] == "Amara Okafor"
+
+
+@settings(max_examples=25, deadline=None)
+@given(name=AWKWARD)
+def test_any_name_comes_out_exactly_as_typed_in_the_value_and_the_appearance(tmp_path_factory, name):
+    form = acrobat_pdf(tmp_path_factory.mktemp("f") / "form.pdf")
+    filled = fill_pdf(form.read_bytes(), form.name, inspect_form(form).fields, {**VALUES, "Text1": name})
+    assert PdfReader(io.BytesIO(filled.data)).get_fields()["Text1"]["/V"] == name
+    assert " ".join(appearance_text(widgets_by_name(filled.data)["Text1"][0]).split()) == name

@@ -14,7 +14,7 @@ from senforms.errors import FormError
 from senforms.forms.fields import Field, is_ticked
 from senforms.forms.overflow import Overflow, cut_to_length, marker
 from senforms.forms.pdf_inspect import EDIT, Widget, inherited, on_names, options, widgets
-from senforms.forms.pdf_text import Font, appearance_pdf, clean, fit, font_for, longest_fitting
+from senforms.forms.pdf_text import Font, Frame, appearance_pdf, clean, fit, font_for, longest_fitting
 
 
 @dataclass
@@ -32,6 +32,21 @@ def _box(annotation: DictionaryObject) -> tuple[float, float]:
     width, height = abs(x2 - x1), abs(y2 - y1)
     rotate = int(annotation.get("/MK", {}).get("/R", 0)) if isinstance(annotation.get("/MK"), DictionaryObject) else 0
     return (height, width) if rotate in (90, 270) else (width, height)
+
+
+def _frame(annotation: DictionaryObject) -> Frame:
+    mk = annotation.get("/MK")
+    mk = mk.get_object() if mk is not None else None
+    bs = annotation.get("/BS")
+    bs = bs.get_object() if bs is not None else None
+
+    def numbers(key: str) -> tuple[float, ...]:
+        value = mk.get(key) if isinstance(mk, DictionaryObject) else None
+        value = value.get_object() if value is not None else None
+        return tuple(float(v) for v in value) if isinstance(value, ArrayObject) else ()
+
+    width = float(bs.get("/W", 1)) if isinstance(bs, DictionaryObject) else 1.0
+    return Frame(numbers("/BG"), numbers("/BC"), width)
 
 
 def _font_size(owner: DictionaryObject) -> float:
@@ -92,7 +107,7 @@ class _Filler:
             from senforms.forms.pdf_text import Layout
 
             layout = Layout(size or 8.0, (shown,))
-        _set_appearance(self.writer, annotation, appearance_pdf(box, layout, font, quadding=quadding, multiline=multiline), box)
+        _set_appearance(self.writer, annotation, appearance_pdf(box, layout, font, quadding=quadding, multiline=multiline, frame=_frame(annotation)), box)
 
     def checkbox(self, spec: Field, group: list[Widget], value: str) -> None:
         ticked = is_ticked(value)

@@ -169,13 +169,41 @@ def longest_fitting(text: str, marker: str, font: Font, box: tuple[float, float]
     return best
 
 
-def appearance_pdf(box: tuple[float, float], layout: Layout, font: Font, *, quadding: int = 0, multiline: bool = False) -> bytes:
+@dataclass(frozen=True)
+class Frame:
+    """A widget's own background and border (its /MK and /BS), which a new appearance must keep."""
+
+    background: tuple[float, ...] = ()
+    border: tuple[float, ...] = ()
+    border_width: float = 1.0
+
+
+def _colour(page, values: tuple[float, ...], *, stroke: bool) -> bool:
+    if len(values) == 1:
+        (page.setStrokeGray if stroke else page.setFillGray)(values[0])
+    elif len(values) == 3:
+        (page.setStrokeColorRGB if stroke else page.setFillColorRGB)(*values)
+    elif len(values) == 4:
+        (page.setStrokeColorCMYK if stroke else page.setFillColorCMYK)(*values)
+    else:
+        return False
+    return True
+
+
+def appearance_pdf(box: tuple[float, float], layout: Layout, font: Font, *, quadding: int = 0, multiline: bool = False, frame: Frame = Frame()) -> bytes:
     """A one-page PDF the size of the box with the laid-out text on it, to become the field's /AP stream."""
     from reportlab.pdfgen import canvas
 
     width, height = box
     buffer = io.BytesIO()
     page = canvas.Canvas(buffer, pagesize=(max(width, 1), max(height, 1)), pageCompression=1, invariant=1)
+    if _colour(page, frame.background, stroke=False):
+        page.rect(0, 0, width, height, stroke=0, fill=1)
+    if frame.border_width > 0 and _colour(page, frame.border, stroke=True):
+        page.setLineWidth(frame.border_width)
+        half = frame.border_width / 2
+        page.rect(half, half, width - frame.border_width, height - frame.border_width, stroke=1, fill=0)
+    page.setFillGray(0)
     page.setFont(font.name, layout.size)
     line_height = layout.size * LEADING
     if multiline:
