@@ -29,7 +29,7 @@ def _rect(x: float, y: float, w: float, h: float) -> ArrayObject:
     return ArrayObject([FloatObject(x), FloatObject(y), FloatObject(x + w), FloatObject(y + h)])
 
 
-def acrobat_pdf(path: Path) -> Path:
+def acrobat_pdf(path: Path, *, comb_upn: bool = False) -> Path:
     """A one-page A4 form with text, multiline, nested, checkbox (/Ja), radio and combo fields."""
     writer = PdfWriter()
     page = writer.add_blank_page(595, 842)
@@ -62,7 +62,8 @@ def acrobat_pdf(path: Path) -> Path:
     parent["/Kids"].append(dob_ref)
     dob_widget = add(widget(_rect(150, 710, 100, 20), **{NameObject("/Parent"): dob_ref}), top=False)
     dob["/Kids"].append(dob_widget)
-    add(widget(_rect(150, 680, 150, 20), **{NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("UPN"), NameObject("/TU"): TextStringObject("Unique pupil number"), NameObject("/DA"): da}))
+    add(widget(_rect(150, 680, 150, 20), **{NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("UPN"), NameObject("/TU"): TextStringObject("Unique pupil number"), NameObject("/DA"): da,
+                   **({NameObject("/Ff"): NumberObject(1 << 24), NameObject("/MaxLen"): NumberObject(13)} if comb_upn else {})}))
     add(widget(_rect(50, 480, 495, 180), **{NameObject("/FT"): NameObject("/Tx"), NameObject("/T"): TextStringObject("Views"), NameObject("/TU"): TextStringObject("The child's views"), NameObject("/Ff"): NumberObject(4096), NameObject("/DA"): TextStringObject("/Helv 10 Tf 0 g")}))
     box = 12
     on = _stream(writer, b"0 g BT /ZaDb 10 Tf 1 2 Td (4) Tj ET", box, box)

@@ -161,3 +161,9 @@ def test_any_name_comes_out_exactly_as_typed_in_word_controls_and_legacy_fields(
     root, _ = _document(filled.data)
     assert _text(_control(root, "child_name")) == name
     assert [_text(tc) for tc in root.iter(f"{{{NS['w']}}}tc")][3] == name[:8]
+
+
+def test_repeating_sections_and_pictures_are_not_listed_as_fields(tmp_path):
+    xml = word_form_xml().replace("<w:sectPr>", '<w:sdt><w:sdtPr><w:tag w:val="photo"/><w:picture/></w:sdtPr><w:sdtContent><w:p/></w:sdtContent></w:sdt><w:sectPr>', 1)
+    names = [f.name for f in inspect_form(word_docx(tmp_path / "form.docx", xml)).fields]
+    assert "photo" not in names and "child_name" in names

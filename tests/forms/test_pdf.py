@@ -131,3 +131,13 @@ def test_any_name_comes_out_exactly_as_typed_in_the_value_and_the_appearance(tmp
     filled = fill_pdf(form.read_bytes(), form.name, inspect_form(form).fields, {**VALUES, "Text1": name})
     assert PdfReader(io.BytesIO(filled.data)).get_fields()["Text1"]["/V"] == name
     assert " ".join(appearance_text(widgets_by_name(filled.data)["Text1"][0]).split()) == name
+
+
+def test_a_comb_field_gets_one_character_in_each_cell(tmp_path):
+    form = acrobat_pdf(tmp_path / "comb.pdf", comb_upn=True)
+    filled = fill_pdf(form.read_bytes(), form.name, inspect_form(form).fields, VALUES)
+    assert filled.overflows == []
+    stream = widgets_by_name(filled.data)["UPN"][0]["/AP"]["/N"].get_object().get_data()
+    assert stream.count(b"Tj") == 13  # one show per cell
+    assert appearance_text(widgets_by_name(filled.data)["UPN"][0]).replace(" ", "").replace("\n", "") == "Z881999919001"
+

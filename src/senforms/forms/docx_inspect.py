@@ -72,6 +72,9 @@ def _val(element: Any, path: str, attribute: str = "val", ns: str = W) -> str | 
     return None if found is None else found.get(f"{{{ns}}}{attribute}")
 
 
+_NOT_FILLABLE = frozenset({"picture", "docPartObj", "docPartList", "group", "citation", "bibliography", "equation", "repeatingSection", "repeatingSectionItem"})
+
+
 def _control_field(sdt: Any, number: int) -> tuple[Field, str]:
     pr = sdt.find("w:sdtPr", NS)
     tag = _val(pr, "w:tag") or ""
@@ -98,7 +101,9 @@ def _control_field(sdt: Any, number: int) -> tuple[Field, str]:
     elif pr.find("w:text", NS) is not None:
         kind = "text"
         multiline = pr.find("w:text", NS).get(w("multiLine")) in ("1", "true", "on")
-    elif pr.find("w:picture", NS) is not None or pr.find("w:docPartObj", NS) is not None or pr.find("w:group", NS) is not None:
+    elif any(etree.QName(child).localname in _NOT_FILLABLE for child in pr):
+        # pictures, building blocks, groups, repeating sections (w15), citations: not text to fill,
+        # and filling one would wipe the controls inside it
         return Field(name, "other"), level
     else:
         kind = "rich text"

@@ -13,7 +13,7 @@ from pypdf.generic import ArrayObject, BooleanObject, DecodedStreamObject, Dicti
 from senforms.errors import FormError
 from senforms.forms.fields import Field, is_ticked
 from senforms.forms.overflow import Overflow, cut_to_length, marker
-from senforms.forms.pdf_inspect import EDIT, Widget, inherited, on_names, options, widgets
+from senforms.forms.pdf_inspect import COMB, EDIT, Widget, inherited, on_names, options, widgets
 from senforms.forms.pdf_text import Font, Frame, appearance_pdf, clean, fit, font_for, longest_fitting
 
 
@@ -90,7 +90,9 @@ class _Filler:
         shown = text
         if spec.max_length and len(text) > spec.max_length:
             shown = cut_to_length(text, spec.max_length, number)
-        if fit(shown, font, box, multiline=multiline, size=size) is None:
+        flags = int(inherited(owner, "/Ff") or 0)
+        comb = spec.max_length if flags & COMB and spec.max_length and not multiline else 0
+        if not comb and fit(shown, font, box, multiline=multiline, size=size) is None:
             shown, _ = longest_fitting(text, marker(number), font, box, multiline=multiline, size=size)
             if spec.max_length and len(shown) > spec.max_length:
                 shown = cut_to_length(shown, spec.max_length, number)
@@ -98,16 +100,21 @@ class _Filler:
             self.overflows.append(Overflow(number, spec.name, spec.label, text))
         owner[NameObject("/V")] = TextStringObject(shown)
         for widget in group:
-            self._draw(widget.annotation, shown, font, multiline, size, quadding)
+            self._draw(widget.annotation, shown, font, multiline, size, quadding, comb)
 
-    def _draw(self, annotation: DictionaryObject, shown: str, font: Font, multiline: bool, size: float, quadding: int) -> None:
+    def _draw(self, annotation: DictionaryObject, shown: str, font: Font, multiline: bool, size: float, quadding: int, comb: int = 0) -> None:
         box = _box(annotation)
-        layout = fit(shown, font, box, multiline=multiline, size=size) or fit(shown, font, box, multiline=multiline, size=1)
+        if comb:  # one character a cell: the size is the cell's, not the whole text's
+            size = size or min(12.0, box[1] * 0.7, box[0] / comb * 1.4)
+            box_for_fit = (box[0] * 10, box[1])
+        else:
+            box_for_fit = box
+        layout = fit(shown, font, box_for_fit, multiline=multiline, size=size) or fit(shown, font, box_for_fit, multiline=multiline, size=1)
         if layout is None:
             from senforms.forms.pdf_text import Layout
 
             layout = Layout(size or 8.0, (shown,))
-        _set_appearance(self.writer, annotation, appearance_pdf(box, layout, font, quadding=quadding, multiline=multiline, frame=_frame(annotation)), box)
+        _set_appearance(self.writer, annotation, appearance_pdf(box, layout, font, quadding=quadding, multiline=multiline, frame=_frame(annotation), comb=comb), box)
 
     def checkbox(self, spec: Field, group: list[Widget], value: str) -> None:
         ticked = is_ticked(value)

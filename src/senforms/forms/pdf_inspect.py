@@ -17,7 +17,7 @@ from senforms.forms.fields import Field
 # Field flags (PDF 32000-1, tables 226, 228, 230).
 READ_ONLY, MULTILINE, PASSWORD = 1 << 0, 1 << 12, 1 << 13
 NO_TOGGLE_OFF, RADIO, PUSHBUTTON = 1 << 14, 1 << 15, 1 << 16
-COMBO, EDIT = 1 << 17, 1 << 18
+COMBO, EDIT, COMB = 1 << 17, 1 << 18, 1 << 24
 _INHERITED = ("/FT", "/Ff", "/V", "/DA", "/Q", "/Opt", "/MaxLen", "/TU")
 
 

@@ -190,7 +190,7 @@ def _colour(page, values: tuple[float, ...], *, stroke: bool) -> bool:
     return True
 
 
-def appearance_pdf(box: tuple[float, float], layout: Layout, font: Font, *, quadding: int = 0, multiline: bool = False, frame: Frame = Frame()) -> bytes:
+def appearance_pdf(box: tuple[float, float], layout: Layout, font: Font, *, quadding: int = 0, multiline: bool = False, frame: Frame = Frame(), comb: int = 0) -> bytes:
     """A one-page PDF the size of the box with the laid-out text on it, to become the field's /AP stream."""
     from reportlab.pdfgen import canvas
 
@@ -210,6 +210,13 @@ def appearance_pdf(box: tuple[float, float], layout: Layout, font: Font, *, quad
         y = height - PADDING - layout.size
     else:
         y = (height - layout.size) / 2 + layout.size * 0.22
+    if comb:  # a comb field (often a UPN): one character centred in each of `comb` cells
+        cell = width / comb
+        for index, character in enumerate(layout.lines[0][:comb] if layout.lines else ""):
+            page.drawCentredString(cell * (index + 0.5), y, character)
+        page.showPage()
+        page.save()
+        return buffer.getvalue()
     for line in layout.lines:
         if quadding == 1:
             page.drawCentredString(width / 2, y, line)
