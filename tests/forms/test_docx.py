@@ -167,3 +167,19 @@ def test_repeating_sections_and_pictures_are_not_listed_as_fields(tmp_path):
     xml = word_form_xml().replace("<w:sectPr>", '<w:sdt><w:sdtPr><w:tag w:val="photo"/><w:picture/></w:sdtPr><w:sdtContent><w:p/></w:sdtContent></w:sdt><w:sectPr>', 1)
     names = [f.name for f in inspect_form(word_docx(tmp_path / "form.docx", xml)).fields]
     assert "photo" not in names and "child_name" in names
+
+
+def test_controls_in_headers_and_repeated_controls_are_listed_once_and_filled_everywhere(tmp_path):
+    xml = word_form_xml().replace("<w:sectPr>", '<w:sectPr><w:headerReference w:type="default" r:id="rIdH"/>', 1)
+    path = word_docx(tmp_path / "form.docx", xml)
+    header = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:hdr xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:p><w:r><w:t xml:space="preserve">Child: </w:t></w:r>'
+              '<w:sdt><w:sdtPr><w:tag w:val="child_name"/><w:showingPlcHdr/><w:text/></w:sdtPr><w:sdtContent><w:r><w:t>Name</w:t></w:r></w:sdtContent></w:sdt>'
+              '<w:sdt><w:sdtPr><w:tag w:val="ref"/><w:alias w:val="LA reference"/><w:text/></w:sdtPr><w:sdtContent><w:r><w:t> </w:t></w:r></w:sdtContent></w:sdt></w:p></w:hdr>')
+    with zipfile.ZipFile(path, "a") as package:
+        package.writestr("word/header1.xml", header)
+    fields = inspect_form(path).fields
+    assert [f.name for f in fields].count("child_name") == 1 and fields[-1].name == "ref"
+    filled = fill_docx(path.read_bytes(), path.name, fields, {**VALUES, "ref": "WYV-2026-0042"})
+    with zipfile.ZipFile(io.BytesIO(filled.data)) as package:
+        text = _text(etree.fromstring(package.read("word/header1.xml")))
+    assert text == "Child: Łukasz Żółć & <Ní Bhriain>WYV-2026-0042"

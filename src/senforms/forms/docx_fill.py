@@ -19,7 +19,7 @@ from typing import Any
 from lxml import etree
 
 from senforms.errors import FormError
-from senforms.forms.docx_inspect import DOCUMENT, NS, W14, Cell, Control, Legacy, find_fields, parse, w
+from senforms.forms.docx_inspect import DOCUMENT, NS, W14, Cell, Control, Legacy, find_fields, parse, story_parts, w
 from senforms.forms.fields import Field, is_ticked
 from senforms.forms.overflow import Overflow, cut_to_length
 from senforms.forms.pdf_text import clean
@@ -320,6 +320,23 @@ def _addendum(body: Any, form_name: str, overflows: list[Overflow]) -> None:
             paragraph(line)
 
 
+def _fill_story(filler: _Filler, scope: Any, values: dict[str, str], prefix: str, *, cells: bool) -> None:
+    """Fill every control and legacy field of one part (the body, a header or a footer)."""
+    controls, legacy, places = find_fields(scope, prefix)
+    for control in controls:
+        value = values.get(control.field.name)
+        if value is not None and (value.strip() or control.field.kind == "checkbox"):
+            filler.control(control, value)
+    for item in legacy:
+        value = values.get(item.field.name)
+        if value is not None and (value.strip() or item.field.kind == "checkbox"):
+            filler.legacy(item, value)
+    for cell in places if cells else []:
+        value = values.get(cell.field.name)
+        if value:
+            filler.cell(cell, value)
+
+
 def fill_docx(data: bytes, form_name: str, fields: tuple[Field, ...], values: dict[str, str]) -> FilledDocx:
     """The Word form with `values` (field name → text) filled in; fields given "" are left as they are.
 
@@ -328,25 +345,16 @@ def fill_docx(data: bytes, form_name: str, fields: tuple[Field, ...], values: di
     from senforms.documents.templating import normalise_docx
 
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        root = parse(package.read(DOCUMENT))
-        body = root.find("w:body", NS)
         filler = _Filler(_custom_parts(package))
-        controls, legacy, cells = find_fields(body)
-        for control in controls:
-            value = values.get(control.field.name)
-            if value is not None and (value.strip() or control.field.kind == "checkbox"):
-                filler.control(control, value)
-        for item in legacy:
-            value = values.get(item.field.name)
-            if value is not None and (value.strip() or item.field.kind == "checkbox"):
-                filler.legacy(item, value)
-        for cell in cells:
-            value = values.get(cell.field.name)
-            if value:
-                filler.cell(cell, value)
-        if filler.overflows:
-            _addendum(body, form_name, filler.overflows)
-        replaced = {DOCUMENT: etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)}
+        replaced = {}
+        # headers and footers first, so the addendum at the end of the body lists their boxes too
+        for part in reversed(story_parts(package)):
+            root = parse(package.read(part))
+            scope = root.find("w:body", NS) if part == DOCUMENT else root
+            _fill_story(filler, scope, values, "" if part == DOCUMENT else f"{part[5:-4]} ", cells=part == DOCUMENT)
+            if part == DOCUMENT and filler.overflows:
+                _addendum(scope, form_name, filler.overflows)
+            replaced[part] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
         for name, part in filler.bound.values():
             if name in filler.changed_parts:
                 replaced[name] = etree.tostring(part.getroottree(), xml_declaration=True, encoding="UTF-8", standalone=False)

@@ -9,6 +9,7 @@ FORMDROPDOWN instruction.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -75,11 +76,11 @@ def _val(element: Any, path: str, attribute: str = "val", ns: str = W) -> str | 
 _NOT_FILLABLE = frozenset({"picture", "docPartObj", "docPartList", "group", "citation", "bibliography", "equation", "repeatingSection", "repeatingSectionItem"})
 
 
-def _control_field(sdt: Any, number: int) -> tuple[Field, str]:
+def _control_field(sdt: Any, number: int, prefix: str = "") -> tuple[Field, str]:
     pr = sdt.find("w:sdtPr", NS)
     tag = _val(pr, "w:tag") or ""
     alias = _val(pr, "w:alias") or ""
-    name = tag or alias or f"control {number}"
+    name = tag or alias or f"{prefix}control {number}"
     label = alias if alias and alias != name else tag if tag != name else ""
     bound = pr.find("w:dataBinding", NS) is not None
     content = sdt.find("w:sdtContent", NS)
@@ -182,11 +183,20 @@ def _label_cells(body: Any, taken: set[Any]) -> Iterator[Cell]:
                     yield Cell(Field(name, "cell", label=text, source="table cell", multiline=True), cell)
 
 
-def find_fields(body: Any) -> tuple[list[Control], list[Legacy], list[Cell]]:
-    """The content controls, legacy fields and empty label-cells of a document body, each in order."""
+def story_parts(package: zipfile.ZipFile) -> list[str]:
+    """The parts that hold a form's text: the body first, then its headers and footers."""
+    others = sorted(n for n in package.namelist() if re.fullmatch(r"word/(header|footer)\d*\.xml", n))
+    return [DOCUMENT, *others]
+
+
+def find_fields(body: Any, prefix: str = "") -> tuple[list[Control], list[Legacy], list[Cell]]:
+    """The content controls, legacy fields and empty label-cells of a document body (or a header), each in order.
+
+    `prefix` names untagged controls outside the body apart ("header1 control 2").
+    """
     controls = []
     for number, sdt in enumerate(body.iter(w("sdt")), start=1):
-        field, level = _control_field(sdt, number)
+        field, level = _control_field(sdt, number, prefix)
         if field.kind != "other":
             controls.append(Control(field, sdt, level))
     legacy = list(_legacy_fields(body))
@@ -196,10 +206,17 @@ def find_fields(body: Any) -> tuple[list[Control], list[Legacy], list[Cell]]:
 
 def inspect_docx(data: bytes) -> tuple[list[Field], list[Field]]:
     """(fields, places): the form's fields in document order, and the empty label-cells of its tables."""
+    fields: dict[str, Field] = {}  # a field repeated (on every page, or in each header) is listed once and filled everywhere
+    places: list[Field] = []
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        root = read_part(package, DOCUMENT)
-    body = root.find("w:body", NS)
-    controls, legacy, cells = find_fields(body)
-    order = {element: index for index, element in enumerate(body.iter())}
-    located = [(order.get(c.sdt, 0), c.field) for c in controls] + [(order.get(item.begin, 0), item.field) for item in legacy]
-    return [f for _, f in sorted(located, key=lambda pair: pair[0])], [c.field for c in cells]
+        for part in story_parts(package):
+            root = read_part(package, part)
+            scope = root.find("w:body", NS) if part == DOCUMENT else root
+            controls, legacy, cells = find_fields(scope, "" if part == DOCUMENT else f"{part[5:-4]} ")
+            order = {element: index for index, element in enumerate(scope.iter())}
+            located = [(order.get(c.sdt, 0), c.field) for c in controls] + [(order.get(item.begin, 0), item.field) for item in legacy]
+            for _, field in sorted(located, key=lambda pair: pair[0]):
+                fields.setdefault(field.name, field)
+            if part == DOCUMENT:
+                places = [c.field for c in cells]
+    return list(fields.values()), places
