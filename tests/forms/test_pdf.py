@@ -141,3 +141,12 @@ def test_a_comb_field_gets_one_character_in_each_cell(tmp_path):
     assert stream.count(b"Tj") == 13  # one show per cell
     assert appearance_text(widgets_by_name(filled.data)["UPN"][0]).replace(" ", "").replace("\n", "") == "Z881999919001"
 
+
+
+def test_no_font_installed_is_a_plain_error_not_a_crash(form, monkeypatch):
+    from senforms.forms import pdf_text
+
+    monkeypatch.setattr(pdf_text, "fonts", lambda: ())
+    with pytest.raises(FormError, match="found no TrueType font") as caught:
+        fill_pdf(form.read_bytes(), form.name, inspect_form(form).fields, VALUES)
+    assert "fonts-liberation2" in caught.value.fix

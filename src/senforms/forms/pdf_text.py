@@ -88,7 +88,9 @@ def font_for(text: str) -> tuple[Font, str]:
     """The first font that has every character of `text`, and the characters none has ("" when covered)."""
     available = fonts()
     if not available:
-        raise RuntimeError("no TrueType font found")
+        from senforms.errors import FormError
+
+        raise FormError("senforms found no TrueType font to draw the form's text with", fix="install Liberation Sans (Debian and Ubuntu: sudo apt install fonts-liberation2), then run again")
     for font in available:
         if font.covers(text):
             return font, ""
