@@ -46,6 +46,12 @@ _API = {
     "PackResult": "senforms.bundle.pack",
     "generate_passphrase": "senforms.bundle.protect",
     "local_authority_profile": "senforms.config.la_profile",
+    # the LA's own forms
+    "inspect_form": "senforms.forms.inventory",
+    "make_form_map": "senforms.forms.mapping",
+    "fill_forms": "senforms.forms.fill",
+    "FillOptions": "senforms.forms.fill",
+    "FillResult": "senforms.forms.fill",
     # delivery (nothing is sent except by the send_ functions)
     "prepare_invitations": "senforms.deliver.invitations",
     "send_invitations": "senforms.deliver.invitations",
@@ -62,6 +68,7 @@ _API = {
     "TemplateProblemError": "senforms.errors",
     "ConversionError": "senforms.errors",
     "EvidenceError": "senforms.errors",
+    "FormError": "senforms.errors",
     "DeliveryError": "senforms.errors",
     "Location": "senforms.errors",
     "Problem": "senforms.errors",
@@ -74,6 +81,9 @@ __all__ = [
     "ConversionResult",
     "DeliveryError",
     "EvidenceError",
+    "FillOptions",
+    "FillResult",
+    "FormError",
     "InputError",
     "InvitationBatch",
     "KINDS",
@@ -93,10 +103,13 @@ __all__ = [
     "check_template",
     "convert",
     "export_templates",
+    "fill_forms",
     "generate_passphrase",
+    "inspect_form",
     "load_register",
     "load_smtp_settings",
     "local_authority_profile",
+    "make_form_map",
     "plan_meetings",
     "prepare_invitations",
     "prepare_pack_emails",
@@ -139,6 +152,7 @@ if TYPE_CHECKING:  # what type checkers and editors see
         ConversionError,
         DeliveryError,
         EvidenceError,
+        FormError,
         InputError,
         Location,
         OutputExistsError,
@@ -148,6 +162,9 @@ if TYPE_CHECKING:  # what type checkers and editors see
         TemplateProblemError,
         UnreadableFileError,
     )
+    from senforms.forms.fill import FillOptions, FillResult, fill_forms
+    from senforms.forms.inventory import inspect_form
+    from senforms.forms.mapping import make_form_map
     from senforms.inputs import LoadedRegister, Validation, load_register, validate
     from senforms.model.schema import register_schema
     from senforms.model.selection import select_pupils

@@ -150,3 +150,7 @@ class ProblemList:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity == "warning"]
+
+
+class FormError(SenformsError):
+    """An LA's form, or the map that fills it, cannot be used as it is (a changed form, an unknown field, a bad value)."""

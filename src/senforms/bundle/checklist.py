@@ -46,7 +46,7 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list[Check
     evidence_kinds = {e.kind for e in pupil.evidence}
     completed = pupil.completed_cycles
     latest = pupil.latest_review
-    check("Request form", True, "filled in from the record", "")
+    check("Request form", True, f"{la.name}'s own form, filled in from the record" if la.form else "filled in from the record", "")
     agreement = request_agreement(pupil, on)
     latest_consent = agreement.latest
     who = "the young person" if agreement.young_person else "a parent or carer with parental responsibility"
@@ -132,6 +132,37 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list[Check
         f"{len(held)} meetings",
         f"{len(held)} meeting{'s' if len(held) != 1 else ''} in the last 12 months (Code of Practice 6.65)",
     )
+    items.extend(_required_attachments(pupil, la, on))
+    return items
+
+
+def months_between(earlier: dt.date, later: dt.date) -> int:
+    """Whole months from `earlier` to `later` (24 May to 23 June is 0 months)."""
+    return (later.year - earlier.year) * 12 + later.month - earlier.month - (later.day < earlier.day)
+
+
+def _required_attachments(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list[ChecklistItem]:
+    """One line for each attachment the LA's profile requires, with its age against the LA's limit."""
+    items = []
+    for required in la.required_attachments:
+        label = f"{required.label} (required by {la.name})"
+        files = [e for e in pupil.evidence if e.kind == required.kind]
+        if not files:
+            items.append(ChecklistItem(label, False, f"none is attached ({required.kind.label.lower()} on the Evidence sheet)"))
+            continue
+        if required.max_age_months is None:
+            items.append(ChecklistItem(label, True, ", ".join(f"'{e.title}'" for e in files)))
+            continue
+        dated = [e for e in files if e.date is not None]
+        if not dated:
+            items.append(ChecklistItem(label, False, f"'{files[0].title}' has no date, and {la.name} accepts only the last {required.max_age_months} months"))
+            continue
+        newest = max(dated, key=lambda e: e.date or dt.date.min)
+        assert newest.date is not None
+        age = months_between(newest.date, on)
+        ok = age <= required.max_age_months
+        detail = f"'{newest.title}' is {age} month{'s' if age != 1 else ''} old"
+        items.append(ChecklistItem(label, ok, f"{detail} (dated {long_date(newest.date)})" if ok else f"{detail}; {la.name} accepts {required.max_age_months}"))
     return items
 
 

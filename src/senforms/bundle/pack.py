@@ -202,6 +202,8 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
 
     stem = make_filename(options.name_pattern, Job("bundle", pupil, {}, on=options.on).name_fields, pupil.upn)
     outputs = _outputs(stem, options)
+    if la.form:
+        outputs["la_form"] = options.out_dir / f"{stem}-la-form{'.docx' if la.form.lower().endswith('.docx') else '.pdf'}"
     sections_dir = options.out_dir / f"{stem}-sections"
     if not options.overwrite:
         for path in outputs.values():
@@ -216,6 +218,7 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         with PdfConverter() as converter:
             items, left_out = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=converter, overwrite=True), problems)
             request = _make_documents(register, pupil, la, options, staging, logo, items, stem)
+            la_form = _add_la_form(register, pupil, la, options, staging, items)
             docx_items = [item for item in items if item.pdf is None]
             results = convert_many([item.source for item in docx_items], staging / "pdf", converter=converter, overwrite=True)
         for item, result in zip(docx_items, results):
@@ -231,6 +234,9 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
             text += "\nLeft out of the bundle:\n" + "\n".join(f"  {line}" for line in left_out) + "\n"
         write_atomic(staging / "checklist.txt", text.encode("utf-8"), overwrite=True)
         section_files = write_sections(spec, bundle, staging / "sections", password=options.password) if options.sections else []
+        portal_notes: list[str] = []
+        if section_files and la.portal_file_limit_mb:
+            section_files, portal_notes = _under_portal_limit(section_files, la.portal_file_limit_mb, staging / "section-parts", options.password)
         split = split_by_size(staged_bundle, options.max_mb, staging / "parts", password=options.password) if options.max_mb else None
         parts = list(split.parts) if split else []
         # Everything succeeded: publish. Nothing above touched OUTDIR outside the staging folder.
@@ -243,12 +249,16 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
             "checklist": staging / "checklist.txt",
             "manifest": staging / "manifest.csv",
         }
+        if la_form is not None:
+            staged["la_form"] = la_form
         if options.password is not None:
             # Encrypted means encrypted: every file holding the child's details, not only the bundle.
             for key in ("request_pdf", "cover_pdf"):
                 encrypt_pdf_file(staged[key], options.password)
             for key in ("request_docx", "cover_docx"):
                 encrypt_docx_file(staged[key], options.password)
+            if la_form is not None:
+                (encrypt_pdf_file if la_form.suffix == ".pdf" else encrypt_docx_file)(la_form, options.password)
         staged["pack"] = write_description(staging / "pack.json", _pack_description(pupil, la, register.school, outputs, parts, options))
         published = True  # from here on, files are in OUTDIR: the folder stays
         for key, temp in staged.items():
@@ -256,11 +266,52 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         published_sections = [_publish_into(path, sections_dir, options.overwrite, stem) for path in section_files]
         published_parts = [_publish_into(path, options.out_dir, options.overwrite, stem) for path in parts]
         final_bundle = BundleResult(outputs["bundle"], bundle.pages, bundle.index, bundle.sections)
-        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts, list(split.warnings) if split else [])
+        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts, (list(split.warnings) if split else []) + portal_notes)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not published:
             _remove_if_empty(made_folders)  # a refused pack leaves no folder it made behind
+
+
+def _under_portal_limit(files: list[Path], limit_mb: float, folder: Path, password: str | None) -> tuple[list[Path], list[str]]:
+    """Each section file, cut into parts where it is over the LA portal's per-file limit."""
+    kept: list[Path] = []
+    notes: list[str] = []
+    for path in files:
+        if path.stat().st_size <= limit_mb * 1_000_000:
+            kept.append(path)
+            continue
+        split = split_by_size(path, limit_mb, folder, password=password)
+        kept.extend(split.parts)
+        notes.extend(split.warnings)
+    return kept, notes
+
+
+def _add_la_form(register: Register, pupil: Pupil, la: LocalAuthority, options: PackOptions, staging: Path, items: list[_Item]) -> Path | None:
+    """The LA's own form filled for the pupil, first in the request section in place of senforms' request
+    (which is still made, and stays in the bundle too with keep_own_request); None when the LA has no form."""
+    if not la.form:
+        return None
+    if not la.form_map:
+        raise SenformsError(
+            f"the settings for {la.name} name its form ({Path(la.form).name}) but not the map that fills it",
+            fix="make one with `senforms forms map FORM -o MAP.toml` and add form_map = \"MAP.toml\" to [local_authority]",
+        )
+    from senforms.forms.fill import fill_for_pupil
+
+    path, _ = fill_for_pupil(register, pupil, Path(la.form), Path(la.form_map), staging / "la-form", on=options.on)
+    own = next(item for item in items if item.section == "request")
+    if not la.keep_own_request:
+        own.section = "own_request"  # made and published beside the pack, but not in the bundle
+    bundled = None
+    if path.suffix == ".pdf":
+        from senforms.forms.pdf_fill import flatten
+
+        # Fields do not survive merging (values repeat or vanish), so the bundle gets a flattened copy.
+        bundled = write_atomic(path.with_name("flattened.pdf"), flatten(path.read_bytes()), overwrite=True)
+    title = f"Request for an EHC needs assessment ({la.name}'s form)"
+    items.insert(0, _Item("request", title, own.author, options.on, path, pdf=bundled, generated=True))
+    return path
 
 
 def _pack_description(pupil: Pupil, la: LocalAuthority, school: School | None, outputs: dict[str, Path], parts: list[Path], options: PackOptions) -> PackDescription:

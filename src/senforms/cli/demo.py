@@ -97,4 +97,28 @@ def command(out_dir: Path, register: Path | None, no_pdf: bool, workbook_passwor
     else:
         senforms.save_plan(loaded.register, meeting_plan, workbook)
         click.echo(f"   {overdue} pupil(s) overdue a meeting this school year; {meeting_plan.proposed_count} meeting(s) proposed in {relative(workbook)}")
+    _la_forms(loaded, out_dir, today, pdf)
     click.secho(f"\nDone. Everything is in {relative(out_dir)}/", fg="green", bold=True)
+
+
+def _la_forms(loaded, out_dir: Path, today: dt.date, pdf: bool) -> None:
+    """Step 6: both fictional LAs' own forms filled, and one put in a request pack in place of ours."""
+    click.secho("\n6. Filling two local authorities' own request forms", bold=True)
+    forms = samples_dir() / "la-forms"
+    for form in (forms / "wyvernshire-ehcna-request.pdf", forms / "eastmere-ehcna-request.docx"):
+        folder = out_dir / "la-forms" / form.stem
+        result = senforms.fill_forms(loaded.register, form, form.with_suffix(".toml"), senforms.FillOptions(out_dir=folder, on=today))
+        click.echo(f"   {form.name}: {result.summary()} in {relative(folder)}")
+    la = loaded.register.local_authority
+    first = next((p for p in loaded.register.pupils if p.requests_ehc_assessment and not p.has_ehc_plan), None)
+    if not pdf or la is None or first is None:
+        return
+    form = forms / "wyvernshire-ehcna-request.pdf"
+    profile = la.model_copy(update={"form": str(form), "form_map": str(form.with_suffix(".toml"))})
+    folder = out_dir / "packs-with-la-form" / first.upn
+    try:
+        senforms.build_pack(loaded.register, first.upn, senforms.PackOptions(out_dir=folder, on=today, base_dir=loaded.base_dir, logo=loaded.logo, local_authority=profile))
+    except OutputExistsError:
+        click.echo(f"   {first.upn}: the pack with the LA's own form was made earlier, in {relative(folder)}")
+        return
+    click.echo(f"   {first.upn}: a pack with {form.name} in place of senforms' request, in {relative(folder)}")

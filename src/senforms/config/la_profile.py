@@ -28,6 +28,10 @@ def local_authority_profile(base: LocalAuthority | None, settings: Path | None) 
     if not table:
         return base
     assert settings is not None
+    table = dict(table)
+    for key in ("form", "form_map"):  # a relative path is from the settings file's folder, wherever senforms runs
+        if isinstance(table.get(key), str) and table[key] and not Path(table[key]).is_absolute():
+            table[key] = str(settings.parent / table[key])
     merged = {**(base.model_dump() if base else {}), **table}
     try:
         return LocalAuthority.model_validate(merged)

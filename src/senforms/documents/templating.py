@@ -130,6 +130,23 @@ def make_environment() -> ImmutableSandboxedEnvironment:
     return environment
 
 
+def make_text_environment() -> ImmutableSandboxedEnvironment:
+    """The same sandbox, filters and strictness for one form field's value (an LA form map).
+
+    No XML escaping: the result is set as a field's text by lxml or pypdf, never parsed, so `&`
+    must stay `&`.
+    """
+    environment = _SenformsSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+    environment.filters.update(FILTERS)
+    environment.globals["range"] = _budgeted_range(MAX_RANGE_PER_DOCUMENT)
+    return environment
+
+
+def describe_error(exc: Exception) -> str:
+    """A Jinja error in a SENCo's words ("it uses a value the record does not have: …")."""
+    return _describe(exc)
+
+
 def _budgeted_range(budget: int):
     left = [budget]
 

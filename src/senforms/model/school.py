@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from senforms.model._base import Record
+from senforms.model.codes import EvidenceKind
 from senforms.model.values import Address, Email, Money, OptionalText, Phone, Text
 
 DEFAULT_SECTIONS: dict[str, str] = {
@@ -42,6 +43,14 @@ class Sendiass(Record):
     website: OptionalText = None
 
 
+class RequiredAttachment(Record):
+    """Evidence an LA insists on, and how old it may be ("professional reports from the last 24 months")."""
+
+    label: Text
+    kind: EvidenceKind
+    max_age_months: int | None = Field(None, ge=1, le=240)
+
+
 class LocalAuthority(Record):
     """How one LA wants EHC needs assessment requests: sections, thresholds and where to send them."""
 
@@ -61,6 +70,13 @@ class LocalAuthority(Record):
     # What `send-pack` puts in the email body: "minimal" (reference, school, who to contact) or
     # "cover-letter" (the covering letter's text: the child's details; refused for an encrypted pack).
     email_body: Literal["minimal", "cover-letter"] = "minimal"
+    # The LA's own request form and its map (`senforms forms map`): `bundle` fills it and puts it in
+    # the request section in place of senforms' request, which it keeps too when keep_own_request.
+    form: OptionalText = None
+    form_map: OptionalText = None
+    keep_own_request: bool = False
+    portal_file_limit_mb: float | None = Field(None, gt=0)  # the LA portal's limit per uploaded file: --sections keeps under it
+    required_attachments: list[RequiredAttachment] = Field(default_factory=list)
 
     @field_validator("section_order")
     @classmethod
