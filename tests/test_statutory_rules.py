@@ -1,5 +1,6 @@
-"""Rules of issue 10 (items 4, 6 and 7): year group against date of birth, no SEN support or
-needs-assessment documents for pupils with an EHC plan, and the §7.2 bundle order.
+"""Rules of issue 10 (items 2, 4, 6 and 7): s.68 notification for every pupil who needs it, year
+group against date of birth, no SEN support or needs-assessment documents for pupils with an EHC
+plan, and the §7.2 bundle order.
 
 Each test fails without its rule; docs/rules.md names them.
 """
@@ -7,6 +8,7 @@ Each test fails without its rule; docs/rules.md names them.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from docx import Document
 
 from senforms.cli import cli
 
@@ -39,7 +42,7 @@ def sample_json(tmp_path: Path, change=None) -> Path:
 
 
 def test_the_samples_have_no_year_group_warning():
-    for name in ("register.xlsx", "register.json", "pupils-mis-export.csv"):
+    for name in ("register.xlsx", "register.json", "mis-export"):
         result = run("validate", "--date", DATE, SAMPLES / name)
         assert result.exit_code == 0, result.output
         assert "Year group" not in result.output and "year_group" not in result.output, result.output
@@ -93,7 +96,8 @@ def test_taught_out_of_year_group_is_read_from_a_workbook_column(tmp_path):
 
 
 def test_taught_out_of_year_group_is_read_from_a_csv_export(tmp_path):
-    text = (SAMPLES / "pupils-mis-export.csv").read_text(encoding="utf-8-sig")
+    text = (SAMPLES / "mis-export" / "pupils.csv").read_text(encoding="utf-8-sig")
+    (tmp_path / "contacts.csv").write_bytes((SAMPLES / "mis-export" / "contacts.csv").read_bytes())
     rows = list(csv.reader(io.StringIO(text)))
     year = rows[0].index("NC Year")
     rows[0].append("Out of year group")
@@ -104,12 +108,12 @@ def test_taught_out_of_year_group_is_read_from_a_csv_export(tmp_path):
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     path = tmp_path / "pupils.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
-    assert "recorded in Year 5, but born on 14/05/2016" in run("validate", "--date", DATE, path).output
+    assert "recorded in Year 5, but born on 14/05/2016" in run("validate", "--date", DATE, tmp_path).output
     rows[1][-1] = "Yes"
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows(rows)
     path.write_text(out.getvalue(), encoding="utf-8")
-    result = run("validate", "--date", DATE, path)
+    result = run("validate", "--date", DATE, tmp_path)
     assert result.exit_code == 0, result.output
     assert "recorded in Year 5" not in result.output
 
@@ -187,3 +191,102 @@ def test_the_library_option_includes_ehc_plans(tmp_path):
     assert plain.report.documents == []
     asked = senforms.render(register, "support-plan", senforms.RenderOptions(out_dir=tmp_path / "b", dry_run=True, include_ehc_plans=True), layla)
     assert len(asked.report.documents) == 1
+
+
+# --- item 2: s.68 notification for every pupil who needs it -----------------------------------
+
+NOT_YET_TOLD = "Q881999919013"  # the one sample pupil with no Parental notification sent
+
+
+def _text(path: Path) -> str:
+    document = Document(str(path))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_a_register_without_contacts_is_refused_for_every_pupil(tmp_path):
+    # The MIS route with the pupils exported and the contacts forgotten: nobody could be told.
+    (tmp_path / "pupils.csv").write_bytes((SAMPLES / "mis-export" / "pupils.csv").read_bytes())
+    result = run("validate", "--date", DATE, tmp_path / "pupils.csv")
+    assert result.exit_code == 1, result.output
+    for row, upn in ((2, "Z881999919001"), (12, "M881999919011"), (14, NOT_YET_TOLD)):
+        assert (
+            f"✗ pupils.csv › row {row}: pupil {upn} has no parent or carer with parental responsibility, so nobody can be told "
+            "about their SEN support (s.68) or agree to a request"
+        ) in result.output, result.output
+    assert result.output.count("has no parent or carer with parental responsibility") == 13
+    assert "export the contacts as contacts.csv into the same folder as pupils.csv" in result.output
+
+
+def test_a_young_person_needs_no_parent_with_parental_responsibility(tmp_path):
+    def young_person_without_contacts(data):
+        pupil = data["pupils"][4]  # F881999919005: no request, so no consent is needed
+        pupil.update(date_of_birth="2009-03-01", taught_out_of_year_group=True, contacts=[])
+        for meeting in pupil["meetings"]:
+            meeting["invite_contact_ids"] = []
+        for other in data["pupils"][5:]:
+            other["contacts"] = []  # the rest, children, keep the rule
+
+    result = run("validate", "--date", DATE, sample_json(tmp_path, young_person_without_contacts))
+    assert result.exit_code == 1, result.output
+    assert "pupil F881999919005 has no parent" not in result.output
+    assert "pupil V881999919006 has no parent or carer with parental responsibility" in result.output
+
+
+def test_no_recorded_notification_is_a_warning_with_or_without_cycles(tmp_path):
+    def newly_identified(data):
+        pupil = data["pupils"][1]  # N881999919002, told on its first cycle's start in the samples
+        pupil.pop("parental_notification_sent", None)
+        pupil.update(cycles=[], meetings=[], consents=[])
+        data["pupils"][2].pop("parental_notification_sent", None)  # C881999919003 keeps its cycles
+
+    result = run("validate", "--date", DATE, sample_json(tmp_path, newly_identified))
+    assert result.exit_code == 0, result.output
+    for upn in ("N881999919002", "C881999919003"):
+        assert (
+            f"no record that the parents of pupil {upn} were formally told that special educational provision is being made (s.68)"
+        ) in result.output
+    assert "pupil N881999919002 has had 0 meetings with parents in the last 12 months" in result.output
+    assert "pupil N881999919002 is on SEN support but has no APDR cycle" in result.output
+
+
+def test_parent_notification_letters_only_for_families_not_yet_told(tmp_path):
+    out = tmp_path / "due"
+    result = run("render", "parent-notification", SAMPLES / "register.json", "-o", out, "--date", DATE)
+    assert result.exit_code == 0, result.output
+    made = sorted(out.glob("*.docx"))
+    assert [p.name for p in made] == [f"{NOT_YET_TOLD}-parent-notification-C1.docx"]
+    text = _text(made[0])
+    assert "Mr Tunde Adeyemi" in text and "Sienna" in text  # to the parent with parental responsibility, about his child
+    assert "Left out 11 pupils already told about SEN support, with a date in Parental notification sent (Z881999919001, " in result.output
+    assert "use --all to make their letters again" in result.output
+    assert "Left out 1 pupil with an EHC plan (M881999919011): the s.68 letter is for pupils on SEN support" in result.output
+    everyone = tmp_path / "all"
+    result = run("render", "parent-notification", SAMPLES / "register.json", "-o", everyone, "--date", DATE, "--all")
+    assert result.exit_code == 0, result.output
+    assert len(list(everyone.glob("*.docx"))) == 14
+    assert "already told" not in result.output
+
+
+def test_render_says_in_words_why_it_made_no_letters(tmp_path):
+    out = tmp_path / "none"
+    result = run("render", "parent-notification", SAMPLES / "register.json", "-o", out, "--date", DATE, "--pupil", "Z881999919001", "--pupil", "M881999919011")
+    assert result.exit_code == 0, result.output
+    assert not out.exists() or not list(out.glob("*.docx"))
+    assert "No letters were made, because every pupil chosen was left out:" in result.output
+    assert "1 pupil already told about SEN support, with a date in Parental notification sent (Z881999919001): use --all" in result.output
+    assert "1 pupil with an EHC plan (M881999919011)" in result.output
+
+
+def test_the_library_renders_only_letters_still_due_unless_asked(tmp_path):
+    import senforms
+
+    register = senforms.load_register(SAMPLES / "register.json", as_of=dt.date(2026, 11, 23)).register
+    due = senforms.render(register, "parent-notification", senforms.RenderOptions(out_dir=tmp_path / "a", dry_run=True))
+    assert [d.job.pupil.upn for d in due.report.documents] == [NOT_YET_TOLD]
+    assert {(item.pupil.upn, item.reason) for item in due.left_out} >= {("Z881999919001", "notified"), ("M881999919011", "ehc_plan")}
+    told = next(item for item in due.left_out if item.pupil.upn == "Z881999919001")
+    assert told.detail.startswith("told on ") and "/" not in told.detail  # a UK long date
+    every = senforms.render(register, "parent-notification", senforms.RenderOptions(out_dir=tmp_path / "b", dry_run=True, include_notified=True))
+    assert len(every.report.documents) == 14
+    assert [item.reason for item in every.left_out] == ["ehc_plan"]

@@ -1,5 +1,5 @@
 """Generate the fictional sample register: samples/register.json, samples/register.xlsx,
-samples/pupils-mis-export.csv and the evidence files in samples/evidence/.
+samples/mis-export/ (pupils.csv, contacts.csv) and the evidence files in samples/evidence/.
 
 Every person, school and authority here is invented. Run: python tools/make_samples.py
 """
@@ -371,16 +371,25 @@ def write_logo() -> None:
 
 
 def write_mis_export(register: dict) -> None:
-    # Shaped like a SIMS export: different headers, Windows line endings, UK dates, a BOM.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["UPN", "Legal Surname", "Forename", "Preferred Forename", "DOB", "Gender", "NC Year", "Reg Group", "SEN Status", "SEN Need 1", "SEN Need 2"])
+    # Shaped like a SIMS export: a folder of two CSVs (pupils and their contacts) with the MIS's own
+    # headers, Windows line endings, UK dates and a BOM. The contacts are part of the route: without
+    # them nobody could be told about SEN support (s.68), so a pupils-only export is not valid.
+    folder = SAMPLES / "mis-export"
+    folder.mkdir(parents=True, exist_ok=True)
+    pupils = [["UPN", "Legal Surname", "Forename", "Preferred Forename", "DOB", "Gender", "NC Year", "Reg Group", "SEN Status", "SEN Need 1", "SEN Need 2"]]
+    contacts = [["UPN", "Contact ID", "Title", "Contact Name", "Relation", "Has Parental Responsibility", "Email Address", "Telephone", "Home Language"]]
     for p in register["pupils"]:
         dob = dt.date.fromisoformat(p["date_of_birth"])
         status = {"K": "K - SEN Support", "E": "E - EHC Plan"}[p["sen_status"]]
         year = "R" if p["year_group"] == 0 else str(p["year_group"])
-        writer.writerow([p["upn"], p["legal_surname"], p["legal_forename"], p["preferred_name"] or "", dob.strftime("%d/%m/%Y"), p["gender"], year, p["class_name"], status, p["primary_need"], p["secondary_need"] or ""])
-    (SAMPLES / "pupils-mis-export.csv").write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+        pupils.append([p["upn"], p["legal_surname"], p["legal_forename"], p["preferred_name"] or "", dob.strftime("%d/%m/%Y"), p["gender"], year, p["class_name"], status, p["primary_need"], p["secondary_need"] or ""])
+        for c in p["contacts"]:
+            contacts.append([p["upn"], c["id"], c["title"] or "", c["name"], c["relationship"], "Y" if c["parental_responsibility"] else "N", c["email"] or "", c["phone"] or "", c["language"] or ""])
+    for name, rows in (("pupils.csv", pupils), ("contacts.csv", contacts)):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    (SAMPLES / "pupils-mis-export.csv").unlink(missing_ok=True)  # the pupils-only export it replaces
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from senforms.documents.context import base_context, contact_context, cycle_context, meeting_context, request_context
 from senforms.model import Cycle, Meeting, ParentCarer, Pupil, Register, SenStatus
+from senforms.ukformat import long_date
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,33 @@ def held_back_for_ehc_plan(kind: str, pupils: list[Pupil], *, include_ehc_plans:
     if document.sen_support_only and not include_ehc_plans:
         return [p for p in pupils if p.has_ehc_plan]
     return []
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A pupil a batch makes no letter for, and why, in words a SENCo reads."""
+
+    pupil: Pupil
+    reason: str  # "notified", "ehc_plan" or "not_on_sen_support": the CLI groups by it
+    detail: str  # e.g. "parents told on 7 September 2026"
+
+
+def notification_due(pupil: Pupil) -> bool:
+    """The s.68 letter is still to be sent: SEN support is being made and no notification is recorded."""
+    return pupil.sen_status == SenStatus.SEN_SUPPORT and pupil.parental_notification_sent is None
+
+
+def notifications_left_out(pupils: list[Pupil], *, include_notified: bool = False) -> list[LeftOut]:
+    """The pupils among `pupils` who get no parent-notification letter, each with the reason."""
+    left_out: list[LeftOut] = []
+    for pupil in pupils:
+        if pupil.has_ehc_plan:
+            left_out.append(LeftOut(pupil, "ehc_plan", "has an EHC plan (s.68 applies where no EHC plan is maintained)"))
+        elif pupil.sen_status != SenStatus.SEN_SUPPORT:
+            left_out.append(LeftOut(pupil, "not_on_sen_support", "is not on SEN support (status N)"))
+        elif not include_notified and pupil.parental_notification_sent is not None:
+            left_out.append(LeftOut(pupil, "notified", f"told on {long_date(pupil.parental_notification_sent)}"))
+    return left_out
 
 
 def _young_person_recipient(pupil: Pupil) -> dict[str, Any]:
@@ -179,11 +207,14 @@ def plan_jobs(
     pupils: list[Pupil] | None = None,
     all_cycles: bool = False,
     include_ehc_plans: bool = False,
+    include_notified: bool = True,
 ) -> list[Job]:
     """Every document of `kind` the register calls for, in register order.
 
     A pupil with an EHC plan gets no needs assessment request or covering letter, and no SEN
-    support plan or review unless `include_ehc_plans` asks for them.
+    support plan or review unless `include_ehc_plans` asks for them. With `include_notified`
+    False, parent-notification letters are planned only for families not yet told (s.68); the
+    planner's default is every letter, the batch's (`RenderOptions`) only those still due.
     """
     on = on or dt.date.today()
     document = KINDS[kind]
@@ -192,6 +223,8 @@ def plan_jobs(
     jobs: list[Job] = []
     for pupil in chosen:
         if pupil.upn in held_back:
+            continue
+        if kind == "parent-notification" and not include_notified and not notification_due(pupil):
             continue
         jobs.extend(document.jobs(register, pupil, on, all_cycles))
     return jobs
