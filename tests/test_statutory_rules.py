@@ -290,3 +290,126 @@ def test_the_library_renders_only_letters_still_due_unless_asked(tmp_path):
     every = senforms.render(register, "parent-notification", senforms.RenderOptions(out_dir=tmp_path / "b", dry_run=True, include_notified=True))
     assert len(every.report.documents) == 14
     assert [item.reason for item in every.left_out] == ["ehc_plan"]
+
+
+# --- item 3: provision costed the way an LA reads it -------------------------------------------
+
+# Amara's three cycles in the 12 months to 23/11/2026 (5 Jan–27 Mar, 20 Apr–17 Jul, 7 Sep–20 Nov),
+# each with an 8-pupil nurture group typed at £6,400 for the whole group, and in the last cycle a
+# one-to-one teaching assistant with no cost typed (5 × 60 minutes × 38 weeks × £18.00 = £3,420).
+# Worked by hand: 800 × 82/266 = 246.62; 800 × 89/266 = 267.67; 800 × 75/266 = 225.56;
+# 3,420 × 75/266 = 964.29; total £1,704.14.
+GROUP_TOTAL = "£1,704.14"
+PERIOD = "the 12 months from 24 November 2025 to 23 November 2026"
+
+
+def _nurture_group(data, rates=None):
+    pupil = data["pupils"][0]
+    for cycle in pupil["cycles"]:
+        start, end = cycle["start_date"], cycle["end_date"]
+        cycle["provision"] = [
+            {"id": "P1", "description": "Lunchtime nurture group", "sessions_per_week": 5, "minutes_per_session": 30, "group_size": 8,
+             "staff_role": "Teaching assistant", "start_date": start, "end_date": end, "annual_cost": "6400.00"},
+        ]
+    pupil["cycles"][-1]["provision"].append(
+        {"id": "P2", "description": "One-to-one support in class", "sessions_per_week": 5, "minutes_per_session": 60,
+         "staff_role": "Teaching assistant", "start_date": pupil["cycles"][-1]["start_date"]}
+    )
+    if rates:
+        data["school"]["hourly_rates"] = rates
+
+
+def test_group_provision_is_shared_prorated_and_the_request_map_and_checklist_agree(tmp_path):
+    import senforms
+    from senforms.bundle.checklist import build_checklist
+    from senforms.bundle.pages import provision_map_document
+
+    path = sample_json(tmp_path, _nurture_group)
+    on = dt.date(2026, 11, 23)
+    register = senforms.load_register(path, as_of=on).register
+    pupil = register.pupil("Z881999919001")
+    costs = register.provision_costs(pupil, on)
+    assert str(costs.total) == GROUP_TOTAL.removeprefix("£").replace(",", "")
+    # The request, as `render` and `bundle` make it.
+    out = tmp_path / "request"
+    result = run("render", "ehc-request", path, "-o", out, "--pupil", "Z881999919001", "--date", DATE)
+    assert result.exit_code == 0, result.output
+    request = _text(out / "Z881999919001-ehc-request.docx")
+    assert f"{GROUP_TOTAL} over {PERIOD}" in request
+    for share in ("£246.62", "£267.67", "£225.56", "£964.29"):
+        assert share in request
+    assert "is less than the £6,000.00 a year" in request and "This is not a legal bar" in request
+    # The provision map, with its arithmetic.
+    map_text = _text(provision_map_document(pupil, register.local_authority, costs, tmp_path / "map.docx"))
+    assert "£6,400.00 a year (typed); ÷ 8 pupils in the group = £800.00; × 82 days ÷ (38 weeks × 7 days) = £246.62" in map_text
+    assert "5 × 60 minutes × 38 weeks at £18.00 an hour (a teaching assistant) = £3,420.00 a year; × 75 days ÷ (38 weeks × 7 days) = £964.29" in map_text
+    assert f"Cost over {PERIOD}: {GROUP_TOTAL}" in map_text
+    assert "Many local authorities expect a school to show it has spent up to the notional threshold" in map_text
+    # The checklist: a warning with the same figure, never MISSING.
+    item = next(i for i in build_checklist(pupil, register.local_authority, on, costs) if i.label == "Costed provision map")
+    assert str(item).startswith(f"WARNING  Costed provision map: {GROUP_TOTAL} over {PERIOD}, below the notional £6,000.")
+    assert not item.missing
+
+
+def test_the_12_months_end_on_the_date_given(tmp_path):
+    import senforms
+
+    register = senforms.load_register(sample_json(tmp_path, _nurture_group), as_of=dt.date(2026, 11, 23)).register
+    pupil = register.pupil("Z881999919001")
+    later = register.provision_costs(pupil, dt.date(2027, 3, 1))  # from 2 March 2026: 26 days of the first cycle
+    first = next(row for row in later.rows if row.cycle.number == pupil.cycles[0].number)
+    assert (first.days, str(first.cost)) == (26, "78.20")  # 800 × 26/266
+    long_ago = register.provision_costs(pupil, dt.date(2028, 1, 10))
+    assert long_ago.total == 0
+
+
+def test_hourly_rates_come_from_the_school_sheet(tmp_path):
+    import senforms
+
+    path = sample_json(tmp_path, lambda d: _nurture_group(d, {"teaching_assistant": "20.00"}))
+    register = senforms.load_register(path, as_of=dt.date(2026, 11, 23)).register
+    costs = register.provision_costs(register.pupil("Z881999919001"), dt.date(2026, 11, 23))
+    one_to_one = next(row for row in costs.rows if row.provision.id == "P2")
+    assert (str(one_to_one.computed), str(one_to_one.cost)) == ("3800.00", "1071.43")  # 190 hours × £20.00; × 75/266
+
+
+def test_a_typed_cost_far_from_the_computed_one_is_a_warning_at_its_cell(tmp_path):
+    result = run("validate", "--date", DATE, sample_json(tmp_path, _nurture_group))
+    assert result.exit_code == 0, result.output
+    assert (
+        "! register.json › pupils[0].cycles[0].provision[0].annual_cost: provision P1 of pupil Z881999919001, cycle 1: the typed "
+        "annual cost £6,400.00 (the cost of the sessions) is far from 5 × 30 minutes × 38 weeks at £18.00 an hour "
+        "(a teaching assistant) = £1,710.00 a year"
+    ) in result.output
+
+
+def test_the_pupils_own_cost_is_not_divided_by_the_group(tmp_path):
+    import senforms
+
+    def own(data):
+        _nurture_group(data)
+        data["pupils"][0]["cycles"][0]["provision"][0].update(annual_cost="213.75", cost_is_pupils_own=True)
+
+    register = senforms.load_register(sample_json(tmp_path, own), as_of=dt.date(2026, 11, 23)).register
+    costs = register.provision_costs(register.pupil("Z881999919001"), dt.date(2026, 11, 23))
+    first = costs.rows[0]
+    assert (str(first.share), str(first.cost), first.far_from_computed) == ("213.75", "65.89", False)  # £1,710 ÷ 8 = £213.75
+    assert "the pupil's own cost" in first.arithmetic
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+def test_strict_bundle_is_made_when_only_the_cost_is_below_the_threshold(tmp_path):
+    import shutil
+
+    from pypdf import PdfReader
+
+    shutil.copytree(SAMPLES / "evidence", tmp_path / "evidence")  # the register's evidence files, beside it
+    out = tmp_path / "pack"
+    result = run("bundle", sample_json(tmp_path, _nurture_group), "--pupil", "Z881999919001", "-o", out, "--date", DATE, "--strict")
+    assert result.exit_code == 0, result.output
+    assert f"WARNING  Costed provision map: {GROUP_TOTAL} over {PERIOD}" in result.output
+    assert "MISSING" not in result.output
+    (bundle,) = out.glob("*-bundle.pdf")
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(str(bundle)).pages).split())
+    assert f"Cost over {PERIOD}: {GROUP_TOTAL}" in text

@@ -77,7 +77,7 @@ class PackResult:
 
     @property
     def missing(self) -> list[ChecklistItem]:
-        return [item for item in self.checklist if not item.ok]
+        return [item for item in self.checklist if item.missing]  # a WARNING (cost under the threshold) is not missing
 
 
 @dataclass
@@ -195,9 +195,9 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
             fix=ANNUAL_REVIEW_ROUTE[0].upper() + ANNUAL_REVIEW_ROUTE[1:],
         )
     la = _local_authority(register, options)
-    checklist = build_checklist(pupil, la, options.on)
-    if options.strict and any(not item.ok for item in checklist):
-        missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if not i.ok)
+    checklist = build_checklist(pupil, la, options.on, register.provision_costs(pupil, options.on))
+    if options.strict and any(item.missing for item in checklist):
+        missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if i.missing)
         raise SenformsError(f"the pack is incomplete (--strict): {missing}", fix="fill the gaps, or run without --strict to make the pack anyway")
 
     stem = make_filename(options.name_pattern, Job("bundle", pupil, {}, on=options.on).name_fields, pupil.upn)
@@ -329,7 +329,7 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
     docs.mkdir()
     senco = register.school.senco.name if register.school else ""
     school = register.school.name if register.school else ""
-    context = request_context(register, pupil, options.on)
+    context = request_context(register, pupil, options.on, la)
     enclosures = [la.label(key) for key in la.section_order if key != "request"]
     context["enclosures"] = [f"Evidence bundle: {', '.join(e.lower() if i else e for i, e in enumerate(enclosures))}"]
     made = {}
@@ -351,7 +351,7 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
                 assert cycle.review is not None  # review jobs are made only for reviewed cycles
                 when = cycle.review.date
             items.append(_Item("apdr", title, senco, when, path, cycle=cycle.number, generated=True))
-    items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.on, provision_map_document(pupil, la, docs / "provision-map.docx"), generated=True))
+    items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.on, provision_map_document(pupil, la, register.provision_costs(pupil, options.on), docs / "provision-map.docx"), generated=True))
     latest = pupil.latest_review
     summaries = [
         ("child_views", "The child's views (from the record)", [("In their own words", pupil.pupil_views or ""), ("At the latest review", latest.pupil_views if latest and latest.pupil_views else "")]),

@@ -141,12 +141,12 @@ def _cycles_for(pupil: Pupil, all_cycles: bool, reviewed: bool) -> list[Cycle]:
 
 def _support_plans(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=False):
-        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle)}, cycle=cycle, on=on)
+        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates)}, cycle=cycle, on=on)
 
 
 def _reviews(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=True):
-        yield Job("review", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle)}, cycle=cycle, on=on)
+        yield Job("review", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates)}, cycle=cycle, on=on)
 
 
 def _recipients(pupil: Pupil, on: dt.date, only: list[str] | None = None) -> Iterator[tuple[ParentCarer | None, dict[str, Any]]]:
@@ -165,7 +165,7 @@ def _notifications(register: Register, pupil: Pupil, on: dt.date, all_cycles: bo
         return
     cycle = pupil.current_cycle
     for contact, recipient in _recipients(pupil, on):
-        context = {**base_context(register, pupil, on), "recipient": recipient, "cycle": cycle_context(cycle) if cycle else None}
+        context = {**base_context(register, pupil, on), "recipient": recipient, "cycle": cycle_context(cycle, register.hourly_rates) if cycle else None}
         yield Job("parent-notification", pupil, context, cycle=cycle, contact=contact, on=on)
 
 

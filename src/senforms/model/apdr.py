@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from senforms.model._base import Record
 from senforms.model.codes import BroadArea, OutcomeRating, ReviewDecision
-from senforms.model.values import Money, OptionalText, OptionalUkDate, Text, TextList, UkDate
+from senforms.model.values import OptionalMoney, OptionalText, OptionalUkDate, Text, TextList, UkDate, YesNo
 
 TEACHING_WEEKS = 38  # an English school year; provision is costed over it unless rows say otherwise
 
@@ -43,7 +43,11 @@ class Provision(Record):
     start_date: UkDate
     end_date: OptionalUkDate = None
     weeks_per_year: int = Field(TEACHING_WEEKS, ge=1, le=52)
-    annual_cost: Money
+    # Blank: senforms works it out from sessions × minutes × weeks × the staff's hourly rate.
+    annual_cost: OptionalMoney = None
+    # For a group, a typed cost is the whole group's and each pupil's share is divided by the group
+    # size, unless this says the cost is already the pupil's own.
+    cost_is_pupils_own: YesNo = False
     funding: OptionalText = None
 
     @property
@@ -103,11 +107,6 @@ class Cycle(Record):
     def completed(self) -> bool:
         """A cycle is complete once it has been reviewed."""
         return self.review is not None
-
-    @property
-    def annual_cost(self) -> Decimal:
-        """The cost of this cycle's provision over a year."""
-        return sum((p.annual_cost for p in self.provision), Decimal("0"))
 
     @property
     def weekly_hours(self) -> Decimal:

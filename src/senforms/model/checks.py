@@ -15,7 +15,7 @@ from senforms.errors import Location, Problem
 from senforms.model import Pupil, Register, SenStatus
 from senforms.model.calendar import national_curriculum_year, school_year
 from senforms.model.consent import request_agreement
-from senforms.ukformat import long_date, short_date
+from senforms.ukformat import long_date, money, short_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
 
@@ -138,6 +138,7 @@ def register_warnings(
                     f"EHC needs assessment request: {wrong.why_not}",
                     "record the consent of the right person on the Consent sheet",
                 )
+        warnings.extend(cost_warnings(register, pupil, index, place, as_of=as_of))
         if pupil.sen_status != SenStatus.SEN_SUPPORT:
             continue
         # s.68 and the three meetings a year apply from the day SEN support starts: a newly
@@ -170,6 +171,39 @@ def register_warnings(
                     cycle_row,
                     f"cycle {cycle.number} of pupil {pupil.upn} was due for review on {long_date(cycle.review_date)} and has no review",
                     "record the review on the Reviews sheet, or set a new review date",
+                )
+    return warnings
+
+
+def cost_warnings(register: Register, pupil: Pupil, index: int, place: PlaceFinder, *, as_of: dt.date) -> list[Problem]:
+    """Provision whose typed cost is far from sessions × minutes × weeks × rate, or that cannot be costed."""
+    warnings = []
+    for c_index, cycle in enumerate(pupil.cycles):
+        for row in register.provision_costs(pupil, as_of).rows:
+            if row.cycle is not cycle:
+                continue
+            p_index = cycle.provision.index(row.provision)
+            where = ("pupils", index, "cycles", c_index, "provision", p_index)
+            label = f"provision {row.provision.id} of pupil {pupil.upn}, cycle {cycle.number}"
+            if row.far_from_computed:
+                assert row.provision.annual_cost is not None  # only a typed cost can be far from the computed one
+                whose = "the pupil's own share" if row.provision.cost_is_pupils_own else "the cost of the sessions"
+                warnings.append(
+                    Problem(
+                        place((*where, "annual_cost")),
+                        f"{label}: the typed annual cost {money(row.provision.annual_cost)} ({whose}) is far from {row.computation}",
+                        "check the cost, the sessions and the staff; for a group type the whole group's cost, or set Cost is the pupil's own = Yes",
+                        "warning",
+                    )
+                )
+            elif row.provision.annual_cost is None and row.computed is None:
+                warnings.append(
+                    Problem(
+                        place((*where, "staff_role")),
+                        f"{label} has no annual cost, and senforms has no hourly rate for '{row.provision.staff_role}', so it is costed at £0.00",
+                        "type the annual cost, or name the staff as a teaching assistant, HLTA, teacher, SENCo or specialist",
+                        "warning",
+                    )
                 )
     return warnings
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -202,12 +201,6 @@ class Pupil(Record):
         """The latest review decided to request an EHC needs assessment, and the pupil has no EHC plan yet."""
         review = self.latest_review
         return not self.has_ehc_plan and bool(review and review.decision.value == "request_ehc_assessment")
-
-    @property
-    def annual_provision_cost(self) -> Decimal:
-        """The current cycle's provision cost over a year."""
-        cycle = self.current_cycle
-        return cycle.annual_cost if cycle else Decimal("0")
 
     def contact(self, contact_id: str) -> ParentCarer | None:
         return next((c for c in self.contacts if c.id == contact_id), None)
