@@ -413,3 +413,139 @@ def test_strict_bundle_is_made_when_only_the_cost_is_below_the_threshold(tmp_pat
     (bundle,) = out.glob("*-bundle.pdf")
     text = " ".join(" ".join(page.extract_text() for page in PdfReader(str(bundle)).pages).split())
     assert f"Cost over {PERIOD}: {GROUP_TOTAL}" in text
+
+
+# --- item 5: facts the request needs, and the stored request date --------------------------------
+
+
+@pytest.mark.parametrize("kind", ["ehc-request", "la-cover-letter"])
+def test_a_register_without_a_school_is_refused_before_any_request_is_rendered(tmp_path, kind):
+    path = sample_json(tmp_path, lambda d: d.pop("school"))
+    out = tmp_path / "out"
+    result = run("render", kind, path, "-o", out, "--date", DATE)
+    assert result.exit_code == 1, result.output
+    assert "the request for an EHC needs assessment and the covering letter cannot be made: the register has no school details" in result.output
+    assert "fill in the School sheet (School name, School address, Head teacher, SENCo)" in result.output
+    assert "there is no 'name'" not in result.output
+    assert not out.exists() or not list(out.glob("*.docx"))
+
+
+def test_a_register_without_a_local_authority_is_refused_and_names_where_to_give_it(tmp_path):
+    path = sample_json(tmp_path, lambda d: d.pop("local_authority"))
+    result = run("render", "la-cover-letter", path, "-o", tmp_path / "out", "--date", DATE)
+    assert result.exit_code == 1, result.output
+    assert "the register does not say which local authority the request goes to" in result.output
+    assert "fill in 'Local authority' on the School sheet, or the [local_authority] table of the school settings file" in result.output
+    bundle = run("bundle", path, "--pupil", "Z881999919001", "-o", tmp_path / "pack", "--date", DATE)
+    assert bundle.exit_code == 1 and "which local authority the request goes to" in bundle.output, bundle.output
+    assert not (tmp_path / "pack").exists()
+
+
+def test_a_school_without_an_address_is_refused_for_the_request(tmp_path):
+    path = sample_json(tmp_path, lambda d: d["school"].pop("address"))
+    result = run("render", "ehc-request", path, "-o", tmp_path / "out", "--date", DATE)
+    assert result.exit_code == 1, result.output
+    assert "cannot be made: the School sheet has no School address" in result.output
+    assert "fill in 'School address' on the School sheet" in result.output
+
+
+def test_support_documents_need_no_local_authority(tmp_path):
+    path = sample_json(tmp_path, lambda d: d.pop("local_authority"))
+    result = run("render", "review", path, "-o", tmp_path / "out", "--date", DATE, "--pupil", "Z881999919001")
+    assert result.exit_code == 0, result.output
+
+
+def _without_request_date(data):
+    data["pupils"][0]["cycles"][-1]["review"].pop("request_date", None)
+
+
+def test_bundle_without_a_request_date_is_refused_unless_a_date_is_given(tmp_path):
+    path = sample_json(tmp_path, _without_request_date)
+    result = run("bundle", path, "--pupil", "Z881999919001", "-o", tmp_path / "pack")
+    assert result.exit_code == 1, result.output
+    assert "pupil Z881999919001 has no request date, and every date in the pack (the request's, the 6, 16 and 20 weeks) runs from it" in result.output
+    assert "fill in 'Request date' on the Reviews sheet" in result.output and "or give the date with --date" in result.output
+    assert not (tmp_path / "pack").exists()
+
+
+def test_the_request_date_is_read_from_the_reviews_sheet():
+    import senforms
+    from senforms.bundle.pack import request_date
+
+    register = senforms.load_register(SAMPLES / "register.xlsx", as_of=dt.date(2026, 11, 23)).register
+    pupil = register.pupil("Z881999919001")
+    assert pupil.ehc_request_date == dt.date(2026, 11, 23)
+    assert request_date(pupil, None) == dt.date(2026, 11, 23)
+    assert request_date(pupil, dt.date(2026, 12, 1)) == dt.date(2026, 12, 1)  # --date wins
+    assert register.pupil("F881999919005").ehc_request_date is None  # no review decided to request
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+def test_every_date_in_the_pack_runs_from_the_stored_request_date(tmp_path):
+    import shutil
+
+    shutil.copytree(SAMPLES / "evidence", tmp_path / "evidence")
+    data = json.loads((SAMPLES / "register.json").read_text(encoding="utf-8"))
+    data["pupils"][0]["cycles"][-1]["review"]["request_date"] = "2026-11-30"
+    path = tmp_path / "register.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    out = tmp_path / "pack"
+    result = run("bundle", path, "--pupil", "Z881999919001", "-o", out)  # no --date
+    assert result.exit_code == 0, result.output
+    assert "checklist for UPN Z881999919001 (30 November 2026)" in result.output
+    (cover,) = out.glob("*-cover-letter.docx")
+    letter = _text(cover)
+    assert "This request is dated 30 November 2026, the day the school sends it" in letter
+    assert "11 January 2027" in letter  # + 6 weeks
+    (request,) = out.glob("*-ehc-request.docx")
+    assert "30 November 2026" in _text(request)
+
+
+# --- §7.3 hard errors already in the model -----------------------------------------------------
+
+
+def test_required_pupil_facts_and_nsa_with_an_ehc_plan_are_errors_at_their_place(tmp_path):
+    def broken(data):
+        data["pupils"][0].pop("legal_surname")
+        data["pupils"][1].pop("date_of_birth")
+        data["pupils"][10].update(primary_need="NSA", secondary_need=None)  # M881999919011 has an EHC plan
+
+    result = run("validate", "--date", DATE, sample_json(tmp_path, broken))
+    assert result.exit_code == 1, result.output
+    assert "✗ register.json › pupils[0].legal_surname: is empty but must be filled in" in result.output
+    assert "✗ register.json › pupils[1].date_of_birth: is empty but must be filled in" in result.output
+    assert "NSA (no specialist assessment) cannot go with an EHC plan" in result.output
+
+
+# --- the table in docs/rules.md -----------------------------------------------------------------
+
+
+def test_docs_rules_names_only_tests_that_exist():
+    import ast
+    import re
+
+    root = SAMPLES.parent
+    text = (root / "docs" / "rules.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith(("| Rule", "|---"))]
+    assert len(rows) >= 30
+    functions: dict[str, set[str]] = {}
+    named = 0
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert len(cells) == 4, row
+        rule, kind, where, tests = cells
+        assert rule and kind and where, row
+        assert "tests/" in tests or rule.startswith("Not yet checked"), f"no test proves: {rule}"
+        current = None
+        for file, function in re.findall(r"`(tests/[\w/]+\.py)?::(test_\w+)(?:\[[^\]`]+\])?`", tests):
+            current = file or current
+            assert current is not None, f"'::{function}' names no file: {row}"
+            if current not in functions:
+                tree = ast.parse((root / current).read_text(encoding="utf-8"))
+                functions[current] = {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+            assert function in functions[current], f"{current}::{function}"
+            named += 1
+        for path in re.findall(r"`(src/senforms/[\w/]+\.py)", where):
+            assert (root / path).is_file(), path
+    assert named >= 60

@@ -262,6 +262,8 @@ def build_cycles(serial: int, areas: list[str], count: int, last_decision: str |
                 "next_steps": "Request an EHC needs assessment with the family's agreement, and continue current provision meanwhile." if decision == "request_ehc_assessment" else "Adjust targets and continue the interventions that are working.",
                 "next_review_date": (review_date + dt.timedelta(weeks=12)).isoformat(), "record_given_to_parents": (review_date + dt.timedelta(days=3)).isoformat(),
             }
+            if decision == "request_ehc_assessment":
+                cycle["review"]["request_date"] = SAMPLE_DATE.isoformat()  # the school sends the request on the samples' "today"
         cycles.append(cycle)
     return cycles
 

@@ -287,7 +287,7 @@ def test_la_cover_letter_states_the_statutory_dates(register):
     assert body.count("SEND Statutory Assessment Team Northshire") == 1
     assert "Dear SEND Statutory Assessment Team," in body
     assert "Amara Okafor, born 14 May 2016, UPN Z881999919001" in body
-    assert "If you receive this request on 23 November 2026" in body
+    assert "This request is dated 23 November 2026, the day the school sends it, so they are:" in body
     for step, limit, due in [("regulation 5", "6 weeks", "4 January 2027"), ("regulation 10", "16 weeks", "15 March 2027"),
                              ("regulation 13", "20 weeks", "12 April 2027")]:
         row = next(i for i, cell in enumerate(cells) if step in cell)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from senforms.documents.catalogue import LeftOut, notifications_left_out, plan_jobs
+from senforms.documents.catalogue import KINDS, LeftOut, notifications_left_out, plan_jobs, require_request_facts
 from senforms.documents.merge import merge_documents
 from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, job_row, render_documents
 from senforms.model import Pupil, Register
@@ -66,6 +66,8 @@ def render(
         register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles,
         include_ehc_plans=options.include_ehc_plans, include_notified=options.include_notified,
     )
+    if jobs and KINDS[kind].not_for_ehc_plans:
+        require_request_facts(register)  # before any work: never a half-made request
     chosen = pupils if pupils is not None else register.pupils
     left_out = notifications_left_out(chosen, include_notified=options.include_notified) if kind == "parent-notification" else []
     if on_start:

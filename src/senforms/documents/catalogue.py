@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from senforms.documents.context import base_context, contact_context, cycle_context, meeting_context, request_context
-from senforms.model import Cycle, Meeting, ParentCarer, Pupil, Register, SenStatus
+from senforms.errors import SenformsError
+from senforms.model import Cycle, LocalAuthority, Meeting, ParentCarer, Pupil, Register, SenStatus
 from senforms.ukformat import long_date
 
 
@@ -74,6 +75,35 @@ ANNUAL_REVIEW_ROUTE = (
     "a pupil with an EHC plan does not need an EHC needs assessment request: "
     "their plan is reviewed at the annual review (or an early review), which can ask the LA to amend it"
 )
+
+
+def request_facts_missing(register: Register, la: LocalAuthority | None = None) -> list[tuple[str, str]]:
+    """What the request and the covering letter need from the register and is not there: (what, how to fill it)."""
+    missing = []
+    school = register.school
+    if school is None:
+        missing.append((
+            "the register has no school details",
+            "fill in the School sheet (School name, School address, Head teacher, SENCo); in a JSON register, 'school'",
+        ))
+    elif not school.address:
+        missing.append(("the School sheet has no School address", "fill in 'School address' on the School sheet"))
+    if (la or register.local_authority) is None:
+        missing.append((
+            "the register does not say which local authority the request goes to",
+            "fill in 'Local authority' on the School sheet, or the [local_authority] table of the school settings file",
+        ))
+    return missing
+
+
+def require_request_facts(register: Register, la: LocalAuthority | None = None) -> None:
+    """Refuse, before anything is rendered, a request or covering letter the register cannot fill."""
+    missing = request_facts_missing(register, la)
+    if missing:
+        raise SenformsError(
+            "the request for an EHC needs assessment and the covering letter cannot be made: " + "; ".join(what for what, _ in missing),
+            fix="; ".join(fix for _, fix in missing),
+        )
 
 
 def held_back_for_ehc_plan(kind: str, pupils: list[Pupil], *, include_ehc_plans: bool = False) -> list[Pupil]:

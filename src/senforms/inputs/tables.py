@@ -217,6 +217,7 @@ REVIEWS = Table(
         Column("next_steps", "Next steps", width=36),
         Column("next_review_date", "Next review date", "date"),
         Column("record_given_to_parents", "Record given to parents", "date"),
+        Column("request_date", "Request date", "date", aliases=("date of request", "request sent", "ehc request date"), help="only for a review that decided to request an EHC needs assessment: the date the school sends the request"),
         Column("no_consent_reason", "Reason there is no consent", aliases=("reason without consent", "no consent reason"), help="only for a request made without the agreement of parents or the young person", width=30),
     ),
     "The Review stage: one row per reviewed cycle.",

@@ -85,6 +85,8 @@ class Review(Record):
     next_review_date: OptionalUkDate = None
     record_given_to_parents: OptionalUkDate = None
     no_consent_reason: OptionalText = None  # why a request is made without the agreement of parents or the young person
+    # When the school sends the EHC needs assessment request: every statutory date in the pack runs from it.
+    request_date: OptionalUkDate = None
 
 
 class Cycle(Record):

@@ -202,6 +202,12 @@ class Pupil(Record):
         review = self.latest_review
         return not self.has_ehc_plan and bool(review and review.decision.value == "request_ehc_assessment")
 
+    @property
+    def ehc_request_date(self) -> dt.date | None:
+        """When the school sends the EHC needs assessment request (the deciding review's Request date), if recorded."""
+        review = self.latest_review
+        return review.request_date if self.requests_ehc_assessment and review is not None else None
+
     def contact(self, contact_id: str) -> ParentCarer | None:
         return next((c for c in self.contacts if c.id == contact_id), None)
 
