@@ -397,9 +397,12 @@ def _professional_text(professional) -> str:
     return "\n".join(lines) or "Involved."
 
 
-def _by_date(items: list[_Item]) -> list[_Item]:
-    # Summaries from the record first, then the school's documents oldest first.
-    return sorted(items, key=lambda i: (not i.generated, i.date or dt.date.min))
+def _by_date(items: list[_Item], *, newest_first: bool = False) -> list[_Item]:
+    """Summaries from the record first, then the school's documents oldest first, or newest first
+    (professional reports, §7.2: a panel reads the latest advice first); undated ones last."""
+    dated = sorted((i for i in items if not i.generated and i.date), key=lambda i: i.date or dt.date.min, reverse=newest_first)
+    undated = [i for i in items if not i.generated and not i.date]
+    return [i for i in items if i.generated] + dated + undated
 
 
 def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOptions, register) -> BundleSpec:
@@ -417,7 +420,8 @@ def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOpt
         elif key == "request":
             section = BundleSection(key, la.label(key), tuple(_document(i) for i in members))
         else:
-            section = BundleSection(key, la.label(key), tuple(_document(i) for i in _by_date(members)))
+            ordered = _by_date(members, newest_first=key == "professional_reports")
+            section = BundleSection(key, la.label(key), tuple(_document(i) for i in ordered))
         if not section.is_empty:
             sections.append(section)
     school = register.school.name if register.school else ""

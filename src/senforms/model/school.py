@@ -12,13 +12,16 @@ from senforms.model._base import Record
 from senforms.model.costing import HourlyRates
 from senforms.model.values import Address, Email, Money, OptionalText, Phone, Text
 
+# The default bundle order is the domain brief's §7.2: the request (requester, child, parents,
+# consent, needs, outcomes sought), views, attainment, the APDR cycles, the costed provision map,
+# professionals' reports, health and social care, other evidence. An LA's profile may reorder it.
 DEFAULT_SECTIONS: dict[str, str] = {
     "request": "The request for an EHC needs assessment",
     "child_views": "The child's views",
     "parent_views": "Parents' and carers' views",
+    "attainment": "Attainment, progress and attendance",
     "apdr": "The graduated approach: Assess, Plan, Do, Review",
     "provision_map": "Costed provision map",
-    "attainment": "Attainment, progress and attendance",
     "professional_reports": "Reports from external professionals",
     "health": "Health and social care information",
     "other": "Other evidence",
