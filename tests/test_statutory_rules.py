@@ -518,6 +518,60 @@ def test_required_pupil_facts_and_nsa_with_an_ehc_plan_are_errors_at_their_place
     assert "NSA (no specialist assessment) cannot go with an EHC plan" in result.output
 
 
+# --- item 8: smaller gaps ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "day,expected",
+    [
+        ("2025-04-01", "spring"),  # Easter Sunday was 20 April 2025: still the spring term
+        ("2025-04-18", "spring"),  # Good Friday, the last day of it
+        ("2025-04-28", "summer"),
+        ("2026-03-31", "spring"),
+        ("2026-04-07", "summer"),  # Easter Sunday was 5 April 2026
+        ("2026-09-01", "autumn"),
+        ("2027-01-04", "spring"),
+    ],
+)
+def test_terms_follow_easter(day, expected):
+    from senforms.model.calendar import term
+
+    assert term(dt.date.fromisoformat(day)) == expected
+
+
+def test_nsa_as_the_secondary_need_with_an_ehc_plan_is_an_error(tmp_path):
+    path = sample_json(tmp_path, lambda d: d["pupils"][10].update(secondary_need="NSA"))  # M881999919011 has an EHC plan
+    result = run("validate", "--date", DATE, path)
+    assert result.exit_code == 1, result.output
+    assert "NSA (no specialist assessment) cannot go with an EHC plan, as the primary or the secondary need" in result.output
+
+
+def test_a_planned_review_date_before_the_cycle_starts_is_an_error_at_the_cycle(tmp_path):
+    def early(data):
+        cycle = data["pupils"][0]["cycles"][0]
+        cycle["review_date"] = "2025-12-01"  # the cycle starts on 5 January 2026
+        cycle.pop("review")
+
+    result = run("validate", "--date", DATE, sample_json(tmp_path, early))
+    assert result.exit_code == 1, result.output
+    assert "register.json › pupils[0].cycles[0]: the planned review date is before this cycle starts" in result.output
+
+
+def test_an_undated_report_does_not_count_as_recent(tmp_path):
+    import senforms
+    from senforms.bundle.checklist import build_checklist
+
+    def undated(data):
+        data["pupils"][0]["evidence"][0].pop("date")  # the educational psychology report
+
+    register = senforms.load_register(sample_json(tmp_path, undated), as_of=dt.date(2026, 11, 23)).register
+    pupil = register.pupil("Z881999919001")
+    on = dt.date(2026, 11, 23)
+    item = next(i for i in build_checklist(pupil, register.local_authority, on, register.provision_costs(pupil, on)) if i.label.startswith("Reports less than"))
+    assert item.missing
+    assert "'Educational psychology report' has no date, so it cannot be shown to be recent" in item.detail
+
+
 # --- the table in docs/rules.md -----------------------------------------------------------------
 
 

@@ -95,13 +95,18 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date, costs: Provis
         "no report from an external professional (for example an educational psychologist) is attached",
     )
     oldest_allowed = _months_before(on, la.max_report_age_months)
-    stale = [e for e in reports if e.date is not None and e.date < oldest_allowed]
+    # An undated report cannot be shown to be recent, so it never counts as recent.
+    stale = [e for e in reports if e.date is None or e.date < oldest_allowed]
     if reports:
         check(
             f"Reports less than {la.max_report_age_months} months old",
             not stale,
             "all reports are recent enough",
-            "; ".join(f"'{e.title}' is dated {long_date(e.date)}, older than {la.name} accepts" for e in stale),
+            "; ".join(
+                f"'{e.title}' is dated {long_date(e.date)}, older than {la.name} accepts" if e.date is not None
+                else f"'{e.title}' has no date, so it cannot be shown to be recent (give its date on the Evidence sheet)"
+                for e in stale
+            ),
         )
     attainment_limit = _months_before(on, la.max_attainment_age_months)
     check(

@@ -120,6 +120,8 @@ class Cycle(Record):
             raise ValueError("the cycle's end date is before its start date")
         if self.review and self.review.date < self.start_date:
             raise ValueError("the review (Reviews sheet) is dated before this cycle started")
+        if self.review_date and self.review_date < self.start_date:
+            raise ValueError("the planned review date is before this cycle starts")
         outcome_ids = [o.id for o in self.outcomes]
         duplicates = {i for i in outcome_ids if outcome_ids.count(i) > 1}
         if duplicates:

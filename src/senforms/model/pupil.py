@@ -125,8 +125,8 @@ class Pupil(Record):
     def _coherent(self) -> Pupil:
         if self.secondary_need is not None and self.secondary_need == self.primary_need:
             raise ValueError("the secondary need is the same as the primary need")
-        if self.primary_need == NeedCode.NSA and self.sen_status == SenStatus.EHC_PLAN:
-            raise ValueError("NSA (no specialist assessment) cannot go with an EHC plan")
+        if NeedCode.NSA in (self.primary_need, self.secondary_need) and self.sen_status == SenStatus.EHC_PLAN:
+            raise ValueError("NSA (no specialist assessment) cannot go with an EHC plan, as the primary or the secondary need")
         numbers = [c.number for c in self.cycles]
         if len(numbers) != len(set(numbers)):
             raise ValueError("two APDR cycles have the same number")
