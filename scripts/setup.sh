@@ -16,6 +16,8 @@ PACKAGES=(
   fonts-noto-cjk             # Chinese, Japanese and Korean names
   poppler-utils              # pdftotext/pdftoppm for checking PDFs in tests
   python3-venv
+  chromium                   # the browser tests drive the system Chromium: nothing downloads a browser
+  chromium-driver            # …through its WebDriver, with Selenium
 )
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -501,7 +501,7 @@ def test_formula_like_text_in_a_meetings_plan_workbook_is_text(tmp_path, sample_
     workbook = openpyxl.load_workbook(save_plan(register, plan, tmp_path / "plan.xlsx"))
     plan_sheet = workbook[PLAN_SHEET]
     row = next(r for r in plan_sheet.iter_rows(min_row=2) if r[0].value == pupil.upn)
-    assert (row[2].value.lstrip("\t"), row[2].data_type) == (f"=M4 {booked.date:%d/%m/%Y}", "s")
+    assert (row[2].value.lstrip("\t"), row[2].data_type) == (f"=M4 {booked.date:%d/%m/%Y} {booked.start_time:%H:%M}", "s")
     surname = workbook["Pupils"].cell(2, make.column_of(workbook["Pupils"], "Legal surname"))
     assert (surname.value.lstrip(), surname.data_type) == ("=cmd|' /C calc'!A0", "s")
     meetings = workbook["Meetings"]

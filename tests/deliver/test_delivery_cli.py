@@ -23,15 +23,17 @@ from pypdf import PdfReader
 
 from senforms.cli import cli
 from senforms.deliver import merge_fields, passphrase_is_absent
+from senforms.documents.meeting_slots import Availability, availability_from
 from senforms.documents.meetings_plan import (
-    nearest_tuesday,
+    meeting_days,
     plan_meetings,
-    proposed_date,
     terms_of,
 )
+from senforms.errors import SenformsError
 from senforms.inputs import load_register
 from senforms.model import ContactMethod, Pupil
 from senforms.resources import docx_templates_dir
+from senforms.ukformat import long_date
 
 from ..conftest import AS_OF, SAMPLES
 from ..smtp_server import LoopbackController, Recorder
@@ -396,18 +398,91 @@ def test_invite_with_a_mail_merge_letter(tmp_path: Path, register) -> None:
 # --- meetings plan ------------------------------------------------------------------------------------
 
 
-def test_proposed_dates_are_mid_term_tuesdays_and_never_past() -> None:
-    assert nearest_tuesday(dt.date(2027, 3, 10)) == dt.date(2027, 3, 9)
-    assert nearest_tuesday(dt.date(2027, 6, 20)) == dt.date(2027, 6, 22)
-    assert nearest_tuesday(dt.date(2026, 11, 17)) == dt.date(2026, 11, 17)
+def test_proposals_fall_on_the_schools_meeting_days_with_a_weeks_notice() -> None:
+    availability = Availability()
     autumn, spring, summer = terms_of(dt.date(2026, 11, 23))
-    assert proposed_date(autumn, dt.date(2026, 9, 10)) == dt.date(2026, 11, 17)
-    assert proposed_date(autumn, dt.date(2026, 11, 23)) == dt.date(2026, 12, 1)  # a week's notice
-    assert proposed_date(autumn, dt.date(2026, 12, 14)) is None  # the term is over by then
+    assert meeting_days(autumn, dt.date(2026, 11, 23), availability)[0] == dt.date(2026, 12, 1)  # a week's notice
+    assert meeting_days(autumn, dt.date(2026, 12, 14), availability) == []  # the term is over by then
+    assert [(b.time(), e.time()) for b, e in availability.slots(dt.date(2026, 12, 1))] == [
+        (dt.time(15, 30), dt.time(16, 0)), (dt.time(16, 0), dt.time(16, 30)), (dt.time(16, 30), dt.time(17, 0))]
+    assert availability.slots(dt.date(2026, 12, 4)) == []  # a Friday
     for on in (dt.date(2026, 9, 1) + dt.timedelta(days=n) for n in range(0, 365, 5)):
         for term in terms_of(on):
-            day = proposed_date(term, on)
-            assert day is None or (day > on and day.weekday() == 1 and term.holds(day))
+            for day in meeting_days(term, on, availability):
+                assert day >= on + dt.timedelta(days=7) and day.weekday() in (1, 2, 3) and term.holds(day)
+
+
+def assert_no_one_is_in_two_meetings_at_once(register, plan) -> None:
+    from senforms.documents.meeting_slots import people_for
+
+    staff = Availability().staff(register)
+    seen: dict[str, list[tuple[dt.datetime, dt.datetime]]] = {}
+    # the booked meetings first (the school's own diary), then every proposal against all of them
+    meetings = [(row.pupil, m) for row in plan.pupils for m in row.booked if m.start_time]
+    meetings += [(row.pupil, m) for row in plan.pupils for m in row.proposed]
+    booked = len([m for row in plan.pupils for m in row.booked if m.start_time])
+    for number, (pupil, meeting) in enumerate(meetings):
+        begin = dt.datetime.combine(meeting.date, meeting.start_time)
+        end = dt.datetime.combine(meeting.date, meeting.end_time) if meeting.end_time else begin + dt.timedelta(minutes=30)
+        for person in people_for(pupil, tuple(meeting.staff_attending) or staff):
+            for other in seen.get(person, []):
+                if number >= booked:  # booked ones may clash among themselves: the plan says so in a note
+                    assert end <= other[0] or begin >= other[1], (person, pupil.upn, meeting.id, meeting.date)
+            seen.setdefault(person, []).append((begin, end))
+
+
+def test_the_plan_never_puts_anyone_in_two_meetings_at_once_and_names_who_attends(register) -> None:
+    plan = plan_meetings(register, AS_OF)
+    proposed = [m for row in plan.pupils for m in row.proposed]
+    assert len(proposed) == 2 * len(register.pupils)
+    assert len({(m.date, m.start_time) for m in proposed}) == len(proposed)  # the SENCo attends every one
+    assert all(m.staff_attending == [register.school.senco.name] for m in proposed)
+    assert_no_one_is_in_two_meetings_at_once(register, plan)
+    # spread through the term, not piled on one day
+    spring = [m.date for row in plan.pupils for m in row.proposed if m.date.month in (1, 2, 3)]
+    assert len(set(spring)) >= len(register.pupils) // 2 and max(spring) - min(spring) > dt.timedelta(days=40)
+    # a school that meets on Mondays only, 16:00 to 17:00 in 20 minutes, with two staff
+    settings = {"days": ["Monday"], "from": "16:00", "until": "17:00", "minutes": 20, "attending": ["Ms A Teacher", "Mr B Senco"]}
+    monday = plan_meetings(register, AS_OF, availability_from(settings))
+    for row in monday.pupils:
+        for m in row.proposed:
+            assert m.date.weekday() == 0 and dt.time(16, 0) <= m.start_time and m.end_time <= dt.time(17, 0)
+            assert m.staff_attending == ["Ms A Teacher", "Mr B Senco"]
+
+
+def test_brothers_and_sisters_parents_are_never_booked_twice_at_once(register) -> None:
+    pupils = register.pupils
+    twin = pupils[1].model_copy(update={"contacts": pupils[0].contacts})
+    siblings = register.model_copy(update={"pupils": [pupils[0], twin, *pupils[2:]]})
+    plan = plan_meetings(siblings, AS_OF, availability_from({"attending": ["One teacher"]}))
+    assert_no_one_is_in_two_meetings_at_once(siblings, plan)
+
+
+def test_booked_meetings_that_clash_are_pointed_out(register) -> None:
+    first, second, *rest = register.pupils
+    booked = next(m for m in first.meetings if not m.held and m.date >= AS_OF)
+    same_time = [m.model_copy(update={"date": booked.date, "start_time": booked.start_time, "end_time": booked.end_time})
+                 if not m.held and m.date >= AS_OF else m for m in second.meetings]
+    clashing = register.model_copy(update={"pupils": [first, second.model_copy(update={"meetings": same_time}), *rest]})
+    plan = plan_meetings(clashing, AS_OF)
+    notes = next(row.notes for row in plan.pupils if row.upn == second.upn)
+    assert any("clashes with another meeting for Mr Daniel Price (SENCo): move one of them" in n for n in notes)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"days": ["Funday"]}, "the [meetings] setting 'days' is ['Funday']"),
+        ({"from": "half three"}, "the [meetings] setting 'from' is 'half three', not a time"),
+        ({"minutes": 5}, "the [meetings] setting 'minutes' is 5"),
+        ({"from": "16:50", "until": "17:00"}, "leaves no room for a 30-minute meeting from 16:50"),
+        ({"attending": [1, 2]}, "'attending' is not a list of names"),
+    ],
+)
+def test_bad_meeting_settings_are_named(settings: dict, message: str) -> None:
+    with pytest.raises(SenformsError) as raised:
+        availability_from(settings)
+    assert message in raised.value.message and raised.value.fix
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
@@ -419,18 +494,20 @@ def test_meetings_plan_counts_proposes_and_round_trips_into_invite(tmp_path: Pat
         assert len(row.held) == sum(m.held for m in this_year) == 0
         assert [m.id for m in row.booked] == [m.id for m in this_year if not m.held]
         last = max(int(m.id[1:]) for m in row.pupil.meetings)
-        assert [(m.id, m.date, m.start_time, m.end_time) for m in row.proposed] == [
-            (f"M{last + 1}", dt.date(2027, 3, 9), dt.time(15, 30), dt.time(16, 15)),
-            (f"M{last + 2}", dt.date(2027, 6, 22), dt.time(15, 30), dt.time(16, 15)),
-        ]
+        spring, summer = terms_of(AS_OF)[1:]
+        assert [m.id for m in row.proposed] == [f"M{last + 1}", f"M{last + 2}"]
+        assert spring.holds(row.proposed[0].date) and summer.holds(row.proposed[1].date)
+        assert all(m.end_time.hour * 60 + m.end_time.minute - m.start_time.hour * 60 - m.start_time.minute == 30 for m in row.proposed)
         assert not row.overdue  # each has a meeting booked this term
     later = plan_meetings(register, dt.date(2027, 2, 1))  # the autumn term is over, nothing held since July
     assert all(row.overdue for row in later.pupils)
-    assert all([m.date for m in row.proposed] == [dt.date(2027, 3, 9), dt.date(2027, 6, 22)] for row in later.pupils)
+    assert all(len(row.proposed) == 2 for row in later.pupils)
+    amara_plan = next(row for row in plan.pupils if row.upn == "Z881999919001")
+    first, second = amara_plan.proposed
 
     workbook = tmp_path / "plan.xlsx"
     result = ok("meetings", "plan", SAMPLES / "register.xlsx", "-o", workbook, "--date", DATE)
-    assert "Z881999919001" in result.output and "M5 09/03/2027" in result.output
+    assert "Z881999919001" in result.output and f"M5 {first.date:%d/%m/%Y} {first.start_time:%H:%M}" in result.output
     assert f"{2 * len(register.pupils)} meeting(s) proposed" in result.output
     again = run("meetings", "plan", SAMPLES / "register.xlsx", "-o", workbook, "--date", DATE)
     assert again.exit_code == 1 and "already exists" in again.output and "--overwrite" in again.output
@@ -440,10 +517,10 @@ def test_meetings_plan_counts_proposes_and_round_trips_into_invite(tmp_path: Pat
     sheets = openpyxl.load_workbook(workbook).sheetnames
     assert sheets[0] == "Meeting plan" and "Meetings" in sheets
     loaded = load_register(workbook, as_of=AS_OF)
-    assert any("Meeting plan" in str(w) for w in loaded.warnings)
+    assert not any("Meeting plan" in str(w) for w in loaded.warnings)  # its own summary sheet is read back silently
     amara = loaded.register.pupil("Z881999919001")
     assert [(m.id, m.date, m.held) for m in amara.meetings][-2:] == [
-        ("M5", dt.date(2027, 3, 9), False), ("M6", dt.date(2027, 6, 22), False)]
+        ("M5", first.date, False), ("M6", second.date, False)]
     assert len(loaded.register.pupils) == len(register.pupils)
 
     out = tmp_path / "invites"
@@ -452,8 +529,8 @@ def test_meetings_plan_counts_proposes_and_round_trips_into_invite(tmp_path: Pat
     letters = sorted(p.name for p in (out / "letters").glob("*.pdf"))
     assert letters == [f"Z881999919001-invitation-{m}-{c}.pdf" for m in ("M5", "M6") for c in ("C1", "C2")]
     subjects = sorted(subject(m) for m in messages(out / "emails"))
-    assert subjects == sorted([f"Meeting invitation from {SCHOOL}, Tuesday 9 March 2027"] * 2
-                              + [f"Meeting invitation from {SCHOOL}, Tuesday 22 June 2027"] * 2)
+    assert subjects == sorted([f"Meeting invitation from {SCHOOL}, {first.date:%A} {long_date(first.date)}"] * 2
+                              + [f"Meeting invitation from {SCHOOL}, {second.date:%A} {long_date(second.date)}"] * 2)
 
 
 # --- send-pack ---------------------------------------------------------------------------------------

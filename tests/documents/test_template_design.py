@@ -21,6 +21,7 @@ from docx.oxml.ns import qn
 from senforms.documents.catalogue import KINDS, plan_jobs
 from senforms.documents.templating import render_docx
 from senforms.inputs import load_register
+from senforms.ukformat import long_date
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates" / "docx"
@@ -148,7 +149,9 @@ def test_support_plan(register):
     # P1's cost is typed; P2's and P3's are sessions × minutes × 38 weeks × £18.00 (a teaching assistant).
     assert "£1,030.00" in cells and "£1,710.00" in cells and "£8,550.00" in cells and "£11,290.00" in cells and "16.5 hours" in cells
     assert cycle["parent_contribution"] in body and cycle["pupil_contribution"] in body
-    assert "We will review this plan together on 20 November 2026." in body
+    assert cycle["review"] is not None  # the current cycle was reviewed: the plan says so, in the past
+    assert f"We reviewed this plan together on {long_date(cycle['review']['date'])}" in body
+    assert "We will review this plan" not in body
     assert {"SENCo", "Parent or carer", "Pupil"} <= set(cells) and "Samuel Okafor" in cells
 
 

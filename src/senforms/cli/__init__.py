@@ -7,7 +7,7 @@ import os
 import click
 
 from senforms import __version__
-from senforms.cli import bundle, convert, demo, doctor, invite, meetings, render, schema, send_pack, templates, validate
+from senforms.cli import bundle, convert, demo, doctor, invite, meetings, render, schema, send_pack, serve, templates, users, validate
 from senforms.cli._boundary import SenformsGroup
 
 # Registered explicitly: a command module that is missing is an ImportError at once, never a
@@ -24,6 +24,8 @@ COMMANDS = (
     send_pack.command,
     meetings.command,
     demo.command,
+    serve.command,
+    users.command,
 )
 
 

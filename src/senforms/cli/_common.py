@@ -40,6 +40,14 @@ def workbook_password_option(function: Callable[..., Any]) -> Callable[..., Any]
     return click.option("--password", "workbook_password", metavar="PASSWORD", help="Password of a protected register workbook.")(function)
 
 
+def data_dir_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """--data: the web app's private folder (accounts, uploads, outputs); the same for `serve` and `users`."""
+    return click.option(
+        "--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+        help="The web app's data folder (default: a private folder in your user profile).",
+    )(function)
+
+
 def pupil_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option("--where", "where", multiple=True, metavar="FIELD=VALUE", help='Only pupils matching, e.g. --where "year=5" (year, class, need, status, upn, surname).')(function)
     function = click.option("--pupil", "pupils", multiple=True, metavar="UPN", help="Only this pupil (repeatable).")(function)

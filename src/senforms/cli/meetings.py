@@ -10,6 +10,7 @@ import click
 import senforms
 from senforms.cli._boundary import TrackingGroup
 from senforms.cli._common import relative, uk_date_option, workbook_password_option
+from senforms.documents.meeting_slots import load_availability
 from senforms.documents.meetings_plan import EXPECTED_PER_YEAR, MeetingPlan
 from senforms.ukformat import long_date
 
@@ -24,15 +25,17 @@ def command() -> None:
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the register workbook with the proposed meetings added (an .xlsx to adjust and feed to `senforms invite`).")
 @click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="Plan as of this date (default: today).")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook if it already exists.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (JSON or TOML): its [meetings] table gives the days, times, length and who attends.")
 @workbook_password_option
-def plan(register, out_path, on, overwrite, workbook_password):
+def plan(register, out_path, on, overwrite, config_path, workbook_password):
     """For every pupil on SEN support or with an EHC plan: meetings held and booked this school
     year, whether one is overdue, and a date to propose for each term still without one."""
     on = on or dt.date.today()
     if out_path is not None and out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("the workbook must be an .xlsx file", param_hint="-o")
+    availability = load_availability(config_path)  # before reading the register: a bad setting costs nothing
     loaded = senforms.load_register(register, password=workbook_password, as_of=on)
-    meeting_plan = senforms.plan_meetings(loaded.register, on)
+    meeting_plan = senforms.plan_meetings(loaded.register, on, availability)
     show_plan(meeting_plan)
     if out_path is not None:
         path = senforms.save_plan(loaded.register, meeting_plan, out_path, overwrite=overwrite)
@@ -55,7 +58,7 @@ def show_plan(meeting_plan: MeetingPlan) -> None:
             f"{pupil.known_as} {pupil.legal_surname}",
             str(len(row.held)),
             ", ".join(f"{m.id} {m.date:%d/%m/%Y}" for m in row.booked) or "-",
-            ", ".join(f"{m.id} {m.date:%d/%m/%Y}" for m in row.proposed) or "-",
+            ", ".join(f"{m.id} {m.date:%d/%m/%Y} {m.start_time:%H:%M}" for m in row.proposed) or "-",
             ("YES: " + "; ".join(row.notes)) if row.overdue else "no",
         )
     console = Console(highlight=False)

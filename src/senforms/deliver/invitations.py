@@ -438,8 +438,8 @@ def _bodies(job: Job, senco_name: str, school_name: str, on: dt.date) -> tuple[s
     recipient, pupil = context["recipient"], context["pupil"]
     senco = context["school"].get("senco") or {}
     about = "your SEN support" if job.contact is None else f"{pupil['known_as']}'s SEN support"
-    reply_date = reply_by(_meeting(job).date)
-    by = f"by {long_date(reply_date)}" if reply_date > on else "as soon as you can"
+    reply_date = reply_by(_meeting(job).date, on)
+    by = f"by {long_date(reply_date)}" if reply_date else "as soon as you can"
     phone = f" or by calling {senco['phone']}" if senco.get("phone") else ""
     paragraphs = [
         f"Dear {recipient.get('salutation') or recipient.get('name')},",

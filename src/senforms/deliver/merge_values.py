@@ -3,6 +3,7 @@ an invitation's context (the names are matched ignoring case, spaces and undersc
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from senforms.deliver.envelopes import postcode_of
@@ -98,7 +99,7 @@ def merge_values(context: dict[str, Any]) -> dict[str, str]:
         senco.get("email", ""),
         senco.get("phone", ""),
         head.get("name", ""),
-        long_date(meeting["reply_by"]),
+        long_date(_reply_date(meeting, context["document_date"])),
         long_date(context["document_date"]),
     ]
     result: dict[str, str] = {}
@@ -106,3 +107,12 @@ def merge_values(context: dict[str, Any]) -> dict[str, str]:
         for name in names:
             result[name] = str(value or "")
     return result
+
+
+def _reply_date(meeting: dict[str, Any], letter_date: dt.date) -> dt.date | None:
+    """A date that reads right after "reply by": the rule's date; for a meeting too close for one,
+    the day before the meeting when that is after the letter; else empty (never before the letter)."""
+    if meeting["reply_by"]:
+        return meeting["reply_by"]
+    day_before = meeting["date"] - dt.timedelta(days=1)
+    return day_before if day_before > letter_date else None

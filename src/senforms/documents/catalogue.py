@@ -171,7 +171,7 @@ def _cycles_for(pupil: Pupil, all_cycles: bool, reviewed: bool) -> list[Cycle]:
 
 def _support_plans(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=False):
-        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates)}, cycle=cycle, on=on)
+        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates, on)}, cycle=cycle, on=on)
 
 
 def _reviews(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
@@ -201,10 +201,10 @@ def _notifications(register: Register, pupil: Pupil, on: dt.date, all_cycles: bo
 
 def _invitations(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for meeting in pupil.meetings:
-        if meeting.held or meeting.date < on:
-            continue
+        if meeting.held or meeting.date <= on:
+            continue  # a letter dated the day of the meeting (or after it) cannot invite anyone to it
         for contact, recipient in _recipients(pupil, on, meeting.invite_contact_ids or None):
-            context = {**base_context(register, pupil, on), "recipient": recipient, "meeting": meeting_context(meeting)}
+            context = {**base_context(register, pupil, on), "recipient": recipient, "meeting": meeting_context(meeting, on)}
             yield Job("invitation", pupil, context, contact=contact, meeting=meeting, on=on)
 
 

@@ -135,7 +135,10 @@ def pupil_context(pupil: Pupil, on: dt.date) -> dict[str, Any]:
     }
 
 
-def cycle_context(cycle: Cycle, rates: HourlyRates) -> dict[str, Any]:
+def cycle_context(cycle: Cycle, rates: HourlyRates, on: dt.date | None = None) -> dict[str, Any]:
+    """One APDR cycle, its provision costed with the school's hourly `rates`. With `on` (the document's
+    date), `review_overdue` says whether its planned review date has passed with no review recorded,
+    so a plan never promises a review in the past."""
     outcomes = [
         {
             "id": o.id,
@@ -204,10 +207,11 @@ def cycle_context(cycle: Cycle, rates: HourlyRates) -> dict[str, Any]:
         "pupil_contribution": cycle.pupil_contribution or "",
         "delivery_notes": cycle.delivery_notes or "",
         "review": review,
+        "review_overdue": bool(on and cycle.review is None and cycle.review_date and cycle.review_date < on),
     }
 
 
-def meeting_context(meeting: Meeting) -> dict[str, Any]:
+def meeting_context(meeting: Meeting, letter_date: dt.date) -> dict[str, Any]:
     return {
         "id": meeting.id,
         "date": meeting.date,
@@ -219,7 +223,7 @@ def meeting_context(meeting: Meeting) -> dict[str, Any]:
         "is_online": bool(meeting.online_link and not meeting.location),
         "purpose": meeting.purpose or meeting.type.label,
         "staff_attending": list(meeting.staff_attending),
-        "reply_by": reply_by(meeting.date),
+        "reply_by": reply_by(meeting.date, letter_date),  # None: too close to ask for a reply by a date
     }
 
 

@@ -9,11 +9,13 @@ Overdue (documented rule): fewer meetings held this school year than terms alrea
 last meeting held was more than about four months ago (OVERDUE_AFTER; or there has never been
 one) with nothing booked for the current term.
 
-Proposed dates: one for each term still to come (the current term included) that has no meeting
-yet: the Tuesday nearest the term's middle (15 November, 10 March, 20 June), 15:30 to 16:15, "SEN
-support review". A date that is already past, or less than a week away (NOTICE, so parents can
-reply), moves to the first Tuesday after that week, if the term has not ended by then (LAST_DAY).
-IDs continue the pupil's M-numbers (M4 → M5, M6).
+Proposed meetings: one for each term still to come (the current term included) that has no
+meeting yet, at a time the school holds parent meetings (`meeting_slots.Availability`, from the
+settings file's [meetings] table), at least a week away (NOTICE, so parents can reply) and before
+the term's last day for meetings (LAST_DAY). Each term's proposals are spread evenly over its
+remaining meeting days, and no one — a member of staff attending, or a parent with two children on
+the register — is ever in two meetings at once, booked or proposed. IDs continue the pupil's
+M-numbers (M4 → M5, M6).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from pathlib import Path
 
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from senforms.documents.meeting_slots import Availability, Diary, diary_of, people_for
+from senforms.inputs.tables import PLAN_SHEET
 from senforms.model import Meeting, MeetingType, Pupil, Register, SenStatus
 from senforms.model.calendar import school_year, school_year_start
 from senforms.outputs.cells import keep_as_text
@@ -34,10 +38,7 @@ from senforms.ukformat import long_date, short_date
 EXPECTED_PER_YEAR = 3  # Code of Practice 6.65
 OVERDUE_AFTER = dt.timedelta(days=122)  # about four months: longer than any term
 NOTICE = dt.timedelta(days=7)
-TUESDAY = 1
-START, END = dt.time(15, 30), dt.time(16, 15)
 PURPOSE = "SEN support review"
-PLAN_SHEET = "Meeting plan"
 # (term, first month, middle (month, day), last day a meeting may be proposed (month, day), end (month, day))
 TERMS = (
     ("autumn", 9, (11, 15), (12, 18), (12, 31)),
@@ -77,23 +78,15 @@ def terms_of(on: dt.date) -> list[Term]:
     return terms
 
 
-def nearest_tuesday(day: dt.date) -> dt.date:
-    """The Tuesday nearest `day` (the day itself if it is one)."""
-    back = (day.weekday() - TUESDAY) % 7
-    return day - dt.timedelta(days=back) if back <= 3 else day + dt.timedelta(days=7 - back)
-
-
-def _first_tuesday_from(day: dt.date) -> dt.date:
-    return day + dt.timedelta(days=(TUESDAY - day.weekday()) % 7)
-
-
-def proposed_date(term: Term, on: dt.date) -> dt.date | None:
-    """Where a meeting for `term` goes: mid-term, never sooner than NOTICE from `on`, None if too late."""
-    day = nearest_tuesday(term.middle)
-    earliest = on + NOTICE
-    if day < earliest:
-        day = _first_tuesday_from(earliest)
-    return day if day <= term.last_day else None
+def meeting_days(term: Term, on: dt.date, availability: Availability) -> list[dt.date]:
+    """The days left in `term` for proposing a meeting: a week's notice from `on`, up to its last day for meetings."""
+    day = max(term.first, on + NOTICE)
+    days = []
+    while day <= term.last_day:
+        if availability.slots(day):
+            days.append(day)
+        day += dt.timedelta(days=1)
+    return days
 
 
 @dataclass
@@ -145,7 +138,9 @@ def _location(pupil: Pupil, register: Register) -> str | None:
     return register.school.name if register.school else None
 
 
-def plan_pupil(pupil: Pupil, register: Register, on: dt.date, terms: list[Term]) -> PupilPlan:
+def plan_pupil(pupil: Pupil, register: Register, on: dt.date, terms: list[Term]) -> tuple[PupilPlan, list[Term]]:
+    """What the pupil has had and has booked this year, whether a meeting is overdue, and the terms
+    that still need one (proposed later, for every pupil at once, so no two proposals clash)."""
     first, last = terms[0].first, terms[-1].last
     this_year = [m for m in pupil.meetings if first <= m.date <= last]
     held = sorted((m for m in this_year if m.held), key=lambda m: m.date)
@@ -167,34 +162,62 @@ def plan_pupil(pupil: Pupil, register: Register, on: dt.date, terms: list[Term])
         overdue = True
         notes.append("no meeting held in the last four months" if last_held else "no meeting held yet")
 
-    ids = _next_ids(pupil)
-    proposed: list[Meeting] = []
+    wanted = [t for t in terms if t.last >= on and not any(t.holds(m.date) for m in held + booked)]
+    return PupilPlan(pupil, held, booked, [], overdue, notes), wanted
+
+
+def _propose(rows: list[tuple[PupilPlan, list[Term]]], register: Register, on: dt.date, terms: list[Term], availability: Availability) -> None:
+    """Give each pupil a meeting in each term that needs one: spread over the term's meeting days,
+    in the first free slot of the day, never clashing for anyone attending."""
+    staff = availability.staff(register)
+    diary: Diary = diary_of(register, staff, on, availability.length)
+    ids = {row.upn: _next_ids(row.pupil) for row, _ in rows}
+    by_upn = {row.upn: row for row, _ in rows}
+    for upn, meeting_id, who in diary.clashes:
+        if upn in by_upn:
+            by_upn[upn].notes.append(f"booked meeting {meeting_id} clashes with another meeting for {who}: move one of them")
     for term in terms:
-        if term.last < on or any(term.holds(m.date) for m in held + booked):
+        needing = [row for row, wanted in rows if term in wanted]
+        if not needing:
             continue
-        day = proposed_date(term, on)
-        if day is None:
-            notes.append(f"too late to propose a date in the {term.name} term")
-            continue
-        proposed.append(
-            Meeting(
-                id=next(ids), date=day, start_time=START, end_time=END, type=MeetingType.REVIEW,
-                location=_location(pupil, register), purpose=PURPOSE,
+        days = meeting_days(term, on, availability)
+        for number, row in enumerate(needing):
+            slot = _first_free(days, (number * len(days)) // len(needing) if days else 0, people_for(row.pupil, staff), diary, availability)
+            if slot is None:
+                row.notes.append(f"no free meeting time left in the {term.name} term" if days else f"too late to propose a date in the {term.name} term")
+                continue
+            begin, end = slot
+            diary.book(people_for(row.pupil, staff), begin, end)
+            row.proposed.append(
+                Meeting(
+                    id=next(ids[row.upn]), date=begin.date(), start_time=begin.time(), end_time=end.time(), type=MeetingType.REVIEW,
+                    location=_location(row.pupil, register), purpose=PURPOSE, staff_attending=list(staff),
+                )
             )
-        )
-    return PupilPlan(pupil, held, booked, proposed, overdue, notes)
 
 
-def plan_meetings(register: Register, on: dt.date) -> MeetingPlan:
-    """Held, booked and proposed meetings for every pupil on SEN support or with an EHC plan."""
+def _first_free(days: list[dt.date], start: int, people: set[str], diary: Diary, availability: Availability) -> tuple[dt.datetime, dt.datetime] | None:
+    """The first slot from day `start` on (wrapping round to the term's earlier days) free for everyone."""
+    for offset in range(len(days)):
+        for begin, end in availability.slots(days[(start + offset) % len(days)]):
+            if diary.free(people, begin, end):
+                return begin, end
+    return None
+
+
+def plan_meetings(register: Register, on: dt.date, availability: Availability | None = None) -> MeetingPlan:
+    """Held, booked and proposed meetings for every pupil on SEN support or with an EHC plan,
+    proposals at the school's meeting times (`availability`; default: `Availability()`)."""
     terms = terms_of(on)
     pupils = [p for p in register.pupils if p.sen_status in (SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN)]
+    rows = [plan_pupil(p, register, on, terms) for p in pupils]
+    _propose(rows, register, on, terms, availability or Availability())
     return MeetingPlan(
         on=on,
         school_year=school_year(on),
         terms=terms,
         terms_over=sum(1 for t in terms if t.last < on),
-        pupils=[plan_pupil(p, register, on, terms) for p in pupils],
+        pupils=[row for row, _ in rows],
     )
 
 
@@ -209,7 +232,7 @@ def with_proposals(register: Register, plan: MeetingPlan) -> Register:
 
 
 def _dates(meetings: list[Meeting]) -> str:
-    return "; ".join(f"{m.id} {short_date(m.date)}" for m in meetings)
+    return "; ".join(f"{m.id} {short_date(m.date)}" + (f" {m.start_time:%H:%M}" if m.start_time else "") for m in meetings)
 
 
 def plan_workbook(register: Register, plan: MeetingPlan):

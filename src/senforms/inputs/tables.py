@@ -330,6 +330,7 @@ SCHOOL_SETTINGS = (
 )
 SCHOOL_SHEET = "School"
 INSTRUCTIONS_SHEET = "Instructions"
+PLAN_SHEET = "Meeting plan"  # the first sheet of a `meetings plan` workbook: a summary for people, not read back
 
 
 def normalise_header(text: str) -> str:

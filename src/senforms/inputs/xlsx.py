@@ -18,7 +18,7 @@ from openpyxl.utils.datetime import from_excel
 from senforms.errors import Location, ProblemList, UnreadableFileError
 from senforms.inputs.assemble import RawCell, RawInput, RawRow, RawTable
 from senforms.inputs.sniff import REAL_TYPE_NAMES, check_zip_safe, scan_sheets, sniff
-from senforms.inputs.tables import INSTRUCTIONS_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, Column, Table, normalise_header, table_for
+from senforms.inputs.tables import INSTRUCTIONS_SHEET, PLAN_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, Column, Table, normalise_header, table_for
 from senforms.ukformat import long_date
 
 MAX_ROWS = 20_000  # pupils, cycles, meetings… on one sheet
@@ -289,7 +289,7 @@ def read_xlsx(path: Path, problems: ProblemList, *, password: str | None = None)
     raw = RawInput(file)
     epoch = workbook.epoch
     for sheet in workbook.worksheets:
-        if normalise_header(sheet.title) in {normalise_header(INSTRUCTIONS_SHEET), "lists", "readme"}:
+        if normalise_header(sheet.title) in {normalise_header(INSTRUCTIONS_SHEET), normalise_header(PLAN_SHEET), "lists", "readme"}:
             continue
         if sheet.sheet_state != "visible":
             problems.warning(Location(file, sheet.title), "this sheet is hidden and was not read", "unhide it if it holds pupils")

@@ -56,8 +56,27 @@ def national_curriculum_year(born: dt.date, on: dt.date) -> int:
 
 
 REPLY_NOTICE = dt.timedelta(days=7)
+REPLY_SCHOOL_DAYS = 2  # the least time a family is given to answer a letter
 
 
-def reply_by(meeting_date: dt.date) -> dt.date:
-    """The date an invitation asks parents to reply by: a week before the meeting."""
-    return meeting_date - REPLY_NOTICE
+def add_school_days(day: dt.date, count: int) -> dt.date:
+    """`count` weekdays after `day` (term dates are not known here: weekends are skipped)."""
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            count -= 1
+    return day
+
+
+def reply_by(meeting_date: dt.date, letter_date: dt.date) -> dt.date | None:
+    """The date an invitation asks parents to reply by, or None when there is no time to ask for one.
+
+    A week before the meeting; when that leaves the family less than two school days from the
+    letter, two school days after the letter instead, as long as that is still before the meeting.
+    Never a date on or before the letter's own date.
+    """
+    wanted = meeting_date - REPLY_NOTICE
+    earliest = add_school_days(letter_date, REPLY_SCHOOL_DAYS)
+    if wanted >= earliest:
+        return wanted
+    return earliest if earliest < meeting_date else None

@@ -1,0 +1,130 @@
+"""The school's register in the app: the latest valid upload, kept on disk, read once per change.
+
+An upload that is not valid is reported and thrown away; the register before it stays current.
+A password-protected workbook's password is held in this process's memory only, never on disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import senforms
+from senforms.errors import InputError, Problem, SenformsError
+from senforms.inputs import LoadedRegister
+from senforms.web.datadir import UPLOADS
+from senforms.web.files import discard_upload, save_register_upload
+from senforms.web.store import now
+
+
+@dataclass(frozen=True)
+class StoredRegister:
+    id: int
+    path: Path
+    original_name: str
+    uploaded: dt.datetime
+    needs_password: bool
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    """What an upload gave: the register (when valid) and every problem, named by the upload's own file name."""
+
+    loaded: LoadedRegister | None
+    errors: list[Problem]
+    warnings: list[Problem]
+    refusal: str = ""  # a file that could not be read at all
+
+
+class NoRegister(SenformsError):
+    def __init__(self, why: str = "no register has been uploaded yet") -> None:
+        super().__init__(why, fix="upload the register on the Register page")
+
+
+_lock = threading.Lock()
+_cache: dict[tuple[str, int], tuple[dt.date, LoadedRegister]] = {}
+_passwords: dict[tuple[str, int], str] = {}
+
+
+def _stored(row: sqlite3.Row, root: Path) -> StoredRegister:
+    return StoredRegister(row["id"], root / UPLOADS / row["stored_name"], row["original_name"], dt.datetime.fromtimestamp(row["uploaded"]), bool(row["needs_password"]))
+
+
+def current(db: sqlite3.Connection, root: Path) -> StoredRegister | None:
+    row = db.execute("SELECT * FROM registers ORDER BY id DESC LIMIT 1").fetchone()
+    return _stored(row, root) if row else None
+
+
+def _named(problems: list[Problem], stored_name: str, original_name: str) -> list[Problem]:
+    """Problems as the user knows the file: by the name they uploaded, not our random one."""
+    from dataclasses import replace
+
+    def rename(problem: Problem) -> Problem:
+        file = problem.location.file
+        if file == stored_name or file.startswith(stored_name):
+            return replace(problem, location=replace(problem.location, file=original_name))
+        return problem
+
+    return [rename(p) for p in problems]
+
+
+def accept_upload(db: sqlite3.Connection, root: Path, user_id: int, stream: IO[bytes], original_name: str, password: str | None) -> UploadOutcome:
+    """Check an upload; keep it as the current register only when it is valid."""
+    try:
+        path = save_register_upload(root, stream, original_name)
+    except SenformsError as error:
+        return UploadOutcome(None, [], [], refusal=f"{error.message}" + (f" ({error.fix})" if error.fix else ""))
+    try:
+        loaded = senforms.load_register(path, password=password or None)
+    except InputError as error:
+        discard_upload(path)
+        return UploadOutcome(None, _named(error.problems, path.name, original_name), _named(error.warnings, path.name, original_name))
+    except SenformsError as error:
+        discard_upload(path)
+        message = error.message.replace(path.name, original_name)
+        return UploadOutcome(None, [], [], refusal=message + (f" ({error.fix_for('the password box')})" if error.fix else ""))
+    cursor = db.execute(
+        "INSERT INTO registers (stored_name, original_name, uploaded_by, uploaded, needs_password) VALUES (?, ?, ?, ?, ?)",
+        (path.name, original_name, user_id, now(), int(bool(password))),
+    )
+    register_id = int(cursor.lastrowid or 0)
+    _forget_older(db, root, register_id)
+    with _lock:
+        _cache[(str(root), register_id)] = (dt.date.today(), loaded)
+        if password:
+            _passwords[(str(root), register_id)] = password
+    return UploadOutcome(loaded, [], _named(loaded.warnings, path.name, original_name))
+
+
+def _forget_older(db: sqlite3.Connection, root: Path, keep: int) -> None:
+    """Only the current register is kept: older uploads hold pupil data nobody needs any more."""
+    for row in db.execute("SELECT * FROM registers WHERE id != ?", (keep,)).fetchall():
+        discard_upload(root / UPLOADS / row["stored_name"])
+        db.execute("DELETE FROM registers WHERE id = ?", (row["id"],))
+        with _lock:
+            _cache.pop((str(root), row["id"]), None)
+            _passwords.pop((str(root), row["id"]), None)
+
+
+def load_current(db: sqlite3.Connection, root: Path) -> tuple[StoredRegister, LoadedRegister]:
+    """The current register, read again only when it changed or the day did (its warnings depend on the date)."""
+    stored = current(db, root)
+    if stored is None:
+        raise NoRegister()
+    key = (str(root), stored.id)
+    today = dt.date.today()
+    with _lock:
+        cached = _cache.get(key)
+        password = _passwords.get(key)
+    if cached and cached[0] == today:
+        return stored, cached[1]
+    if stored.needs_password and password is None:
+        raise NoRegister("the register is password-protected and senforms was restarted since it was uploaded (it never keeps the password)")
+    loaded = senforms.load_register(stored.path, password=password)
+    with _lock:
+        _cache[key] = (today, loaded)
+    return stored, loaded

@@ -1,0 +1,75 @@
+"""The app's database (SQLite, in the data folder): users, registers, jobs and downloadable files.
+
+Pupil data never goes in here: a job's options name pupils by UPN at most, and results hold
+counts and file ids. The register itself stays the file the school uploaded.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    role TEXT NOT NULL CHECK (role IN ('senco', 'office')),
+    password_hash TEXT NOT NULL,
+    session_version INTEGER NOT NULL DEFAULT 1,
+    failed_sign_ins INTEGER NOT NULL DEFAULT 0,
+    not_before REAL NOT NULL DEFAULT 0,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS registers (
+    id INTEGER PRIMARY KEY,
+    stored_name TEXT NOT NULL,
+    original_name TEXT NOT NULL,
+    uploaded_by INTEGER NOT NULL,
+    uploaded REAL NOT NULL,
+    needs_password INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    user_id INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'interrupted')),
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER NOT NULL DEFAULT 0,
+    message TEXT NOT NULL DEFAULT '',
+    options TEXT NOT NULL,
+    result TEXT NOT NULL DEFAULT '{}',
+    created REAL NOT NULL,
+    finished REAL
+);
+CREATE TABLE IF NOT EXISTS files (
+    id TEXT PRIMARY KEY,
+    job_id TEXT,
+    path TEXT NOT NULL,
+    download_name TEXT NOT NULL,
+    media_type TEXT NOT NULL,
+    senco_only INTEGER NOT NULL DEFAULT 0,
+    created REAL NOT NULL
+);
+"""
+
+
+def connect(database: Path) -> sqlite3.Connection:
+    """A connection for one request or one job (SQLite connections are not shared across threads)."""
+    connection = sqlite3.connect(database, timeout=30, isolation_level=None)  # autocommit; `with` for transactions
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA journal_mode=WAL")  # readers (pages) never wait for the writer (a job)
+    connection.execute("PRAGMA foreign_keys=ON")
+    return connection
+
+
+def initialise(database: Path) -> None:
+    connection = connect(database)
+    try:
+        connection.executescript(SCHEMA)
+    finally:
+        connection.close()
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,64 @@
+"""Signing in and out."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, g, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from senforms.web.accounts import SignInRefused
+from senforms.web.accounts import sign_in as check_sign_in
+from senforms.web.app import allow, db
+
+blueprint = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a path on this site: never an open redirect to another."""
+    if not target:
+        return url_for("home.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("home.index")
+    return target
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds >= 120:
+        return f"{(seconds + 59) // 60} minutes"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+@blueprint.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> ResponseReturnValue:
+    next_path = request.args.get("next")
+    if request.method == "GET":
+        return render_template("sign_in.html", next=next_path, email="", problem="")
+    email = request.form.get("email", "").strip()
+    password = request.form.get("password", "")
+    try:
+        user = check_sign_in(db(), email, password)
+    except SignInRefused as refused:
+        if refused.locked:
+            problem = f"This account is locked after too many wrong passwords. Try again in {_wait_words(refused.wait)}, or ask your SENCo to reset the password."
+        elif refused.wait:
+            problem = f"The email address or password is not right. Wait {_wait_words(refused.wait)} before trying again."
+        else:
+            problem = "The email address or password is not right."
+        page = render_template("sign_in.html", next=next_path, email=email, problem=problem)
+        return Response(page, status=401)
+    session.clear()  # a fresh session: nothing from before sign-in carries over
+    session["uid"] = user.id
+    session["ver"] = user.session_version
+    session["seen"] = int(time.time())
+    return redirect(_safe_next(next_path))
+
+
+@blueprint.post("/sign-out")
+@allow("office")
+def sign_out() -> ResponseReturnValue:
+    session.clear()
+    g.pop("user", None)
+    return redirect(url_for("auth.sign_in"))

@@ -1,0 +1,62 @@
+"""A job's page: its progress bar (polled by htmx), then what it made."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from senforms.web.app import allow, db, queue, root
+from senforms.web.jobs import Job, find_job, kept
+
+blueprint = Blueprint("jobs", __name__)
+
+TITLES = {"documents": "Making documents", "prepare-invitations": "Making invitations", "send-invitations": "Sending invitations"}
+
+
+def visible_job(job_id: str) -> Job:
+    """A job the signed-in user may see: their own, or any for a senco."""
+    job = find_job(db(), job_id)
+    if job is None or (job.user_id != g.user.id and not g.user.is_senco):
+        abort(404)
+    return job
+
+
+def _details(job: Job) -> dict:
+    if not job.finished:
+        return {}
+    if job.kind == "documents":
+        return {"report": kept(root(), job.id, "report.json") or {}}
+    if job.kind == "send-invitations":
+        return {"results": kept(root(), job.id, "results.json") or []}
+    return {}
+
+
+@blueprint.get("/jobs/<job_id>")
+@allow("office")
+def show(job_id: str) -> ResponseReturnValue:
+    job = visible_job(job_id)
+    if job.kind == "prepare-invitations" and job.status == "done":
+        return redirect(url_for("invitations.review", job_id=job.id))
+    return render_template("job.html", job=job, title=TITLES.get(job.kind, "Working"), **_details(job))
+
+
+@blueprint.get("/jobs/<job_id>/progress")
+@allow("office")
+def progress(job_id: str) -> ResponseReturnValue:
+    job = visible_job(job_id)
+    if job.finished:
+        # The whole page again, so the results appear: htmx follows HX-Redirect.
+        response = Response("", status=200)
+        response.headers["HX-Redirect"] = url_for("jobs.show", job_id=job.id)
+        return response
+    return render_template("_progress.html", job=job)
+
+
+@blueprint.post("/jobs/<job_id>/again")
+@allow("office")
+def again(job_id: str) -> ResponseReturnValue:
+    job = visible_job(job_id)
+    if job.kind == "send-invitations":
+        abort(405)  # a send is never repeated blindly: make and confirm the invitations again
+    new_id = queue().again(db(), job, g.user.id)
+    return redirect(url_for("jobs.show", job_id=new_id), code=303)

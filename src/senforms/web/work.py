@@ -1,0 +1,207 @@
+"""The jobs the app runs: each a call of the library API, as the CLI command of the same name makes it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+
+import senforms
+from senforms.deliver import Ledger
+from senforms.deliver.invitations import InvitationBatch
+from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_plan
+from senforms.errors import DeliveryError, SenformsError
+from senforms.model import Register
+from senforms.ukformat import long_date
+from senforms.web.files import zip_folder
+from senforms.web.jobs import JobBody, JobContext
+from senforms.web.registers import load_current
+
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MIME = "application/pdf"
+ZIP_MIME = "application/zip"
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+LEDGER = "sent-log.jsonl"  # the app's send ledger, in its data folder: one per app, whatever the job folder
+
+
+def _register(context: JobContext) -> Register:
+    _, loaded = load_current(context.db, context.root)
+    return loaded.register
+
+
+def _pupils(register: Register, upns: list[str]):
+    chosen = [register.pupil(upn) for upn in upns]
+    missing = [upn for upn, pupil in zip(upns, chosen) if pupil is None]
+    if missing:
+        raise SenformsError("some of the pupils chosen are no longer in the register (it was uploaded again)", fix="choose the pupils again")
+    return chosen
+
+
+def make_documents(context: JobContext) -> dict[str, Any]:
+    """Options: kind, upns, on (ISO date), output ('zip' or 'pdf'), duplex, all (letters for families already told too)."""
+    options = context.options
+    kind = options["kind"]
+    register = _register(context)
+    pupils = _pupils(register, options["upns"])
+    on = dt.date.fromisoformat(options["on"])
+    as_pdf = options["output"] == "pdf"
+    folder = context.folder
+    title = senforms.KINDS[kind].title
+    state = {"done": 0, "total": 0}
+
+    def started(total: int) -> None:
+        state["total"] = total
+        context.progress(0, total, f"Making {title.lower()}s")
+
+    def advanced(_document) -> None:
+        state["done"] += 1
+        context.progress(state["done"], state["total"], f"Made {state['done']} of {state['total']}")
+
+    render_options = senforms.RenderOptions(
+        out_dir=folder / "documents", on=on, pdf=as_pdf, merge_to=folder / "print.docx" if as_pdf else None, duplex=bool(options.get("duplex")),
+        include_notified=bool(options.get("all")),
+    )
+    result = senforms.render(register, kind, render_options, pupils, on_progress=advanced, on_start=started)
+    report = result.report
+    failures = [f"{item.path.name}: {item.error}" for item in report.documents if item.status == "failed"]
+    failures += [f"PDF of {c.source.name}: {c.error}" for c in result.pdfs if c.status == "failed"]
+    held_back = held_back_for_ehc_plan(kind, pupils)
+    notes = []
+    if held_back:
+        why = ANNUAL_REVIEW_ROUTE if senforms.KINDS[kind].not_for_ehc_plans else "SEN support documents are not for them"
+        notes.append(f"Left out {len(held_back)} pupil(s) with an EHC plan: {why}.")
+    told = [item.pupil.upn for item in result.left_out if item.reason == "notified"]
+    if told:
+        notes.append(f"Left out {len(told)} pupil(s) whose families were already told about SEN support: tick 'also for families already told' to make their letters again.")
+    others = [item for item in result.left_out if item.reason != "notified" and item.pupil not in held_back]
+    if others:
+        notes.append(f"Left out {len(others)} pupil(s) not on SEN support: {'; '.join(item.detail for item in others[:3])}.")
+    context.keep("report.json", {"failures": failures, "notes": notes})
+    files = []
+    stem = f"{kind}-{on.isoformat()}"
+    if as_pdf:
+        if result.merged_pdf is not None:
+            files.append({"id": context.offer(result.merged_pdf, f"{stem}.pdf", PDF_MIME), "label": f"One PDF of every {title.lower()}, to print", "name": f"{stem}.pdf"})
+    elif report.paths:
+        context.progress(state["done"], state["total"], "Putting the documents in one zip file")
+        archive = zip_folder(folder / "documents", folder / f"{stem}.zip", suffixes=(".docx",))
+        files.append({"id": context.offer(archive, f"{stem}.zip", ZIP_MIME), "label": f"Every {title.lower()} as a Word document, in a zip file", "name": f"{stem}.zip"})
+    return {"made": report.count("written"), "failed": len(failures), "files": files}
+
+
+# --- invitations --------------------------------------------------------------------------------
+
+
+def _prepare(context: JobContext, register: Register) -> InvitationBatch:
+    options = context.options
+    return senforms.prepare_invitations(
+        register,
+        context.folder,
+        on=dt.date.fromisoformat(options["on"]),
+        date_from=dt.date.fromisoformat(options["from"]) if options.get("from") else None,
+        date_to=dt.date.fromisoformat(options["to"]) if options.get("to") else None,
+        on_progress=lambda _name: None,
+    )
+
+
+def recipients_digest(pairs: list[tuple[str, str]]) -> str:
+    """One value for "exactly these messages to exactly these addresses", put in the confirmation form."""
+    text = "\n".join(f"{key}\t{address.casefold()}" for key, address in sorted(pairs))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def prepare_invitations(context: JobContext) -> dict[str, Any]:
+    """Options: on, from, to (ISO dates; from/to may be empty). Makes every file; sends nothing."""
+    register = _register(context)
+    context.progress(0, 0, "Making the letters, emails and calendar invitations")
+    batch = _prepare(context, register)
+    rows = []
+    for number, inv in enumerate(batch.invitations):
+        pupil = register.pupil(inv.upn)
+        row = {
+            "number": number,
+            "key": inv.draft.key if inv.draft else "",
+            "upn": inv.upn,
+            "pupil": f"{pupil.known_as} {pupil.legal_surname}" if pupil else inv.upn,
+            "recipient": inv.recipient_name,
+            "address": inv.draft.to_address if inv.draft else "",
+            "meeting": long_date(inv.meeting_date),
+            "channel": inv.channel,
+            "failed": inv.failed,
+            "subject": inv.draft.subject if inv.draft else "",
+            "attachments": [a.filename for a in inv.draft.attachments] if inv.draft else [],
+            "letter": context.offer(inv.letter_pdf, inv.letter_pdf.name, PDF_MIME) if inv.letter_pdf else "",
+            "email": inv.eml.relative_to(context.folder).as_posix() if inv.eml else "",
+        }
+        rows.append(row)
+    print_id = context.offer(batch.print_pdf, "letters-to-post.pdf", PDF_MIME) if batch.print_pdf else ""
+    context.keep("invitations.json", {"rows": rows, "warnings": batch.warnings, "failures": batch.failures})
+    emails = sum(1 for r in rows if r["channel"] == "email" and not r["failed"])
+    return {"invitations": len(rows), "emails": emails, "posted": len(rows) - emails, "print": print_id}
+
+
+def pending_emails(root: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The prepared emails a send now would send: not sent before (by this app's ledger)."""
+    ledger = Ledger(root / LEDGER)
+    return [r for r in rows if r["channel"] == "email" and r["key"] and not r["failed"] and ledger.would_send(r["key"])]
+
+
+def send_invitations(context: JobContext) -> dict[str, Any]:
+    """Options: prepared (the preparing job's id), digest (what the person confirmed), plus its on/from/to.
+
+    The drafts are made again from the register as it is now; if that changes who gets what since
+    the confirmation page, nothing is sent.
+    """
+    register = _register(context)
+    settings = senforms.load_smtp_settings(context.settings_path)
+    preparing = JobContext(context.root, context.options["prepared"], context.user_id, context.options, context.db, context.settings_path)
+    batch = _prepare(preparing, register)
+    ledger_path = context.root / LEDGER
+    ledger = Ledger(ledger_path)
+    todo = [d for d in batch.drafts if ledger.would_send(d.key)]
+    if recipients_digest([(d.key, d.to_address) for d in todo]) != context.options["digest"]:
+        raise DeliveryError(
+            "the emails ready to send are not the ones you confirmed (the register or the send log changed since): nothing was sent",
+            fix="make the invitations again and check the list",
+        )
+    total = len(todo)
+    state = {"done": 0}
+
+    def event(result) -> None:
+        if result.status in ("sent", "failed", "unknown", "skipped"):
+            state["done"] += 1
+            context.progress(state["done"], total, f"Sent {state['done']} of {total}")
+
+    context.progress(0, total, "Sending")
+    report = senforms.send_invitations(batch, settings, ledger_path, on_event=event)
+    names = {inv.draft.key: inv.recipient_name for inv in batch.invitations if inv.draft}
+    results = [{"recipient": names.get(r.key, ""), "address": r.recipient, "status": r.status, "detail": r.detail} for r in report.results]
+    context.keep("results.json", results)
+    return {"sent": len(report.sent), "failed": len(report.failed), "total": len(report.results)}
+
+
+def email_preview(root: Path, job_id: str, relative: str) -> dict[str, Any]:
+    """The headers and text of a prepared .eml draft, as the recipient will read it."""
+    path = (root / "outputs" / job_id / relative).resolve()
+    if not path.is_relative_to((root / "outputs" / job_id).resolve()) or path.suffix != ".eml":
+        raise SenformsError("that email is not part of this batch")
+    message = BytesParser(policy=policy.default).parse(path.open("rb"))
+    body = message.get_body(preferencelist=("plain",))
+    return {
+        "to": str(message["To"]),
+        "from": str(message["From"]),
+        "subject": str(message["Subject"]),
+        "text": body.get_content() if body is not None else "",
+        "attachments": [part.get_filename() for part in message.iter_attachments()],
+    }
+
+
+BODIES: dict[str, JobBody] = {
+    "documents": make_documents,
+    "prepare-invitations": prepare_invitations,
+    "send-invitations": send_invitations,
+}
+
