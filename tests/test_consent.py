@@ -64,7 +64,8 @@ def _checklist_line(path: Path, upn: str):
     register = load_register(path, as_of=AS_OF).register
     pupil = next(p for p in register.pupils if p.upn == upn)
     assert register.local_authority is not None
-    return next(i for i in build_checklist(pupil, register.local_authority, AS_OF) if i.label == "Agreement of parents or the young person")
+    costs = register.provision_costs(pupil, AS_OF)
+    return next(i for i in build_checklist(pupil, register.local_authority, AS_OF, costs) if i.label == "Agreement of parents or the young person")
 
 
 def _never_claims_agreement(texts: dict[str, str]) -> None:

@@ -1,5 +1,5 @@
 """Generate the fictional sample register: samples/register.json, samples/register.xlsx,
-samples/pupils-mis-export.csv and the evidence files in samples/evidence/.
+samples/mis-export/ (pupils.csv, contacts.csv) and the evidence files in samples/evidence/.
 
 Every person, school and authority here is invented. Run: python tools/make_samples.py
 """
@@ -16,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from senforms.inputs.workbook import build_workbook, save_workbook  # noqa: E402
-from senforms.model import Register  # noqa: E402
+from senforms.model import Provision, Register  # noqa: E402
 from senforms.model.calendar import national_curriculum_year  # noqa: E402
+from senforms.model.costing import HourlyRates, computed_annual_cost  # noqa: E402
 from senforms.model.values import upn_check_letter  # noqa: E402
 
 SAMPLES = ROOT / "samples"
@@ -113,12 +114,19 @@ OUTCOME_BANK = {
     ],
 }
 
+# (provision, sessions a week, minutes a session, group size, staff). Costs are left blank for
+# senforms to work out from the School sheet's hourly rates, except where build_cycles types one.
 PROVISION_BANK = {
-    "communication_and_interaction": [("Speech and language group (Talk Boost)", 3, 30, 4, "Teaching assistant (trained)", 1150), ("Social communication group", 2, 30, 3, "SENCo", 980), ("Visual supports and structured transitions", 5, 15, 1, "Teaching assistant", 1640)],
-    "cognition_and_learning": [("Precision teaching: reading", 5, 15, 1, "Teaching assistant", 1420), ("Toe by Toe one-to-one", 3, 20, 1, "Teaching assistant (trained)", 1090), ("Numicon intervention group", 3, 30, 4, "Higher level teaching assistant", 860)],
-    "social_emotional_mental_health": [("ELSA sessions", 1, 45, 1, "Emotional literacy support assistant", 760), ("Lunchtime nurture group", 5, 30, 6, "Learning mentor", 1320), ("Daily check-in and check-out", 5, 10, 1, "Learning mentor", 540)],
-    "sensory_and_physical": [("Hearing equipment checks and pre-teaching", 5, 15, 1, "Teaching assistant", 1240), ("Fine motor programme (OT advice)", 3, 20, 1, "Teaching assistant", 1150), ("Specialist teacher visits", 0.5, 60, 1, "Sensory support teacher", 1900)],
+    "communication_and_interaction": [("Speech and language group (Talk Boost)", 3, 30, 4, "Teaching assistant (trained)"), ("Social communication group", 2, 30, 3, "SENCo"), ("Visual supports and structured transitions", 5, 15, 1, "Teaching assistant")],
+    "cognition_and_learning": [("Precision teaching: reading", 5, 15, 1, "Teaching assistant"), ("Toe by Toe one-to-one", 3, 20, 1, "Teaching assistant (trained)"), ("Numicon intervention group", 3, 30, 4, "Higher level teaching assistant")],
+    "social_emotional_mental_health": [("ELSA sessions", 1, 45, 1, "Emotional literacy support assistant"), ("Lunchtime nurture group", 5, 30, 8, "Learning mentor"), ("Daily check-in and check-out", 5, 10, 1, "Learning mentor")],
+    "sensory_and_physical": [("Hearing equipment checks and pre-teaching", 5, 15, 1, "Teaching assistant"), ("Fine motor programme (OT advice)", 3, 20, 1, "Teaching assistant"), ("Specialist teacher visits", 0.5, 60, 1, "Sensory support teacher")],
 }
+# Two of the pupils whose review decided to ask for an assessment have a teaching assistant with
+# them for much of the day: their cost over the 12 months is above the notional £6,000, the third's
+# is below it (a warning in the pack's checklist, never a bar).
+ONE_TO_ONE = {1: 150, 2: 120}  # serial: minutes a day
+
 
 CYCLE_DATES = [
     (D(2025, 9, 8), D(2025, 12, 12)),
@@ -223,9 +231,15 @@ def build_cycles(serial: int, areas: list[str], count: int, last_decision: str |
             text, measure, baseline, target = OUTCOME_BANK[area][(o_index + serial + index) % len(OUTCOME_BANK[area])]
             outcomes.append({"id": f"O{o_index + 1}", "description": f"By {review_date.strftime('%B')} the pupil {text}", "area": area, "measure": measure, "baseline": baseline, "target": target, "by_date": review_date.isoformat()})
         for p_index, area in enumerate(areas[:2] + ([areas[0]] if len(areas) == 1 else [])):
-            desc, sessions, minutes, group, staff, cost = PROVISION_BANK[area][(p_index + serial + index) % 3]
-            scale = 1 + 0.35 * index + (0.6 if last_decision == "request_ehc_assessment" else 0)
-            provision.append({"id": f"P{p_index + 1}", "description": desc, "area": area, "outcome_ids": [f"O{p_index + 1}"], "sessions_per_week": sessions, "minutes_per_session": minutes, "group_size": group, "staff_role": staff, "start_date": start.isoformat(), "end_date": review_date.isoformat(), "annual_cost": f"{cost * scale:.2f}", "funding": "Notional SEN budget"})
+            desc, sessions, minutes, group, staff = PROVISION_BANK[area][(p_index + serial + index) % 3]
+            row = {"id": f"P{p_index + 1}", "description": desc, "area": area, "outcome_ids": [f"O{p_index + 1}"], "sessions_per_week": sessions, "minutes_per_session": minutes, "group_size": group, "staff_role": staff, "start_date": start.isoformat(), "end_date": review_date.isoformat(), "funding": "Notional SEN budget"}
+            if (serial + index + p_index) % 3 == 0:  # some schools type the cost: the whole group's, to the nearest £10
+                computed = computed_annual_cost(Provision.model_validate({**row, "annual_cost": None}), HourlyRates())
+                assert computed is not None  # every staff role in the bank has a rate
+                row["annual_cost"] = f"{round(computed, -1):.2f}"
+            provision.append(row)
+        if serial in ONE_TO_ONE and last_decision == "request_ehc_assessment":
+            provision.append({"id": f"P{len(provision) + 1}", "description": "One-to-one teaching assistant support in class", "area": areas[0], "outcome_ids": ["O1"], "sessions_per_week": 5, "minutes_per_session": ONE_TO_ONE[serial], "group_size": 1, "staff_role": "Teaching assistant", "start_date": start.isoformat(), "end_date": review_date.isoformat(), "funding": "Notional SEN budget"})
         cycle = {
             "number": number, "start_date": start.isoformat(), "end_date": review_date.isoformat() if not (is_last and last_decision is None) else None,
             "assessment": f"Teacher assessment, standardised tests and observation in cycle {number} show progress remains well below peers from the same starting point.",
@@ -248,6 +262,8 @@ def build_cycles(serial: int, areas: list[str], count: int, last_decision: str |
                 "next_steps": "Request an EHC needs assessment with the family's agreement, and continue current provision meanwhile." if decision == "request_ehc_assessment" else "Adjust targets and continue the interventions that are working.",
                 "next_review_date": (review_date + dt.timedelta(weeks=12)).isoformat(), "record_given_to_parents": (review_date + dt.timedelta(days=3)).isoformat(),
             }
+            if decision == "request_ehc_assessment":
+                cycle["review"]["request_date"] = SAMPLE_DATE.isoformat()  # the school sends the request on the samples' "today"
         cycles.append(cycle)
     return cycles
 
@@ -371,16 +387,25 @@ def write_logo() -> None:
 
 
 def write_mis_export(register: dict) -> None:
-    # Shaped like a SIMS export: different headers, Windows line endings, UK dates, a BOM.
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["UPN", "Legal Surname", "Forename", "Preferred Forename", "DOB", "Gender", "NC Year", "Reg Group", "SEN Status", "SEN Need 1", "SEN Need 2"])
+    # Shaped like a SIMS export: a folder of two CSVs (pupils and their contacts) with the MIS's own
+    # headers, Windows line endings, UK dates and a BOM. The contacts are part of the route: without
+    # them nobody could be told about SEN support (s.68), so a pupils-only export is not valid.
+    folder = SAMPLES / "mis-export"
+    folder.mkdir(parents=True, exist_ok=True)
+    pupils = [["UPN", "Legal Surname", "Forename", "Preferred Forename", "DOB", "Gender", "NC Year", "Reg Group", "SEN Status", "SEN Need 1", "SEN Need 2"]]
+    contacts = [["UPN", "Contact ID", "Title", "Contact Name", "Relation", "Has Parental Responsibility", "Email Address", "Telephone", "Home Language"]]
     for p in register["pupils"]:
         dob = dt.date.fromisoformat(p["date_of_birth"])
         status = {"K": "K - SEN Support", "E": "E - EHC Plan"}[p["sen_status"]]
         year = "R" if p["year_group"] == 0 else str(p["year_group"])
-        writer.writerow([p["upn"], p["legal_surname"], p["legal_forename"], p["preferred_name"] or "", dob.strftime("%d/%m/%Y"), p["gender"], year, p["class_name"], status, p["primary_need"], p["secondary_need"] or ""])
-    (SAMPLES / "pupils-mis-export.csv").write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+        pupils.append([p["upn"], p["legal_surname"], p["legal_forename"], p["preferred_name"] or "", dob.strftime("%d/%m/%Y"), p["gender"], year, p["class_name"], status, p["primary_need"], p["secondary_need"] or ""])
+        for c in p["contacts"]:
+            contacts.append([p["upn"], c["id"], c["title"] or "", c["name"], c["relationship"], "Y" if c["parental_responsibility"] else "N", c["email"] or "", c["phone"] or "", c["language"] or ""])
+    for name, rows in (("pupils.csv", pupils), ("contacts.csv", contacts)):
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+        (folder / name).write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    (SAMPLES / "pupils-mis-export.csv").unlink(missing_ok=True)  # the pupils-only export it replaces
 
 
 def main() -> None:

@@ -109,9 +109,11 @@ def test_bookmarks_follow_the_sections_and_cycles_oldest_first(packs, upn, sampl
     top = [title for depth, title, _ in marks if depth == 0]
     assert top[:2] == ["Cover", "Index"]
     assert top[2] == "The request for an EHC needs assessment"
+    # The domain brief's §7.2: attainment before the APDR cycles and the provision map.
     order = ["The request for an EHC needs assessment", "The child's views", "Parents' and carers' views",
-             "The graduated approach: Assess, Plan, Do, Review", "Costed provision map", "Attainment, progress and attendance",
+             "Attainment, progress and attendance", "The graduated approach: Assess, Plan, Do, Review", "Costed provision map",
              "Reports from external professionals", "Health and social care information", "Other evidence"]
+    assert "Attainment, progress and attendance" in top and "Costed provision map" in top
     present = [t for t in top[2:]]
     assert present == [t for t in order if t in present]
     cycles = [(title, page) for depth, title, page in marks if depth == 1 and title.startswith("Cycle ")]
@@ -122,6 +124,15 @@ def test_bookmarks_follow_the_sections_and_cycles_oldest_first(packs, upn, sampl
     assert plans[:2] == ["SEN support plan, cycle 1", "Review of cycle 1"]
     # page labels match the printed numbers
     assert reader.page_labels[0] == "Cover" and reader.page_labels[2] == "3"
+
+
+def test_professional_reports_come_newest_first_after_the_table(packs):
+    rows = list(csv.DictReader(open(packs["Z881999919001"] / "Z881999919001-manifest.csv", encoding="utf-8")))
+    reports = [r for r in rows if r["section"] == "Reports from external professionals"]
+    assert reports[0]["source"] == "made by senforms from the record"  # the professionals table first (§7.2)
+    assert [(r["document"], r["date"]) for r in reports[1:]] == [
+        ("Educational psychology report", "2026-06-24"), ("Speech and language therapy report", "2026-05-18"),
+    ]
 
 
 def test_pack_metadata_has_no_personal_data(packs):

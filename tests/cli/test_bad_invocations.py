@@ -170,7 +170,7 @@ def test_render_output_under_dev_null(register):
 
 
 def test_render_merge_under_a_file(register, a_file, tmp_path):
-    result = run("render", "parent-notification", register, "-o", tmp_path / "out", "--pupil", UPN, "--merge", a_file / "all.docx")
+    result = run("render", "parent-notification", register, "-o", tmp_path / "out", "--pupil", UPN, "--all", "--merge", a_file / "all.docx")
     assert_plain_error(result, "not-a-folder.txt")
 
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 SAMPLE_XLSX = SAMPLES / "register.xlsx"
 SAMPLE_JSON = SAMPLES / "register.json"
-SAMPLE_CSV = SAMPLES / "pupils-mis-export.csv"
+SAMPLE_CSV = SAMPLES / "mis-export" / "pupils.csv"
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 # A UPN with a correct check letter that no sample pupil has.
@@ -372,7 +372,8 @@ def pupil_after_a_gap_xlsx(path: Path, row: int = 3000) -> Path:
 # --- CSV exports [5, 16, 24, 26] -------------------------------------------------------------
 
 CSV_HEADER = ["UPN", "Legal Surname", "Forename", "DOB", "NC Year", "SEN Status", "SEN Need 1", "Strengths"]
-CSV_PUPIL = [SPARE_UPN, "O’Brien", "Renée", "03/04/2015", "3", "K", "SPLD", "Saves £5 a week for the café"]
+# Status N: a pupils-only CSV with a pupil on SEN support is refused (no parent with parental responsibility).
+CSV_PUPIL = [SPARE_UPN, "O’Brien", "Renée", "03/04/2015", "3", "N", "SPLD", "Saves £5 a week for the café"]
 
 
 def csv_in(path: Path, encoding: str) -> Path:

@@ -73,7 +73,8 @@ EXPECTED_COUNTS = {"review": 7, "parent-notification": 14, "invitation": 15, "eh
 @pytest.mark.parametrize("kind", sorted(EXPECTED_COUNTS))
 def test_every_document_kind_renders_with_its_content(samples, tmp_path, sample_register, kind):
     out = tmp_path / kind
-    run("render", kind, str(samples / "register.xlsx"), "-o", str(out), "--date", DATE)
+    extra = ["--all"] if kind == "parent-notification" else []  # every family, told already or not
+    run("render", kind, str(samples / "register.xlsx"), "-o", str(out), "--date", DATE, *extra)
     made = sorted(out.glob("*.docx"))
     assert len(made) == EXPECTED_COUNTS[kind]
     for path in made:
@@ -164,7 +165,7 @@ def test_awkward_names_come_out_exactly_as_typed(samples, tmp_path):
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     for kind in ("support-plan", "parent-notification"):
         out = tmp_path / kind
-        run("render", kind, str(path), "-o", str(out), "--pupil", data["pupils"][0]["upn"], "--date", DATE)
+        run("render", kind, str(path), "-o", str(out), "--pupil", data["pupils"][0]["upn"], "--date", DATE, "--all")
         for made in out.glob("*.docx"):
             text = all_text(made)
             assert "{{ 7*7 }}" in text and "49" not in text.replace("2049", "")
@@ -207,7 +208,7 @@ def test_unknown_pattern_field_is_refused(samples, tmp_path):
 
 def test_dry_run_writes_nothing(samples, tmp_path):
     out = tmp_path / "out"
-    result = run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--dry-run", "--date", DATE)
+    result = run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--dry-run", "--date", DATE, "--all")
     assert "14 would be made" in result.output and "Nothing was written" in result.output
     assert not out.exists()
 
@@ -245,7 +246,7 @@ def test_school_template_with_unknown_variable_is_refused_by_check_and_render(sa
 def test_school_template_is_used_in_place_of_the_shipped_one(samples, tmp_path):
     folder = _school_template(tmp_path, "Our own letter to {{ recipient.name }} about {{ pupil.known_as }}")
     out = tmp_path / "out"
-    run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder), "--pupil", "Z881999919001")
+    run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--templates", str(folder), "--pupil", "Z881999919001", "--all")
     texts = [all_text(p) for p in out.glob("*.docx")]
     assert sorted(t.strip() for t in texts) == ["Our own letter to Grace Okafor about Amara", "Our own letter to Samuel Okafor about Amara"]
 
@@ -342,7 +343,7 @@ def test_render_with_pdf_gives_a_pdf_per_letter_and_a_merged_pdf(samples, tmp_pa
 
     out = tmp_path / "letters"
     merged = tmp_path / "print" / "letters.docx"
-    result = run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--pdf", "--merge", str(merged), "--date", DATE)
+    result = run("render", "parent-notification", str(samples / "register.xlsx"), "-o", str(out), "--pdf", "--merge", str(merged), "--date", DATE, "--all")
     # The merged document follows the register: pupils in its order, each pupil's contacts in theirs.
     place = {(p.upn, c.id): (i, j) for i, p in enumerate(sample_register.pupils) for j, c in enumerate(p.contacts)}
     pdfs = sorted(out.glob("*.pdf"), key=lambda pdf: place[(pdf.stem.split("-")[0], pdf.stem.rsplit("-", 1)[1])])

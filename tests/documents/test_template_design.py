@@ -146,7 +146,8 @@ def test_support_plan(register):
     for row in cycle["provision"]:
         assert any(row["description"] in cell for cell in cells)
         assert any(row["staff_role"] == cell for cell in cells)
-    assert "£2,645.00" in cells and "£5,681.00" in cells and "4 hours" in cells
+    # P1's cost is typed; P2's and P3's are sessions × minutes × 38 weeks × £18.00 (a teaching assistant).
+    assert "£1,030.00" in cells and "£1,710.00" in cells and "£8,550.00" in cells and "£11,290.00" in cells and "16.5 hours" in cells
     assert cycle["parent_contribution"] in body and cycle["pupil_contribution"] in body
     assert cycle["review"] is not None  # the current cycle was reviewed: the plan says so, in the past
     assert f"We reviewed this plan together on {long_date(cycle['review']['date'])}" in body
@@ -259,8 +260,9 @@ def test_ehc_request(register):
             assert any(outcome["description"] in cell for cell in cells)
     for row in context["provision_map"]["rows"]:
         assert any(row["description"] == cell for cell in cells)
-    assert "£5,681.00 a year, 4 hours a week" in cells and "£6,000.00 a year per pupil" in cells
-    assert "below the £6,000.00 a year" in body
+    assert "£8,859.85 over the 12 months from 24 November 2025 to 23 November 2026 (now 16.5 hours a week)" in cells
+    assert "£6,000.00 a year per pupil" in cells
+    assert "is at least the £6,000.00 a year" in body
     for professional in context["pupil"]["professionals"]:
         assert any(professional["service"] == cell for cell in cells)
     assert context["pupil"]["outcomes_sought"] in body
@@ -288,7 +290,7 @@ def test_la_cover_letter_states_the_statutory_dates(register):
     assert body.count("SEND Statutory Assessment Team Northshire") == 1
     assert "Dear SEND Statutory Assessment Team," in body
     assert "Amara Okafor, born 14 May 2016, UPN Z881999919001" in body
-    assert "If you receive this request on 23 November 2026" in body
+    assert "This request is dated 23 November 2026, the day the school sends it, so they are:" in body
     for step, limit, due in [("regulation 5", "6 weeks", "4 January 2027"), ("regulation 10", "16 weeks", "15 March 2027"),
                              ("regulation 13", "20 weeks", "12 April 2027")]:
         row = next(i for i, cell in enumerate(cells) if step in cell)

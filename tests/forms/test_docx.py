@@ -160,7 +160,7 @@ def test_any_name_comes_out_exactly_as_typed_in_word_controls_and_legacy_fields(
     filled = fill_docx(form.read_bytes(), form.name, inspect_form(form).fields, {**VALUES, "child_name": name, "YearGroup": name[:8]})
     root, _ = _document(filled.data)
     assert _text(_control(root, "child_name")) == name
-    assert [_text(tc) for tc in root.iter(f"{{{NS['w']}}}tc")][3] == name[:8]
+    assert [_text(tc) for tc in root.iter(f"{{{NS['w']}}}tc")][3] == name[:8].rstrip()  # a cut value keeps no trailing space
 
 
 def test_repeating_sections_and_pictures_are_not_listed_as_fields(tmp_path):

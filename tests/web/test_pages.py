@@ -85,7 +85,8 @@ def test_a_file_that_is_not_a_register_is_refused_in_plain_words(senco: Browser)
 def test_a_zip_of_csv_exports_is_read_as_a_register(senco: Browser, tmp_path) -> None:
     archive = tmp_path / "mis-export.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.write(ROOT / "samples" / "pupils-mis-export.csv", "export/pupils.csv")
+        zipped.write(ROOT / "samples" / "mis-export" / "pupils.csv", "export/pupils.csv")
+        zipped.write(ROOT / "samples" / "mis-export" / "contacts.csv", "export/contacts.csv")  # pupils alone are refused (issue 10: s.68)
     response = senco.upload(archive)
     assert response.status_code == 200, re.findall(r"<td>(.*?)</td>", response.text)[:12]
     assert "mis-export.zip is now the register in use" in response.text
@@ -94,7 +95,7 @@ def test_a_zip_of_csv_exports_is_read_as_a_register(senco: Browser, tmp_path) ->
 def test_a_zip_with_anything_but_csv_is_refused(senco: Browser, tmp_path) -> None:
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
-        zipped.write(ROOT / "samples" / "pupils-mis-export.csv", "pupils.csv")
+        zipped.write(ROOT / "samples" / "mis-export" / "pupils.csv", "pupils.csv")
         zipped.writestr("run-me.exe", b"MZ")
     response = senco.upload(archive)
     assert response.status_code == 422 and "not only CSV files" in response.text and "run-me.exe" in response.text
@@ -170,7 +171,7 @@ def test_parent_letters_as_one_pdf_hold_every_pupils_letter(with_register: Brows
     from pypdf import PdfReader
 
     upns = upns_on(with_register.get("/documents").text)
-    response = with_register.post("/documents", {"kind": "parent-notification", "upn": upns, "on": "2026-12-01", "output": "pdf", "duplex": "1"}, follow_redirects=True)
+    response = with_register.post("/documents", {"kind": "parent-notification", "upn": upns, "on": "2026-12-01", "output": "pdf", "duplex": "1", "all": "1"}, follow_redirects=True)
     assert "could not be made" not in response.text
     reader = PdfReader(io.BytesIO(download(with_register, response.text)))
     text = "\n".join(page.extract_text() for page in reader.pages)

@@ -1,4 +1,4 @@
-"""What an EHC request pack holds against what the LA expects: each line OK or MISSING, with why.
+"""What an EHC request pack holds against what the LA expects: each line OK, MISSING or WARNING, with why.
 
 Pure: it reads the record and the LA profile, never the disk, so `--strict` can refuse before
 anything is made. None of these is a legal bar (the test is only s.36(8)); they are what LAs ask.
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
 from senforms.model import EvidenceKind, LocalAuthority, Pupil
 from senforms.model.checks import MEETINGS_A_YEAR
 from senforms.model.consent import request_agreement
+from senforms.model.costing import ProvisionCosts
 from senforms.ukformat import long_date, money
 
 RECENT_REVIEW_DAYS = 183  # "no review in the last six months"
@@ -25,9 +25,14 @@ class ChecklistItem:
     label: str
     ok: bool
     detail: str
+    advisory: bool = False  # not OK, but only worth a look: never MISSING, never refused by --strict
+
+    @property
+    def missing(self) -> bool:
+        return not self.ok and not self.advisory
 
     def __str__(self) -> str:
-        return f"{'OK     ' if self.ok else 'MISSING'}  {self.label}: {self.detail}"
+        return f"{'OK     ' if self.ok else 'WARNING' if self.advisory else 'MISSING'}  {self.label}: {self.detail}"
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:
@@ -36,8 +41,8 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, 28))
 
 
-def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list[ChecklistItem]:
-    """Every check, in the order a panel reads the pack."""
+def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date, costs: ProvisionCosts) -> list[ChecklistItem]:
+    """Every check, in the order a panel reads the pack; `costs` is the pupil's provision costed to `on`."""
     items: list[ChecklistItem] = []
 
     def check(label: str, ok: bool, good: str, bad: str) -> None:
@@ -90,13 +95,18 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list[Check
         "no report from an external professional (for example an educational psychologist) is attached",
     )
     oldest_allowed = _months_before(on, la.max_report_age_months)
-    stale = [e for e in reports if e.date is not None and e.date < oldest_allowed]
+    # An undated report cannot be shown to be recent, so it never counts as recent.
+    stale = [e for e in reports if e.date is None or e.date < oldest_allowed]
     if reports:
         check(
             f"Reports less than {la.max_report_age_months} months old",
             not stale,
             "all reports are recent enough",
-            "; ".join(f"'{e.title}' is dated {long_date(e.date)}, older than {la.name} accepts" for e in stale),
+            "; ".join(
+                f"'{e.title}' is dated {long_date(e.date)}, older than {la.name} accepts" if e.date is not None
+                else f"'{e.title}' has no date, so it cannot be shown to be recent (give its date on the Evidence sheet)"
+                for e in stale
+            ),
         )
     attainment_limit = _months_before(on, la.max_attainment_age_months)
     check(
@@ -115,15 +125,21 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list[Check
         f"{pupil.attendance_percent:g}%" + (f" ({pupil.attendance_period})" if pupil.attendance_period else "") if pupil.attendance_percent is not None else "",
         "no attendance figure is recorded",
     )
-    cost = pupil.annual_provision_cost
-    check(
-        "Costed provision map",
-        cost >= la.notional_threshold,
-        f"{money(cost)} a year, at or above the notional {money(la.notional_threshold, pence=False)}",
-        f"provision costs {money(cost)} a year, below the notional {money(la.notional_threshold, pence=False)} that many LAs expect a school to have spent"
-        if cost > Decimal("0")
-        else "no provision is costed",
-    )
+    # The map is in every pack; below the threshold is the LA's expectation, not a gap (§7.3).
+    cost, threshold = costs.total, money(la.notional_threshold, pence=False)
+    if not pupil.cycles or not any(c.provision for c in pupil.cycles):
+        check("Costed provision map", False, "", "no provision is recorded in any APDR cycle")
+    elif cost >= la.notional_threshold:
+        check("Costed provision map", True, f"{money(cost)} over {costs.period}, at or above the notional {threshold}", "")
+    else:
+        items.append(
+            ChecklistItem(
+                "Costed provision map",
+                False,
+                f"{money(cost)} over {costs.period}, below the notional {threshold}. {la.below_threshold_note}",
+                advisory=True,
+            )
+        )
     year_ago = on - dt.timedelta(days=365)
     held = [m for m in pupil.meetings if m.held and year_ago < m.date <= on]
     check(
@@ -167,8 +183,15 @@ def _required_attachments(pupil: Pupil, la: LocalAuthority, on: dt.date) -> list
 
 
 def checklist_text(items: list[ChecklistItem], heading: str) -> str:
-    missing = sum(1 for i in items if not i.ok)
+    missing = sum(1 for i in items if i.missing)
+    warnings = sum(1 for i in items if i.advisory and not i.ok)
+    ok = len(items) - missing - warnings
     lines = [heading, "=" * len(heading), ""]
     lines += [str(i) for i in items]
-    lines += ["", f"{len(items) - missing} of {len(items)} OK; {missing} missing." if missing else f"All {len(items)} checks OK."]
+    if not missing and not warnings:
+        lines += ["", f"All {len(items)} checks OK."]
+    else:
+        counts = [f"{missing} missing"] if missing else []
+        counts += [f"{warnings} warning{'s' if warnings != 1 else ''} (never a bar)"] if warnings else []
+        lines += ["", f"{ok} of {len(items)} OK; {'; '.join(counts)}."]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import io
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from senforms.bundle.assemble import BundleResult, build_bundle
@@ -22,7 +22,7 @@ from senforms.bundle.pages import provision_map_document, summary_document
 from senforms.bundle.protect import encrypt_docx_file, encrypt_pdf_file
 from senforms.bundle.ranges import split_by_size, write_sections
 from senforms.bundle.spec import BundleDocument, BundleSection, BundleSpec
-from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, Job, plan_jobs
+from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, Job, plan_jobs, require_request_facts
 from senforms.documents.context import request_context
 from senforms.documents.render import template_for
 from senforms.documents.templating import render_docx
@@ -50,7 +50,7 @@ class PackOptions:
     to; `logo` the school's logo file; `local_authority` the LA's profile when it differs from the register's."""
 
     out_dir: Path
-    on: dt.date = field(default_factory=dt.date.today)
+    on: dt.date | None = None  # the request date; None: the pupil's stored one (refused when there is none)
     evidence_dir: Path | None = None
     templates_dir: Path | None = None
     name_pattern: str = "{upn}"
@@ -62,6 +62,12 @@ class PackOptions:
     local_authority: LocalAuthority | None = None
     base_dir: Path = Path(".")
     logo: Path | None = None
+
+    @property
+    def date(self) -> dt.date:
+        """The request date, once `build_pack` has settled it (`request_date`)."""
+        assert self.on is not None, "build_pack settles the request date before anything uses it"
+        return self.on
 
 
 @dataclass
@@ -77,7 +83,7 @@ class PackResult:
 
     @property
     def missing(self) -> list[ChecklistItem]:
-        return [item for item in self.checklist if not item.ok]
+        return [item for item in self.checklist if item.missing]  # a WARNING (cost under the threshold) is not missing
 
 
 @dataclass
@@ -97,12 +103,24 @@ class _Item:
 
 def _local_authority(register: Register, options: PackOptions) -> LocalAuthority:
     la = options.local_authority or register.local_authority
-    if la is None:
-        raise SenformsError(
-            "the register does not say which local authority the request goes to",
-            fix="fill in 'Local authority' on the School sheet",
-        )
+    require_request_facts(register, la)
+    assert la is not None  # require_request_facts refuses a register without one
     return la
+
+
+def request_date(pupil: Pupil, given: dt.date | None) -> dt.date:
+    """The date every statutory date in the pack runs from: the one given, else the pupil's stored
+    request date (Reviews › Request date); refused when there is neither, never today by default."""
+    if given is not None:
+        return given
+    if pupil.ehc_request_date is None:
+        raise SenformsError(
+            f"pupil {pupil.upn} has no request date, and every date in the pack (the request's, the 6, 16 and 20 weeks) runs from it",
+            fix="fill in 'Request date' on the Reviews sheet, in the row of the review that decided to request (the date the school "
+            "sends the request), or give the date with {option}",
+            option="on",
+        )
+    return pupil.ehc_request_date
 
 
 def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> tuple[list[tuple[EvidenceFile, Path]], list[EvidenceError]]:
@@ -195,12 +213,13 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
             fix=ANNUAL_REVIEW_ROUTE[0].upper() + ANNUAL_REVIEW_ROUTE[1:],
         )
     la = _local_authority(register, options)
-    checklist = build_checklist(pupil, la, options.on)
-    if options.strict and any(not item.ok for item in checklist):
-        missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if not i.ok)
+    options = replace(options, on=request_date(pupil, options.on))  # every date below is this one
+    checklist = build_checklist(pupil, la, options.date, register.provision_costs(pupil, options.date))
+    if options.strict and any(item.missing for item in checklist):
+        missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if i.missing)
         raise SenformsError(f"the pack is incomplete (--strict): {missing}", fix="fill the gaps, or run without --strict to make the pack anyway")
 
-    stem = make_filename(options.name_pattern, Job("bundle", pupil, {}, on=options.on).name_fields, pupil.upn)
+    stem = make_filename(options.name_pattern, Job("bundle", pupil, {}, on=options.date).name_fields, pupil.upn)
     outputs = _outputs(stem, options)
     if la.form:
         outputs["la_form"] = options.out_dir / f"{stem}-la-form{'.docx' if la.form.lower().endswith('.docx') else '.pdf'}"
@@ -229,7 +248,7 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         staged_bundle = staging / "bundle.pdf"
         bundle = build_bundle(spec, staged_bundle, password=options.password, overwrite=True)
         _write_manifest(items, spec, bundle, staging / "manifest.csv", options.base_dir)
-        text = checklist_text(checklist, f"EHC needs assessment request pack: checklist for UPN {pupil.upn} ({long_date(options.on)})")
+        text = checklist_text(checklist, f"EHC needs assessment request pack: checklist for UPN {pupil.upn} ({long_date(options.date)})")
         if left_out:
             text += "\nLeft out of the bundle:\n" + "\n".join(f"  {line}" for line in left_out) + "\n"
         write_atomic(staging / "checklist.txt", text.encode("utf-8"), overwrite=True)
@@ -299,7 +318,7 @@ def _add_la_form(register: Register, pupil: Pupil, la: LocalAuthority, options: 
         )
     from senforms.forms.fill import fill_for_pupil
 
-    path, _ = fill_for_pupil(register, pupil, Path(la.form), Path(la.form_map), staging / "la-form", on=options.on)
+    path, _ = fill_for_pupil(register, pupil, Path(la.form), Path(la.form_map), staging / "la-form", on=options.date)
     own = next(item for item in items if item.section == "request")
     if not la.keep_own_request:
         own.section = "own_request"  # made and published beside the pack, but not in the bundle
@@ -319,7 +338,7 @@ def _pack_description(pupil: Pupil, la: LocalAuthority, school: School | None, o
     stem = outputs["bundle"].name.removesuffix("-bundle.pdf")
     return PackDescription(
         upn=pupil.upn,
-        made_on=options.on,
+        made_on=options.date,
         encrypted=options.password is not None,
         files={key: path.name for key, path in outputs.items()},
         parts=tuple(f"{stem}-{p.name}" if not p.name.startswith(stem) else p.name for p in parts),
@@ -380,17 +399,17 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
     docs.mkdir()
     senco = register.school.senco.name if register.school else ""
     school = register.school.name if register.school else ""
-    context = request_context(register, pupil, options.on)
+    context = request_context(register, pupil, options.date, la)
     enclosures = [la.label(key) for key in la.section_order if key != "request"]
     context["enclosures"] = [f"Evidence bundle: {', '.join(e.lower() if i else e for i, e in enumerate(enclosures))}"]
     made = {}
     for kind, title in (("ehc-request", "Request for an EHC needs assessment"), ("la-cover-letter", "Covering letter")):
         path = _render(kind, context, options, docs / f"{stem}-{'ehc-request' if kind == 'ehc-request' else 'cover-letter'}.docx", logo, title)
         made[kind] = path
-    items.insert(0, _Item("request", "Request for an EHC needs assessment", f"{senco}, SENCo, {school}".strip(", "), options.on, made["ehc-request"], generated=True))
-    items.append(_Item("cover", "Covering letter", senco, options.on, made["la-cover-letter"], generated=True))
+    items.insert(0, _Item("request", "Request for an EHC needs assessment", f"{senco}, SENCo, {school}".strip(", "), options.date, made["ehc-request"], generated=True))
+    items.append(_Item("cover", "Covering letter", senco, options.date, made["la-cover-letter"], generated=True))
     for kind in ("support-plan", "review"):
-        for job in plan_jobs(register, kind, on=options.on, pupils=[pupil], all_cycles=True):
+        for job in plan_jobs(register, kind, on=options.date, pupils=[pupil], all_cycles=True):
             cycle = job.cycle
             assert cycle is not None  # support-plan and review jobs are one per cycle
             # The document's title (its PDF's title too) is what it is, as the index lists it.
@@ -402,7 +421,7 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
                 assert cycle.review is not None  # review jobs are made only for reviewed cycles
                 when = cycle.review.date
             items.append(_Item("apdr", title, senco, when, path, cycle=cycle.number, generated=True))
-    items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.on, provision_map_document(pupil, la, docs / "provision-map.docx"), generated=True))
+    items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.date, provision_map_document(pupil, la, register.provision_costs(pupil, options.date), docs / "provision-map.docx"), generated=True))
     latest = pupil.latest_review
     summaries = [
         ("child_views", "The child's views (from the record)", [("In their own words", pupil.pupil_views or ""), ("At the latest review", latest.pupil_views if latest and latest.pupil_views else "")]),
@@ -414,7 +433,7 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
     for section, title, parts in summaries:
         if any(text for _, text in parts):
             path = summary_document(title, pupil, parts, docs / f"summary-{section}.docx")
-            items.append(_Item(section, title, senco, options.on, path, generated=True))
+            items.append(_Item(section, title, senco, options.date, path, generated=True))
     return made
 
 
@@ -429,9 +448,12 @@ def _professional_text(professional) -> str:
     return "\n".join(lines) or "Involved."
 
 
-def _by_date(items: list[_Item]) -> list[_Item]:
-    # Summaries from the record first, then the school's documents oldest first.
-    return sorted(items, key=lambda i: (not i.generated, i.date or dt.date.min))
+def _by_date(items: list[_Item], *, newest_first: bool = False) -> list[_Item]:
+    """Summaries from the record first, then the school's documents oldest first, or newest first
+    (professional reports, §7.2: a panel reads the latest advice first); undated ones last."""
+    dated = sorted((i for i in items if not i.generated and i.date), key=lambda i: i.date or dt.date.min, reverse=newest_first)
+    undated = [i for i in items if not i.generated and not i.date]
+    return [i for i in items if i.generated] + dated + undated
 
 
 def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOptions, register) -> BundleSpec:
@@ -449,7 +471,8 @@ def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOpt
         elif key == "request":
             section = BundleSection(key, la.label(key), tuple(_document(i) for i in members))
         else:
-            section = BundleSection(key, la.label(key), tuple(_document(i) for i in _by_date(members)))
+            ordered = _by_date(members, newest_first=key == "professional_reports")
+            section = BundleSection(key, la.label(key), tuple(_document(i) for i in ordered))
         if not section.is_empty:
             sections.append(section)
     school = register.school.name if register.school else ""
@@ -462,7 +485,7 @@ def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOpt
             f"To: {la.name}, {la.send_team_name}",
         ),
         initials=pupil.initials,
-        pack_date=options.on,
+        pack_date=options.date,
         sections=tuple(sections),
         metadata_title="EHC needs assessment request: evidence bundle",
         metadata_subject="OFFICIAL-SENSITIVE",

@@ -17,10 +17,11 @@ from docx.shared import Mm, Pt
 from senforms.documents.templating import normalise_docx
 from senforms.model import LocalAuthority, Pupil
 from senforms.model.calendar import term_label
+from senforms.model.costing import ProvisionCosts
 from senforms.outputs.atomic import write_atomic
-from senforms.ukformat import long_date, money
+from senforms.ukformat import long_date, money, short_date
 
-PROVISION_COLUMNS = ("Cycle", "Provision", "Area of need", "How often", "Group", "Staff", "Hours a week", "Annual cost")
+PROVISION_COLUMNS = ("Cycle", "Provision", "How often", "Group", "Staff", "Dates", "How the cost is reached", "Cost in the 12 months")
 
 
 def _new_document(landscape: bool = False):
@@ -48,49 +49,59 @@ def _save(document, path: Path) -> Path:
     return write_atomic(path, normalise_docx(buffer.getvalue()), overwrite=True)
 
 
-def provision_map_document(pupil: Pupil, la: LocalAuthority, path: Path) -> Path:
-    """Every provision row of every cycle, oldest first, with weekly hours, annual costs and totals."""
+def provision_map_document(pupil: Pupil, la: LocalAuthority, costs: ProvisionCosts, path: Path) -> Path:
+    """Every provision row of every cycle, oldest first, with the arithmetic of the pupil's cost over
+    the 12 months before the request, cycle totals and the total compared with the notional threshold."""
     document = _new_document(landscape=True)
     document.add_heading("Costed provision map", 1)
     document.add_paragraph(f"{pupil.full_name} (UPN {pupil.upn}), date of birth {long_date(pupil.date_of_birth)}")
+    document.add_paragraph(
+        f"What {pupil.known_as}'s SEN support cost over {costs.period}. Each row's annual cost is the one the school "
+        "typed, or sessions × minutes × weeks × the staff's hourly rate; for a group, the cost is shared by the "
+        "pupils in it; and each row counts only the days it ran in those 12 months."
+    )
     table = document.add_table(rows=1, cols=len(PROVISION_COLUMNS))
     table.style = "Table Grid"
     for cell, heading in zip(table.rows[0].cells, PROVISION_COLUMNS):
         cell.text = heading
         cell.paragraphs[0].runs[0].bold = True
     for cycle in pupil.cycles:
-        for row in cycle.provision:
+        rows = [row for row in costs.rows if row.cycle is cycle]
+        for row in rows:
             cells = table.add_row().cells
+            p = row.provision
             values = (
                 f"{cycle.number} ({term_label(cycle.start_date)})",
-                row.description,
-                row.area.label if row.area else "",
-                row.frequency,
-                row.group,
-                row.staff_role,
-                f"{row.weekly_hours:g}",
-                money(row.annual_cost),
+                p.description,
+                p.frequency,
+                p.group,
+                p.staff_role,
+                f"{short_date(row.start)} to {short_date(row.end)}",
+                row.arithmetic,
+                money(row.cost),
             )
             for cell, value in zip(cells, values):
                 cell.text = value
         totals = table.add_row().cells
         totals[0].text = f"Cycle {cycle.number} total"
-        totals[6].text = f"{cycle.weekly_hours:g}"
-        totals[7].text = money(cycle.annual_cost)
-        for cell in (totals[0], totals[6], totals[7]):
+        totals[7].text = money(costs.cycle_total(cycle))
+        for cell in (totals[0], totals[7]):
             cell.paragraphs[0].runs[0].bold = True
-    current = pupil.annual_provision_cost
     threshold = la.notional_threshold
     document.add_paragraph()
     summary = document.add_paragraph()
-    summary.add_run(f"Current provision: {money(current)} a year").bold = True
-    gap = current - threshold
+    summary.add_run(f"Cost over {costs.period}: {money(costs.total)}").bold = True
+    gap = costs.total - threshold
     if gap >= Decimal("0"):
-        text = f", which is {money(gap)} above the notional {money(threshold, pence=False)} a school is expected to fund from its SEN budget (element 2)."
+        summary.add_run(f", which is {money(gap)} above the notional {money(threshold, pence=False)} a school is expected to fund from its SEN budget (element 2).")
     else:
-        text = f", which is {money(-gap)} below the notional {money(threshold, pence=False)} a school is expected to fund from its SEN budget (element 2)."
-    summary.add_run(text)
-    document.add_paragraph("Costs are for a full school year of the provision as planned in each cycle.")
+        summary.add_run(f", which is {money(-gap)} below the notional {money(threshold, pence=False)} a school is expected to fund from its SEN budget (element 2).")
+        document.add_paragraph(la.below_threshold_note)
+    for row in costs.rows:
+        if row.far_from_computed:
+            document.add_paragraph(
+                f"Note: the typed cost of '{row.provision.description}' (cycle {row.cycle.number}) is far from {row.computation}."
+            )
     return _save(document, path)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -16,7 +15,7 @@ from senforms.cli._common import relative, uk_date_option
 @click.option("--pupil", "upn", required=True, metavar="UPN", help="The pupil the request is for.")
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for the pack.")
 @click.option("--evidence", "evidence_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="A folder of further evidence (PDF, Word, JPEG, PNG) to include.")
-@click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the LA will receive the request (default: today).")
+@click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the school sends the request (default: the Request date on the Reviews sheet).")
 @click.option("--name", "name_pattern", default="{upn}", show_default=True, metavar="PATTERN", help="Start of the file names, e.g. '{surname}-{forename}'.")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), help="The school's own templates.")
 @click.option("--strict", is_flag=True, help="Make nothing if the checklist finds anything missing.")
@@ -33,7 +32,7 @@ def command(register, upn, out_dir, evidence_dir, on, name_pattern, templates_di
     local_authority = senforms.local_authority_profile(loaded.register.local_authority, config_path)
     passphrase = senforms.generate_passphrase() if password == "generate" else password
     options = senforms.PackOptions(
-        out_dir=out_dir, on=on or dt.date.today(), evidence_dir=evidence_dir, templates_dir=templates_dir, name_pattern=name_pattern,
+        out_dir=out_dir, on=on, evidence_dir=evidence_dir, templates_dir=templates_dir, name_pattern=name_pattern,
         strict=strict, sections=sections, password=passphrase, max_mb=max_mb, overwrite=overwrite,
         local_authority=local_authority, base_dir=loaded.base_dir, logo=loaded.logo,
     )

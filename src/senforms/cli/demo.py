@@ -57,6 +57,9 @@ def command(out_dir: Path, register: Path | None, no_pdf: bool, workbook_passwor
             line += f", {report.count('skipped')} already there"
         if result.failed:
             line += f", {result.failed} FAILED"
+        told = sum(1 for item in result.left_out if item.reason == "notified")
+        if told:
+            line += f" ({told} famil{'ies' if told != 1 else 'y'} already told)"
         click.echo(line + f" in {relative(folder)}")
 
     if pdf:

@@ -20,6 +20,7 @@ from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_
 @click.option("--name", "name_pattern", metavar="PATTERN", help="File names, e.g. '{surname}-{forename}-{document}'. Fields: upn forename surname known_as initials year class document cycle contact meeting date.")
 @click.option("--all-cycles", is_flag=True, help="Plans and reviews for every APDR cycle, not just the current one.")
 @click.option("--include-ehc-plans", is_flag=True, help="support-plan and review: also for pupils with an EHC plan (left out by default).")
+@click.option("--all", "include_notified", is_flag=True, help="parent-notification: also for families already told (a date in Parental notification sent).")
 @click.option("--merge", "merge_to", type=click.Path(dir_okay=False, path_type=Path), help="Also write one document holding them all, for printing.")
 @click.option("--duplex", is_flag=True, help="With --merge: start every letter on a front side.")
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each document (needs LibreOffice).")
@@ -29,18 +30,19 @@ from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_
 @click.option("--dry-run", is_flag=True, help="Check the templates against the data and list what would be made; write nothing.")
 @click.option("--overwrite", is_flag=True, help="Replace documents that already exist.")
 @workbook_password_option
-def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, include_ehc_plans, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, workbook_password):
+def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, include_ehc_plans, include_notified, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, workbook_password):
     """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
     loaded = senforms.load_register(register, password=workbook_password)
     chosen = senforms.select_pupils(loaded.register, pupils, where)
     options = senforms.RenderOptions(
         out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,
-        all_cycles=all_cycles, include_ehc_plans=include_ehc_plans, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,
+        all_cycles=all_cycles, include_ehc_plans=include_ehc_plans, include_notified=include_notified, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,
         on=on or dt.date.today(), logo=loaded.logo,
     )
     with ProgressBar(f"Making {senforms.KINDS[doc].title.lower()}s") as bar:
         result = senforms.render(loaded.register, doc, options, chosen, on_progress=bar.advance, on_start=bar.start)
     report_batch(doc, result, dry_run)
+    report_left_out(result)
     held_back = held_back_for_ehc_plan(doc, chosen if chosen is not None else loaded.register.pupils, include_ehc_plans=include_ehc_plans)
     if held_back:
         upns = ", ".join(p.upn for p in held_back)
@@ -79,3 +81,30 @@ def report_batch(doc: str, result, dry_run: bool) -> None:
     merged = [relative(p) for p in (result.merged, result.merged_pdf) if p]
     if merged:
         click.echo(f"  Merged for printing: {' and '.join(merged)}")
+
+
+LEFT_OUT_WHY = {
+    "notified": ("already told about SEN support, with a date in Parental notification sent", "use --all to make their letters again"),
+    "ehc_plan": ("with an EHC plan", "the s.68 letter is for pupils on SEN support"),
+    "not_on_sen_support": ("not on SEN support", "there is no SEN support to tell their parents about"),
+}
+
+
+def report_left_out(result) -> None:
+    """Why pupils got no parent-notification letter; when none was made at all, say so first."""
+    if not result.left_out:
+        return
+    report = result.report
+    made = report.count("written") + report.count("skipped") + report.count("would write") + report.count("failed")
+    lines = []
+    for reason, (who, why) in LEFT_OUT_WHY.items():
+        upns = [item.pupil.upn for item in result.left_out if item.reason == reason]
+        if upns:
+            lines.append(f"{len(upns)} pupil{'s' if len(upns) != 1 else ''} {who} ({', '.join(upns)}): {why}")
+    if made:
+        for line in lines:
+            click.echo(f"Left out {line}.")
+        return
+    click.echo("No letters were made, because every pupil chosen was left out:")
+    for line in lines:
+        click.echo(f"  {line}.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from senforms.documents.catalogue import plan_jobs
+from senforms.documents.catalogue import KINDS, LeftOut, notifications_left_out, plan_jobs, require_request_facts
 from senforms.documents.merge import merge_documents
 from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, job_row, render_documents
 from senforms.model import Pupil, Register
@@ -32,6 +32,7 @@ class RenderOptions:
     dry_run: bool = False
     all_cycles: bool = False
     include_ehc_plans: bool = False  # SEN support plans and reviews for pupils with an EHC plan too
+    include_notified: bool = False  # parent-notification: letters for families already told too (`render --all`)
     merge_to: Path | None = None
     duplex: bool = False
     pdf: bool = False
@@ -46,6 +47,7 @@ class BatchResult:
     merged: Path | None = None
     merged_pdf: Path | None = None
     pdfs: list = field(default_factory=list)  # ConversionResult from senforms.pdf
+    left_out: list[LeftOut] = field(default_factory=list)  # chosen pupils given no letter, with why (parent-notification)
 
     @property
     def failed(self) -> int:
@@ -66,7 +68,14 @@ def render(
     `on_start` gets the number of documents before any work, `on_progress` each document made and
     `on_converted` each PDF conversion's result, so a progress bar can count both stages.
     """
-    jobs = plan_jobs(register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles, include_ehc_plans=options.include_ehc_plans)
+    jobs = plan_jobs(
+        register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles,
+        include_ehc_plans=options.include_ehc_plans, include_notified=options.include_notified,
+    )
+    if jobs and KINDS[kind].not_for_ehc_plans:
+        require_request_facts(register)  # before any work: never a half-made request
+    chosen = pupils if pupils is not None else register.pupils
+    left_out = notifications_left_out(chosen, include_notified=options.include_notified) if kind == "parent-notification" else []
     if on_start:
         on_start(len(jobs))  # before any work, so a progress bar can be sized without planning twice
     docx_dir = options.out_dir
@@ -86,7 +95,7 @@ def render(
             logo=options.logo,
         )
         report = render_documents(jobs, request, on_progress=on_progress)
-        result = BatchResult(report)
+        result = BatchResult(report, left_out=left_out)
         if options.dry_run:
             return result
         made = report.paths

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from senforms.documents.context import base_context, contact_context, cycle_context, meeting_context, request_context
-from senforms.model import Cycle, Meeting, ParentCarer, Pupil, Register, SenStatus
+from senforms.errors import SenformsError
+from senforms.model import Cycle, LocalAuthority, Meeting, ParentCarer, Pupil, Register, SenStatus
+from senforms.ukformat import long_date
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,35 @@ ANNUAL_REVIEW_ROUTE = (
 )
 
 
+def request_facts_missing(register: Register, la: LocalAuthority | None = None) -> list[tuple[str, str]]:
+    """What the request and the covering letter need from the register and is not there: (what, how to fill it)."""
+    missing = []
+    school = register.school
+    if school is None:
+        missing.append((
+            "the register has no school details",
+            "fill in the School sheet (School name, School address, Head teacher, SENCo); in a JSON register, 'school'",
+        ))
+    elif not school.address:
+        missing.append(("the School sheet has no School address", "fill in 'School address' on the School sheet"))
+    if (la or register.local_authority) is None:
+        missing.append((
+            "the register does not say which local authority the request goes to",
+            "fill in 'Local authority' on the School sheet, or the [local_authority] table of the school settings file",
+        ))
+    return missing
+
+
+def require_request_facts(register: Register, la: LocalAuthority | None = None) -> None:
+    """Refuse, before anything is rendered, a request or covering letter the register cannot fill."""
+    missing = request_facts_missing(register, la)
+    if missing:
+        raise SenformsError(
+            "the request for an EHC needs assessment and the covering letter cannot be made: " + "; ".join(what for what, _ in missing),
+            fix="; ".join(fix for _, fix in missing),
+        )
+
+
 def held_back_for_ehc_plan(kind: str, pupils: list[Pupil], *, include_ehc_plans: bool = False) -> list[Pupil]:
     """The pupils among `pupils` that `kind` leaves out because they already have an EHC plan."""
     document = KINDS[kind]
@@ -83,6 +114,33 @@ def held_back_for_ehc_plan(kind: str, pupils: list[Pupil], *, include_ehc_plans:
     if document.sen_support_only and not include_ehc_plans:
         return [p for p in pupils if p.has_ehc_plan]
     return []
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A pupil a batch makes no letter for, and why, in words a SENCo reads."""
+
+    pupil: Pupil
+    reason: str  # "notified", "ehc_plan" or "not_on_sen_support": the CLI groups by it
+    detail: str  # e.g. "parents told on 7 September 2026"
+
+
+def notification_due(pupil: Pupil) -> bool:
+    """The s.68 letter is still to be sent: SEN support is being made and no notification is recorded."""
+    return pupil.sen_status == SenStatus.SEN_SUPPORT and pupil.parental_notification_sent is None
+
+
+def notifications_left_out(pupils: list[Pupil], *, include_notified: bool = False) -> list[LeftOut]:
+    """The pupils among `pupils` who get no parent-notification letter, each with the reason."""
+    left_out: list[LeftOut] = []
+    for pupil in pupils:
+        if pupil.has_ehc_plan:
+            left_out.append(LeftOut(pupil, "ehc_plan", "has an EHC plan (s.68 applies where no EHC plan is maintained)"))
+        elif pupil.sen_status != SenStatus.SEN_SUPPORT:
+            left_out.append(LeftOut(pupil, "not_on_sen_support", "is not on SEN support (status N)"))
+        elif not include_notified and pupil.parental_notification_sent is not None:
+            left_out.append(LeftOut(pupil, "notified", f"told on {long_date(pupil.parental_notification_sent)}"))
+    return left_out
 
 
 def _young_person_recipient(pupil: Pupil) -> dict[str, Any]:
@@ -113,12 +171,12 @@ def _cycles_for(pupil: Pupil, all_cycles: bool, reviewed: bool) -> list[Cycle]:
 
 def _support_plans(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=False):
-        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, on)}, cycle=cycle, on=on)
+        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates, on)}, cycle=cycle, on=on)
 
 
 def _reviews(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=True):
-        yield Job("review", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle)}, cycle=cycle, on=on)
+        yield Job("review", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates)}, cycle=cycle, on=on)
 
 
 def _recipients(pupil: Pupil, on: dt.date, only: list[str] | None = None) -> Iterator[tuple[ParentCarer | None, dict[str, Any]]]:
@@ -137,7 +195,7 @@ def _notifications(register: Register, pupil: Pupil, on: dt.date, all_cycles: bo
         return
     cycle = pupil.current_cycle
     for contact, recipient in _recipients(pupil, on):
-        context = {**base_context(register, pupil, on), "recipient": recipient, "cycle": cycle_context(cycle) if cycle else None}
+        context = {**base_context(register, pupil, on), "recipient": recipient, "cycle": cycle_context(cycle, register.hourly_rates) if cycle else None}
         yield Job("parent-notification", pupil, context, cycle=cycle, contact=contact, on=on)
 
 
@@ -179,11 +237,14 @@ def plan_jobs(
     pupils: list[Pupil] | None = None,
     all_cycles: bool = False,
     include_ehc_plans: bool = False,
+    include_notified: bool = True,
 ) -> list[Job]:
     """Every document of `kind` the register calls for, in register order.
 
     A pupil with an EHC plan gets no needs assessment request or covering letter, and no SEN
-    support plan or review unless `include_ehc_plans` asks for them.
+    support plan or review unless `include_ehc_plans` asks for them. With `include_notified`
+    False, parent-notification letters are planned only for families not yet told (s.68); the
+    planner's default is every letter, the batch's (`RenderOptions`) only those still due.
     """
     on = on or dt.date.today()
     document = KINDS[kind]
@@ -192,6 +253,8 @@ def plan_jobs(
     jobs: list[Job] = []
     for pupil in chosen:
         if pupil.upn in held_back:
+            continue
+        if kind == "parent-notification" and not include_notified and not notification_due(pupil):
             continue
         jobs.extend(document.jobs(register, pupil, on, all_cycles))
     return jobs

@@ -12,10 +12,11 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from senforms.model import Cycle, Meeting, ParentCarer, Pupil, Register
+from senforms.model import Cycle, LocalAuthority, Meeting, ParentCarer, Pupil, Register
 from senforms.model.calendar import reply_by, school_year, term_label
 from senforms.model.codes import ReviewDecision
 from senforms.model.consent import request_agreement
+from senforms.model.costing import HourlyRates, ProvisionCosts, row_annual_cost
 
 STATUTORY_WEEKS = {"decision_to_assess": 6, "decision_to_issue": 16, "final_plan": 20}  # SEND Regs 2014 regs 5, 10, 13
 
@@ -134,9 +135,10 @@ def pupil_context(pupil: Pupil, on: dt.date) -> dict[str, Any]:
     }
 
 
-def cycle_context(cycle: Cycle, on: dt.date | None = None) -> dict[str, Any]:
-    """One APDR cycle. With `on` (the document's date), `review_overdue` says whether its planned
-    review date has passed with no review recorded, so a plan never promises a review in the past."""
+def cycle_context(cycle: Cycle, rates: HourlyRates, on: dt.date | None = None) -> dict[str, Any]:
+    """One APDR cycle, its provision costed with the school's hourly `rates`. With `on` (the document's
+    date), `review_overdue` says whether its planned review date has passed with no review recorded,
+    so a plan never promises a review in the past."""
     outcomes = [
         {
             "id": o.id,
@@ -166,7 +168,9 @@ def cycle_context(cycle: Cycle, on: dt.date | None = None) -> dict[str, Any]:
             "start_date": p.start_date,
             "end_date": p.end_date,
             "weekly_hours": p.weekly_hours,
-            "annual_cost": p.annual_cost,
+            "annual_cost": row_annual_cost(p, rates),  # typed, else sessions × minutes × weeks × rate
+            "cost_typed": p.annual_cost is not None,
+            "cost_is_pupils_own": p.cost_is_pupils_own,
             "funding": p.funding or "",
         }
         for p in cycle.provision
@@ -196,7 +200,7 @@ def cycle_context(cycle: Cycle, on: dt.date | None = None) -> dict[str, Any]:
         "baseline": cycle.baseline or "",
         "outcomes": outcomes,
         "provision": provision,
-        "total_annual_cost": cycle.annual_cost,
+        "total_annual_cost": sum((row_annual_cost(p, rates) for p in cycle.provision), Decimal("0")),
         "total_weekly_hours": cycle.weekly_hours,
         "review_date": cycle.review_date,
         "parent_contribution": cycle.parent_contribution or "",
@@ -223,19 +227,30 @@ def meeting_context(meeting: Meeting, letter_date: dt.date) -> dict[str, Any]:
     }
 
 
-def provision_map(pupil: Pupil) -> dict[str, Any]:
-    """Every provision row across all cycles, oldest first, with totals (the costed provision map)."""
+def provision_map(pupil: Pupil, costs: ProvisionCosts, rates: HourlyRates) -> dict[str, Any]:
+    """Every provision row across all cycles, oldest first, with the pupil's cost over the 12 months
+    before the request (the costed provision map; the same figures as the bundle's map and checklist)."""
     rows = []
+    by_row = {id(c.provision): c for c in costs.rows}
     for cycle in pupil.cycles:
-        for row in cycle_context(cycle)["provision"]:
-            rows.append({**row, "cycle": cycle.number, "term": term_label(cycle.start_date)})
+        for provision, row in zip(cycle.provision, cycle_context(cycle, rates)["provision"]):
+            cost = by_row[id(provision)]
+            rows.append(
+                {
+                    **row, "cycle": cycle.number, "term": term_label(cycle.start_date),
+                    "share": cost.share, "days": cost.days, "cost": cost.cost, "arithmetic": cost.arithmetic,
+                }
+            )
     current = pupil.current_cycle
-    annual = current.annual_cost if current else Decimal("0")
     return {
         "rows": rows,
-        "current_annual_cost": annual,
+        "annual_cost": costs.total,
+        "period": costs.period,
+        "from": costs.window_start,
+        "to": costs.window_end,
+        "current_annual_cost": costs.total,  # kept for older school templates: the same 12-month figure
         "current_weekly_hours": current.weekly_hours if current else Decimal("0"),
-        "all_cycles_cost": sum((c.annual_cost for c in pupil.cycles), Decimal("0")),
+        "all_cycles_cost": costs.total,  # kept for older school templates
     }
 
 
@@ -257,11 +272,12 @@ def base_context(register: Register, pupil: Pupil, on: dt.date) -> dict[str, Any
     }
 
 
-def request_context(register: Register, pupil: Pupil, on: dt.date) -> dict[str, Any]:
-    """For the EHC needs assessment request and the LA covering letter."""
-    la = register.local_authority
+def request_context(register: Register, pupil: Pupil, on: dt.date, la: LocalAuthority | None = None) -> dict[str, Any]:
+    """For the EHC needs assessment request and the LA covering letter. `la`: the LA's profile
+    (settings file over the register), so the threshold is the one the pack's checklist uses."""
+    la = la or register.local_authority
     threshold = la.notional_threshold if la else Decimal("6000")
-    pmap = provision_map(pupil)
+    pmap = provision_map(pupil, register.provision_costs(pupil, on), register.hourly_rates)
     agreement = request_agreement(pupil, on)
     consents = [
         {
@@ -287,11 +303,12 @@ def request_context(register: Register, pupil: Pupil, on: dt.date) -> dict[str, 
     }
     return {
         **base_context(register, pupil, on),
-        "cycles": [cycle_context(c) for c in pupil.cycles],
+        "cycles": [cycle_context(c, register.hourly_rates) for c in pupil.cycles],
         "completed_cycles": len(pupil.completed_cycles),
         "provision_map": pmap,
         "notional_threshold": threshold,
-        "above_threshold": pmap["current_annual_cost"] >= threshold,
+        "above_threshold": pmap["annual_cost"] >= threshold,
+        "below_threshold_note": la.below_threshold_note if la else LocalAuthority.model_fields["below_threshold_note"].default,
         "consents": consents,
         "parents_agree": agreement.given,  # kept for older school templates: the agreement that counts
         "request": {"consent": consent},

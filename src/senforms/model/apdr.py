@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from senforms.model._base import Record
 from senforms.model.codes import BroadArea, OutcomeRating, ReviewDecision
-from senforms.model.values import Money, OptionalText, OptionalUkDate, Text, TextList, UkDate
+from senforms.model.values import OptionalMoney, OptionalText, OptionalUkDate, Text, TextList, UkDate, YesNo
 
 TEACHING_WEEKS = 38  # an English school year; provision is costed over it unless rows say otherwise
 
@@ -43,7 +43,11 @@ class Provision(Record):
     start_date: UkDate
     end_date: OptionalUkDate = None
     weeks_per_year: int = Field(TEACHING_WEEKS, ge=1, le=52)
-    annual_cost: Money
+    # Blank: senforms works it out from sessions × minutes × weeks × the staff's hourly rate.
+    annual_cost: OptionalMoney = None
+    # For a group, a typed cost is the whole group's and each pupil's share is divided by the group
+    # size, unless this says the cost is already the pupil's own.
+    cost_is_pupils_own: YesNo = False
     funding: OptionalText = None
 
     @property
@@ -81,6 +85,8 @@ class Review(Record):
     next_review_date: OptionalUkDate = None
     record_given_to_parents: OptionalUkDate = None
     no_consent_reason: OptionalText = None  # why a request is made without the agreement of parents or the young person
+    # When the school sends the EHC needs assessment request: every statutory date in the pack runs from it.
+    request_date: OptionalUkDate = None
 
 
 class Cycle(Record):
@@ -105,11 +111,6 @@ class Cycle(Record):
         return self.review is not None
 
     @property
-    def annual_cost(self) -> Decimal:
-        """The cost of this cycle's provision over a year."""
-        return sum((p.annual_cost for p in self.provision), Decimal("0"))
-
-    @property
     def weekly_hours(self) -> Decimal:
         return sum((p.weekly_hours for p in self.provision), Decimal("0"))
 
@@ -119,6 +120,8 @@ class Cycle(Record):
             raise ValueError("the cycle's end date is before its start date")
         if self.review and self.review.date < self.start_date:
             raise ValueError("the review (Reviews sheet) is dated before this cycle started")
+        if self.review_date and self.review_date < self.start_date:
+            raise ValueError("the planned review date is before this cycle starts")
         outcome_ids = [o.id for o in self.outcomes]
         duplicates = {i for i in outcome_ids if outcome_ids.count(i) > 1}
         if duplicates:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dateutil.easter import easter
+
 
 def school_year_start(on: dt.date) -> int:
     """The calendar year in which the school year containing `on` began (1 September)."""
@@ -17,12 +19,13 @@ def school_year(on: dt.date) -> str:
 
 
 def term(on: dt.date) -> str:
-    """'autumn' (Sep–Dec), 'spring' (Jan–Mar) or 'summer' (Apr–Aug): the usual English three terms."""
+    """'autumn' (September to December), 'spring' (January to Good Friday) or 'summer' (after Easter
+    to August): English schools break for Easter, so the spring term ends with it, not with March
+    (1 April 2025 is still spring: Easter Sunday was 20 April)."""
     if on.month >= 9:
         return "autumn"
-    if on.month <= 3:
-        return "spring"
-    return "summer"
+    good_friday = easter(on.year) - dt.timedelta(days=2)
+    return "spring" if on <= good_friday else "summer"
 
 
 def term_label(on: dt.date) -> str:

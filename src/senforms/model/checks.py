@@ -15,7 +15,7 @@ from senforms.errors import Location, Problem
 from senforms.model import Pupil, Register, SenStatus
 from senforms.model.calendar import national_curriculum_year, school_year
 from senforms.model.consent import request_agreement
-from senforms.ukformat import long_date, short_date
+from senforms.ukformat import long_date, money, short_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
 
@@ -27,7 +27,8 @@ def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.d
     """Hard errors that involve more than one record, judged on `as_of` (who is a young person)."""
     problems: list[Problem] = []
     # Duplicate UPNs are caught by the readers, before validation, so they are listed with the rest.
-    tracks_contacts = any(p.contacts for p in register.pupils)
+    # Every pupil the school makes provision for, whether or not the register has any contacts at
+    # all: a pupils-only export must not hide that nobody can be told (s.68) or asked to agree.
     for index, pupil in enumerate(register.pupils):
         if pupil.date_of_birth > as_of:
             problems.append(
@@ -37,22 +38,23 @@ def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.d
                     "check the date of birth against the school information system (dd/mm/yyyy)",
                 )
             )
-        if (
-            tracks_contacts
-            and pupil.sen_status != SenStatus.NO_SEN
-            and not pupil.with_parental_responsibility
-            and not pupil.is_young_person(as_of)
-        ):
+        if pupil.sen_status != SenStatus.NO_SEN and not pupil.with_parental_responsibility and not pupil.is_young_person(as_of):
             problems.append(
                 Problem(
                     place(("pupils", index)),
-                    f"pupil {pupil.upn} has no parent or carer with parental responsibility",
-                    "add them on the Contacts sheet with Parental responsibility = Yes",
+                    f"pupil {pupil.upn} has no parent or carer with parental responsibility, so nobody can be told about "
+                    "their SEN support (s.68) or agree to a request",
+                    NO_PARENT_FIX,
                 )
             )
         problems.extend(consent_problems(pupil, index, place, as_of=as_of))
     return problems
 
+
+NO_PARENT_FIX = (
+    "add them on the Contacts sheet with Parental responsibility = Yes (from a school information system, "
+    "export the contacts as contacts.csv into the same folder as pupils.csv and give senforms the folder)"
+)
 
 NO_AGREEMENT_FIX = (
     "record the consent on the Consent sheet (Scope: the request; Contact ID of a parent or carer with parental "
@@ -136,8 +138,26 @@ def register_warnings(
                     f"EHC needs assessment request: {wrong.why_not}",
                     "record the consent of the right person on the Consent sheet",
                 )
+        warnings.extend(cost_warnings(register, pupil, index, place, as_of=as_of))
         if pupil.sen_status != SenStatus.SEN_SUPPORT:
             continue
+        # s.68 and the three meetings a year apply from the day SEN support starts: a newly
+        # identified pupil with no APDR cycle yet is exactly who the letter is for.
+        if pupil.parental_notification_sent is None:
+            told = f"pupil {pupil.upn} (a young person) was" if pupil.is_young_person(as_of) else f"the parents of pupil {pupil.upn} were"
+            warn(
+                row,
+                f"no record that {told} formally told that special educational provision is being made (s.68)",
+                "make the letter with `senforms render parent-notification`, send it, and record the date in Parental notification sent",
+            )
+        held = [m for m in pupil.meetings if m.held and year_ago < m.date <= as_of]
+        if len(held) < MEETINGS_A_YEAR:
+            warn(
+                row,
+                f"pupil {pupil.upn} has had {len(held)} meeting{'s' if len(held) != 1 else ''} with parents in the last 12 months; "
+                f"the Code of Practice (6.65) expects at least {MEETINGS_A_YEAR}",
+                "book meetings with `senforms meetings plan`",
+            )
         if not pupil.cycles:
             warn(row, f"pupil {pupil.upn} is on SEN support but has no APDR cycle", "add the current plan on the Cycles sheet")
             continue
@@ -152,16 +172,39 @@ def register_warnings(
                     f"cycle {cycle.number} of pupil {pupil.upn} was due for review on {long_date(cycle.review_date)} and has no review",
                     "record the review on the Reviews sheet, or set a new review date",
                 )
-        held = [m for m in pupil.meetings if m.held and year_ago < m.date <= as_of]
-        if len(held) < MEETINGS_A_YEAR:
-            warn(
-                row,
-                f"pupil {pupil.upn} has had {len(held)} meeting{'s' if len(held) != 1 else ''} with parents in the last 12 months; "
-                f"the Code of Practice (6.65) expects at least {MEETINGS_A_YEAR}",
-                "book meetings with `senforms meetings plan`",
-            )
-        if pupil.parental_notification_sent is None:
-            warn(row, f"no record that the parents of pupil {pupil.upn} were formally told about SEN support", "send the parent-notification letter and record the date")
+    return warnings
+
+
+def cost_warnings(register: Register, pupil: Pupil, index: int, place: PlaceFinder, *, as_of: dt.date) -> list[Problem]:
+    """Provision whose typed cost is far from sessions × minutes × weeks × rate, or that cannot be costed."""
+    warnings = []
+    for c_index, cycle in enumerate(pupil.cycles):
+        for row in register.provision_costs(pupil, as_of).rows:
+            if row.cycle is not cycle:
+                continue
+            p_index = cycle.provision.index(row.provision)
+            where = ("pupils", index, "cycles", c_index, "provision", p_index)
+            label = f"provision {row.provision.id} of pupil {pupil.upn}, cycle {cycle.number}"
+            if row.far_from_computed:
+                assert row.provision.annual_cost is not None  # only a typed cost can be far from the computed one
+                whose = "the pupil's own share" if row.provision.cost_is_pupils_own else "the cost of the sessions"
+                warnings.append(
+                    Problem(
+                        place((*where, "annual_cost")),
+                        f"{label}: the typed annual cost {money(row.provision.annual_cost)} ({whose}) is far from {row.computation}",
+                        "check the cost, the sessions and the staff; for a group type the whole group's cost, or set Cost is the pupil's own = Yes",
+                        "warning",
+                    )
+                )
+            elif row.provision.annual_cost is None and row.computed is None:
+                warnings.append(
+                    Problem(
+                        place((*where, "staff_role")),
+                        f"{label} has no annual cost, and senforms has no hourly rate for '{row.provision.staff_role}', so it is costed at £0.00",
+                        "type the annual cost, or name the staff as a teaching assistant, HLTA, teacher, SENCo or specialist",
+                        "warning",
+                    )
+                )
     return warnings
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, model_validator
@@ -126,8 +125,8 @@ class Pupil(Record):
     def _coherent(self) -> Pupil:
         if self.secondary_need is not None and self.secondary_need == self.primary_need:
             raise ValueError("the secondary need is the same as the primary need")
-        if self.primary_need == NeedCode.NSA and self.sen_status == SenStatus.EHC_PLAN:
-            raise ValueError("NSA (no specialist assessment) cannot go with an EHC plan")
+        if NeedCode.NSA in (self.primary_need, self.secondary_need) and self.sen_status == SenStatus.EHC_PLAN:
+            raise ValueError("NSA (no specialist assessment) cannot go with an EHC plan, as the primary or the secondary need")
         numbers = [c.number for c in self.cycles]
         if len(numbers) != len(set(numbers)):
             raise ValueError("two APDR cycles have the same number")
@@ -204,10 +203,10 @@ class Pupil(Record):
         return not self.has_ehc_plan and bool(review and review.decision.value == "request_ehc_assessment")
 
     @property
-    def annual_provision_cost(self) -> Decimal:
-        """The current cycle's provision cost over a year."""
-        cycle = self.current_cycle
-        return cycle.annual_cost if cycle else Decimal("0")
+    def ehc_request_date(self) -> dt.date | None:
+        """When the school sends the EHC needs assessment request (the deciding review's Request date), if recorded."""
+        review = self.latest_review
+        return review.request_date if self.requests_ehc_assessment and review is not None else None
 
     def contact(self, contact_id: str) -> ParentCarer | None:
         return next((c for c in self.contacts if c.id == contact_id), None)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field
 
 from senforms.model._base import Record
+from senforms.model.costing import HourlyRates, ProvisionCosts, provision_costs
 from senforms.model.pupil import Pupil
 from senforms.model.school import LocalAuthority, School
 
@@ -16,6 +19,15 @@ class Register(Record):
     school: School | None = None
     local_authority: LocalAuthority | None = None
     pupils: list[Pupil] = Field(default_factory=list)
+
+    @property
+    def hourly_rates(self) -> HourlyRates:
+        """The school's hourly rates by staff role (the defaults without a School sheet)."""
+        return self.school.hourly_rates if self.school is not None else HourlyRates()
+
+    def provision_costs(self, pupil: Pupil, as_of: dt.date) -> ProvisionCosts:
+        """The pupil's provision costed over the 12 months to `as_of`: the one figure every document uses."""
+        return provision_costs(pupil.cycles, self.hourly_rates, as_of)
 
     def pupil(self, upn: str) -> Pupil | None:
         """The pupil with this UPN (any case), or None."""

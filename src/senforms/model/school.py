@@ -10,15 +10,19 @@ from pydantic_core import PydanticCustomError
 
 from senforms.model._base import Record
 from senforms.model.codes import EvidenceKind
+from senforms.model.costing import HourlyRates
 from senforms.model.values import Address, Email, Money, OptionalText, Phone, Text
 
+# The default bundle order is the domain brief's §7.2: the request (requester, child, parents,
+# consent, needs, outcomes sought), views, attainment, the APDR cycles, the costed provision map,
+# professionals' reports, health and social care, other evidence. An LA's profile may reorder it.
 DEFAULT_SECTIONS: dict[str, str] = {
     "request": "The request for an EHC needs assessment",
     "child_views": "The child's views",
     "parent_views": "Parents' and carers' views",
+    "attainment": "Attainment, progress and attendance",
     "apdr": "The graduated approach: Assess, Plan, Do, Review",
     "provision_map": "Costed provision map",
-    "attainment": "Attainment, progress and attendance",
     "professional_reports": "Reports from external professionals",
     "health": "Health and social care information",
     "other": "Other evidence",
@@ -67,6 +71,12 @@ class LocalAuthority(Record):
     max_attainment_age_months: int = Field(3, ge=1, le=120)
     email_size_limit_mb: float = Field(10, gt=0)
     notional_threshold: Money = Decimal("6000")
+    # Said wherever the cost is below the threshold: a warning, never a bar (§7.3; the test is s.36(8)).
+    below_threshold_note: Text = (
+        "Many local authorities expect a school to show it has spent up to the notional threshold from its SEN budget "
+        "(element 2) before asking for an assessment. This is not a legal bar: the test is whether the child has or "
+        "may have SEN and may need provision through an EHC plan (Children and Families Act 2014, s.36(8))."
+    )
     # What `send-pack` puts in the email body: "minimal" (reference, school, who to contact) or
     # "cover-letter" (the covering letter's text: the child's details; refused for an encrypted pack).
     email_body: Literal["minimal", "cover-letter"] = "minimal"
@@ -121,3 +131,4 @@ class School(Record):
     head_teacher: StaffMember
     senco: StaffMember
     sendiass: Sendiass = Field(default_factory=Sendiass)
+    hourly_rates: HourlyRates = Field(default_factory=HourlyRates)  # for provision with no typed cost

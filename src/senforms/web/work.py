@@ -41,7 +41,7 @@ def _pupils(register: Register, upns: list[str]):
 
 
 def make_documents(context: JobContext) -> dict[str, Any]:
-    """Options: kind, upns, on (ISO date), output ('zip' or 'pdf'), duplex."""
+    """Options: kind, upns, on (ISO date), output ('zip' or 'pdf'), duplex, all (letters for families already told too)."""
     options = context.options
     kind = options["kind"]
     register = _register(context)
@@ -71,6 +71,7 @@ def make_documents(context: JobContext) -> dict[str, Any]:
     # One PDF: the Word files are only a step (pdf_only), so no merged Word file is made on the way.
     render_options = senforms.RenderOptions(
         out_dir=folder / "documents", on=on, pdf_only=as_pdf, merge_to=folder / "print.docx" if as_pdf else None, duplex=bool(options.get("duplex")),
+        include_notified=bool(options.get("all")),
     )
     result = senforms.render(register, kind, render_options, pupils, on_progress=made, on_start=started, on_converted=converted)
     report = result.report
@@ -81,6 +82,12 @@ def make_documents(context: JobContext) -> dict[str, Any]:
     if held_back:
         why = ANNUAL_REVIEW_ROUTE if senforms.KINDS[kind].not_for_ehc_plans else "SEN support documents are not for them"
         notes.append(f"Left out {len(held_back)} pupil(s) with an EHC plan: {why}.")
+    told = [item.pupil.upn for item in result.left_out if item.reason == "notified"]
+    if told:
+        notes.append(f"Left out {len(told)} pupil(s) whose families were already told about SEN support: tick 'also for families already told' to make their letters again.")
+    others = [item for item in result.left_out if item.reason != "notified" and item.pupil not in held_back]
+    if others:
+        notes.append(f"Left out {len(others)} pupil(s) not on SEN support: {'; '.join(item.detail for item in others[:3])}.")
     context.keep("report.json", {"failures": failures, "notes": notes})
     files = []
     stem = f"{kind}-{on.isoformat()}"

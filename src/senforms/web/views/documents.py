@@ -42,7 +42,7 @@ def _form(kind: str, problem: str = "", status: int = 200, preview=None, preview
         needs=[n for n in NeedCode if any(p.primary_need == n for p in register.pupils)],
         statuses=[s for s in SenStatus if any(p.sen_status == s for p in register.pupils)],
         on=request.values.get("on") or dt.date.today().isoformat(), output=request.values.get("output", "pdf"),
-        duplex=bool(request.values.get("duplex")), problem=problem, preview=preview, preview_name=preview_name, stored=stored,
+        duplex=bool(request.values.get("duplex")), include_notified=bool(request.values.get("all")), problem=problem, preview=preview, preview_name=preview_name, stored=stored,
     )
     return page, status
 
@@ -85,7 +85,7 @@ def preview() -> ResponseReturnValue:
         return _form(kind, problem=error.message + (f" ({error.fix})" if error.fix else ""), status=400)
     scratch = private_temp_dir(".preview", root() / OUTPUTS)
     try:
-        options = senforms.RenderOptions(out_dir=scratch, on=on)
+        options = senforms.RenderOptions(out_dir=scratch, on=on, include_notified=bool(request.form.get("all")))
         result = senforms.render(loaded.register, kind, options, pupils[:1])
         made = result.report.paths
         failed = [d for d in result.report.documents if d.status == "failed"]
@@ -106,6 +106,6 @@ def make() -> ResponseReturnValue:
         kind, _, pupils, on, output = _checked_request()
     except SenformsError as error:
         return _form(kind, problem=error.message + (f" ({error.fix})" if error.fix else ""), status=400)
-    options = {"kind": kind, "upns": [p.upn for p in pupils], "on": on.isoformat(), "output": output, "duplex": bool(request.form.get("duplex"))}
+    options = {"kind": kind, "upns": [p.upn for p in pupils], "on": on.isoformat(), "output": output, "duplex": bool(request.form.get("duplex")), "all": bool(request.form.get("all"))}
     job_id = queue().submit(db(), "documents", options, g.user.id)
     return redirect(url_for("jobs.show", job_id=job_id), code=303)
