@@ -268,6 +268,20 @@ def build_cycles(serial: int, areas: list[str], count: int, last_decision: str |
     return cycles
 
 
+# The SENCo attends every booked meeting: two on the same day never overlap (a diary a school could keep).
+_BOOKED: dict[dt.date, list[int]] = {}
+
+
+def _free_slot(day: dt.date, serial: int) -> tuple[str, str]:
+    """A 45-minute slot on `day` from 14:00, starting where the pupil's number puts it, moved later until free."""
+    taken = _BOOKED.setdefault(day, [])
+    start = 14 * 60 + 30 * (serial % 5)
+    while any(abs(start - other) < 45 for other in taken):
+        start += 15
+    taken.append(start)
+    return f"{start // 60:02d}:{start % 60:02d}", f"{(start + 45) // 60:02d}:{(start + 45) % 60:02d}"
+
+
 def build_meetings(serial: int, n_cycles: int) -> list[dict]:
     meetings = []
     held_dates = [D(2025, 12, 12), D(2026, 3, 27), D(2026, 7, 17)]
@@ -278,7 +292,8 @@ def build_meetings(serial: int, n_cycles: int) -> list[dict]:
     booked = D(2026, 12, 1) + dt.timedelta(days=(serial * 3) % 10)
     if booked.weekday() >= 5:
         booked += dt.timedelta(days=7 - booked.weekday())
-    meeting = {"id": f"M{len(meetings) + 1}", "date": booked.isoformat(), "start_time": f"{14 + serial % 3}:{'30' if serial % 2 else '00'}", "end_time": f"{15 + serial % 3}:{'15' if serial % 2 else '00'}", "type": "review", "location": "SENCo office, Hollybrook Primary School", "purpose": "Termly review of SEN support: progress against outcomes and next steps", "held": False, "staff_attending": ["Mr Daniel Price (SENCo)", "Class teacher"]}
+    start, end = _free_slot(booked, serial)
+    meeting = {"id": f"M{len(meetings) + 1}", "date": booked.isoformat(), "start_time": start, "end_time": end, "type": "review", "location": "SENCo office, Hollybrook Primary School", "purpose": "Termly review of SEN support: progress against outcomes and next steps", "held": False, "staff_attending": ["Mr Daniel Price (SENCo)", "Class teacher"]}
     if serial in {2, 8}:
         meeting["location"] = None
         meeting["online_link"] = "https://meet.hollybrook-primary.example/review-" + str(serial)
@@ -303,6 +318,7 @@ def build_professionals_and_evidence(serial: int, primary: str, last_decision: s
 
 
 def build_register() -> dict:
+    _BOOKED.clear()
     return {"schema_version": 1, "school": SCHOOL, "local_authority": LA, "pupils": [build_pupil(row) for row in PUPILS]}
 
 
