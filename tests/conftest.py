@@ -27,6 +27,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+@pytest.fixture(autouse=True)
+def send_log(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own school send log (SENFORMS_SEND_LOG), never the real one in the user's data folder."""
+    path = tmp_path_factory.mktemp("send-log") / "send-log.jsonl"
+    monkeypatch.setenv("SENFORMS_SEND_LOG", str(path))
+    return path
+
+
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES

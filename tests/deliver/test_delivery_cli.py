@@ -264,7 +264,8 @@ def test_meeting_date_range_limits_the_meetings(tmp_path: Path, templates: list[
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
-def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tmp_path: Path, templates, fast) -> None:
+def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tmp_path: Path, templates, fast,
+                                         send_log: Path) -> None:
     recorder, port = smtp()
     emailed = {v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2])}
     args = ["invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, *templates, "--send", *fast]
@@ -276,7 +277,7 @@ def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tm
     declined = ok(*args, input="n\n")
     assert f"{len(emailed)} messages to {len(emailed)} recipients" in declined.output
     assert "Nothing was sent." in declined.output
-    assert recorder.sessions == 0 and not (invited_copy / "sent-log.jsonl").exists()
+    assert recorder.sessions == 0 and not send_log.exists()
 
     result = ok(*args, "--yes", "--expect-count", len(emailed))
     assert f"Sending: {len(emailed)} sent." in result.output
@@ -289,8 +290,9 @@ def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tm
         assert str(msg["Reply-To"]) == "senco@hollybrook-primary.example"  # …and replies go to the SENCo
         assert msg["X-Unsent"] is None
         assert len(list(msg.iter_attachments())) == 2
-    ledger = (invited_copy / "sent-log.jsonl").read_text()
+    ledger = send_log.read_text()
     assert all(p.legal_surname not in ledger for p in register.pupils)
+    assert not (invited_copy / "sent-log.jsonl").exists()  # the school's one log, not one per folder
 
     # A rerun (settings from a TOML file this time) sends nothing new.
     config = tmp_path / "school.toml"
@@ -302,6 +304,46 @@ def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tm
         again = ok(*args[:-2], "--yes", "--config", config)
     assert "Nothing to send" in again.output
     assert len(recorder.envelopes) == len(emailed) and recorder.sessions == 1
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_send_into_another_folder_sends_nothing_twice(invited, register, smtp, tmp_path: Path, templates, fast) -> None:
+    # #12 item 2: the send log is the school's, so the same invitations from a second -o folder
+    # (or a second copy of the drafts) are not sent again.
+    recorder, _ = smtp()
+    emailed = {v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2])}
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(invited[0], first)
+    shutil.copytree(invited[0], second)
+    base = ["invite", SAMPLES / "register.xlsx", "--date", DATE, *templates, "--send", "--yes", *fast]
+    ok(*base[:2], "-o", first, *base[2:])
+    assert sorted(recorder.recipients) == sorted(emailed)
+    again = ok(*base[:2], "-o", second, *base[2:])
+    assert "Nothing to send" in again.output
+    assert sorted(recorder.recipients) == sorted(emailed) and len({m["Message-ID"] for m in recorder.messages()}) == len(emailed)
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_two_invite_sends_at_once_deliver_each_message_once(invited, register, smtp, tmp_path: Path, fast) -> None:
+    import os
+    import subprocess
+    import sys
+
+    recorder, _ = smtp()
+    emailed = {v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2])}
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        shutil.copytree(invited[0], folder)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "senforms", "invite", str(SAMPLES / "register.xlsx"), "-o", str(folder),
+                          "--date", DATE, "--send", "--yes", *fast], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for folder in folders
+    ]
+    outputs = [run.communicate(timeout=100)[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert sorted(recorder.recipients) == sorted(emailed), outputs  # every parent exactly once
+    assert sum("Nothing to send" in out or "already sent" in out for out in outputs) == 1
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
@@ -317,7 +359,7 @@ def test_refused_recipient_is_reported_and_the_others_arrive(invited_copy: Path,
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_recipient_not_on_the_pupils_record_stops_everything(invited_copy: Path, register, smtp, templates,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+                                                              monkeypatch: pytest.MonkeyPatch, send_log: Path) -> None:
     recorder, _ = smtp()
     target = "grace.okafor@example.com"
     original = Pupil.allowed_addresses
@@ -326,7 +368,7 @@ def test_recipient_not_on_the_pupils_record_stops_everything(invited_copy: Path,
     assert result.exit_code == 1 and "Error:" in result.output
     assert "not on this pupil's record" in result.output and "Grace" not in result.output
     assert recorder.sessions == 0 and recorder.envelopes == []
-    assert not (invited_copy / "sent-log.jsonl").exists()
+    assert not send_log.exists()
 
 
 # --- invite with a Word mail-merge letter ------------------------------------------------------------
@@ -541,7 +583,7 @@ def test_send_pack_refuses_attachments_over_the_las_limit(pack: Path, tmp_path: 
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
-def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path, tmp_path: Path, smtp) -> None:
+def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path, tmp_path: Path, smtp, send_log: Path) -> None:
     folder = _copy(secure_pack, tmp_path)
     parts = json.loads(next(folder.glob("*-pack.json")).read_text())["parts"]
     assert len(parts) >= 2
@@ -564,7 +606,7 @@ def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path,
     assert len(recorder.envelopes) == len(parts)
     for _, _, content in recorder.envelopes:
         assert passphrase_is_absent(content, PASSPHRASE)
-    assert PASSPHRASE not in (folder / "sent-log.jsonl").read_text()
+    assert PASSPHRASE not in send_log.read_text()
 
 
 # --- send-pack: nothing leaks (#12) --------------------------------------------------------------------

@@ -8,7 +8,8 @@ import click
 
 import senforms
 from senforms.cli._common import relative
-from senforms.cli._sending import LEDGER_NAME, confirm_send, pending, report_sending, send_options
+from senforms.cli._sending import confirm_send, report_sending, send_options
+from senforms.deliver import pending, school_ledger
 
 
 @click.command("send-pack")
@@ -38,7 +39,7 @@ def command(pack_dir, register, workbook_password, to, overwrite, send, yes, exp
         click.echo("  The pack is encrypted: send the passphrase separately (by phone or another route), never by this email.")
     if not send:
         return
-    ledger = pack_dir / LEDGER_NAME
+    ledger = school_ledger(config_path, folder=pack_dir)
     todo = pending(drafts, ledger, resend_unknown=resend_unknown)
     if not confirm_send(todo, len(drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_address}: {d.subject}"):
         return

@@ -8,6 +8,9 @@ from senforms.deliver.ics import meeting_invitation as meeting_invitation
 from senforms.deliver.la import check_la_recipient as check_la_recipient
 from senforms.deliver.la import passphrase_is_absent as passphrase_is_absent
 from senforms.deliver.ledger import Ledger as Ledger
+from senforms.deliver.ledger import pending as pending
+from senforms.deliver.ledger import school_ledger as school_ledger
+from senforms.deliver.ledger import send_log_path as send_log_path
 from senforms.deliver.mailmerge import MergeReport as MergeReport
 from senforms.deliver.mailmerge import fill_mail_merge as fill_mail_merge
 from senforms.deliver.mailmerge import merge_fields as merge_fields
@@ -48,8 +51,11 @@ __all__ = [
     "message_bytes",
     "normalise_address",
     "passphrase_is_absent",
+    "pending",
     "recipients_in",
+    "school_ledger",
     "send_all",
+    "send_log_path",
     "settings_from",
     "text_to_html",
     "write_draft",

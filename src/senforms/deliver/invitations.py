@@ -517,7 +517,7 @@ def _print_pile(batch: InvitationBatch, path: Path, overwrite: bool) -> Path | N
 def send_invitations(
     batch: InvitationBatch,
     settings: SmtpSettings,
-    ledger_path: Path | str,
+    ledger_path: Ledger | Path | str,
     *,
     resend_unknown: bool = False,
     on_event: Callable[[SendResult], None] | None = None,
@@ -525,4 +525,4 @@ def send_invitations(
     """Send every draft in the batch (see `deliver.send_all`: checked first, one per recipient,
     journalled in the ledger at `ledger_path`, never sent twice)."""
     drafts = [as_sent_by(d, settings) for d in batch.drafts]
-    return send_all(drafts, settings, Ledger(ledger_path), resend_unknown=resend_unknown, on_event=on_event)
+    return send_all(drafts, settings, ledger_path if isinstance(ledger_path, Ledger) else Ledger(ledger_path), resend_unknown=resend_unknown, on_event=on_event)

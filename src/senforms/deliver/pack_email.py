@@ -262,9 +262,9 @@ def write_pack_drafts(drafts: list[Draft], out_dir: Path, *, overwrite: bool = F
     return written, skipped
 
 
-def send_pack(drafts: list[Draft], settings: SmtpSettings, ledger_path: Path | str, *, resend_unknown: bool = False) -> SendReport:
+def send_pack(drafts: list[Draft], settings: SmtpSettings, ledger_path: Ledger | Path | str, *, resend_unknown: bool = False) -> SendReport:
     """Send the pack's drafts (checked, journalled, never twice: see `deliver.send_all`)."""
-    return send_all([as_sent_by(d, settings) for d in drafts], settings, Ledger(ledger_path), resend_unknown=resend_unknown)
+    return send_all([as_sent_by(d, settings) for d in drafts], settings, ledger_path if isinstance(ledger_path, Ledger) else Ledger(ledger_path), resend_unknown=resend_unknown)
 
 
 @dataclass(frozen=True)
