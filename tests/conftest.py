@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -53,3 +54,13 @@ def sample_register():
     from senforms.inputs import load_register
 
     return load_register(SAMPLES / "register.xlsx", as_of=AS_OF).register
+
+
+def sample_json(tmp_path: Path, change=None) -> Path:  # noqa: ANN001
+    """samples/register.json copied into tmp_path, changed first by `change` (given the parsed data)."""
+    data = json.loads((SAMPLES / "register.json").read_text(encoding="utf-8"))
+    if change is not None:
+        change(data)
+    path = tmp_path / "register.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path

@@ -33,7 +33,7 @@ from senforms.inputs import load_register
 from senforms.model import ContactMethod, Pupil
 from senforms.resources import docx_templates_dir
 
-from ..conftest import AS_OF, SAMPLES
+from ..conftest import AS_OF, SAMPLES, sample_json
 from ..smtp_server import LoopbackController, Recorder
 
 pytestmark = pytest.mark.timeout(120)
@@ -344,6 +344,57 @@ def test_two_invite_sends_at_once_deliver_each_message_once(invited, register, s
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert sorted(recorder.recipients) == sorted(emailed), outputs  # every parent exactly once
     assert sum("Nothing to send" in out or "already sent" in out for out in outputs) == 1
+
+
+def _new_email(address: str):
+    def change(data: dict) -> None:
+        data["pupils"][0]["contacts"][0]["email"] = address
+    return change
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_a_draft_made_before_the_register_changed_is_not_sent(tmp_path: Path, smtp, fast) -> None:
+    # #12 item 3: the office reviewed drafts to grace.okafor@…; then her address changed in the register.
+    recorder, _ = smtp()
+    out = tmp_path / "out"
+    upn = "Z881999919001"
+    ok("invite", sample_json(tmp_path), "-o", out, "--date", DATE, "--pupil", upn)
+    reviewed = {m["To"].addresses[0].addr_spec for m in messages(out / "emails")}
+    assert reviewed == {"grace.okafor@example.com", "sam.okafor@example.com"}
+
+    changed = sample_json(tmp_path, _new_email("grace.new@example.com"))
+    send = ["invite", changed, "-o", out, "--date", DATE, "--pupil", upn, "--send", "--yes", *fast]
+    refused = run(*send)
+    assert refused.exit_code == 1 and "nothing was sent" in refused.output
+    assert f"pupil {upn}, contact C1" in refused.output
+    assert "To: grace.okafor@example.com in the draft, grace.new@example.com now" in refused.output
+    assert "contact C2" not in refused.output  # Sam's draft is still what would be sent
+    assert "--overwrite" in refused.output
+    assert recorder.sessions == 0 and recorder.envelopes == []
+
+    # Made again (and so reviewable again), they go to the addresses the drafts now say.
+    ok("invite", changed, "-o", out, "--date", DATE, "--pupil", upn, "--overwrite")
+    ok(*send)
+    assert sorted(recorder.recipients) == ["grace.new@example.com", "sam.okafor@example.com"]
+    assert sorted(m["To"].addresses[0].addr_spec for m in messages(out / "emails")) == sorted(recorder.recipients)
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_a_hand_edited_draft_is_refused_never_silently_remade(invited_copy: Path, smtp, fast) -> None:
+    recorder, _ = smtp()
+    emails = sorted((invited_copy / "emails").glob("*.eml"))
+    edited, retitled = emails[0], emails[1]
+    original = message_from_bytes(edited.read_bytes(), policy=policy.default)
+    address = original["To"].addresses[0].addr_spec
+    edited.write_bytes(edited.read_bytes().replace(address.encode(), b"someone.else@example.org"))
+    retitled.write_bytes(retitled.read_bytes().replace(b" Meeting invitation from", b" Re: Meeting invitation from", 1))
+    result = run("invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, "--send", "--yes", *fast)
+    assert result.exit_code == 1 and "2 email drafts are not what would be sent now, so nothing was sent" in result.output
+    assert f"emails/{edited.name}" in result.output and f"emails/{retitled.name}" in result.output
+    assert f"To: someone.else@example.org in the draft, {address.lower()} now" in result.output
+    assert "the subject differs" in result.output
+    assert "never sends a draft edited by hand" in result.output
+    assert recorder.sessions == 0
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
@@ -738,6 +789,20 @@ def test_send_pack_never_takes_the_allow_list_from_the_pack_file(pack: Path, tmp
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_send_pack_refuses_a_hand_edited_draft(pack: Path, tmp_path: Path, smtp) -> None:
+    folder = _copy(pack, tmp_path)
+    ok("send-pack", folder, "--register", REGISTER)
+    (draft,) = (folder / "emails").glob("*.eml")
+    text = draft.read_bytes()
+    la_address = message_from_bytes(text, policy=policy.default)["To"].addresses[0].addr_spec
+    draft.write_bytes(text.replace(la_address.encode(), b"someone@evil.example"))
+    recorder, _ = smtp()
+    result = run("send-pack", folder, "--register", REGISTER, "--send", "--yes")
+    assert result.exit_code == 1 and "nothing was sent" in result.output
+    assert f"emails/{draft.name} (pack for Z881999919001, email 1 of 1): To: someone@evil.example in the draft" in result.output
+    assert recorder.sessions == 0
+
+
 def test_send_pack_refuses_a_register_without_the_packs_pupil(pack: Path, tmp_path: Path) -> None:
     folder = _copy(pack, tmp_path)
     description = next(folder.glob("*-pack.json"))

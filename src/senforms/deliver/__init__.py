@@ -25,6 +25,8 @@ from senforms.deliver.messages import normalise_address as normalise_address
 from senforms.deliver.messages import recipients_in as recipients_in
 from senforms.deliver.messages import text_to_html as text_to_html
 from senforms.deliver.messages import write_draft as write_draft
+from senforms.deliver.saved import SavedDraft as SavedDraft
+from senforms.deliver.saved import check_saved_drafts as check_saved_drafts
 from senforms.deliver.smtp import SendReport as SendReport
 from senforms.deliver.smtp import SendResult as SendResult
 from senforms.deliver.smtp import SmtpSettings as SmtpSettings
@@ -36,6 +38,7 @@ __all__ = [
     "Draft",
     "Ledger",
     "MergeReport",
+    "SavedDraft",
     "SendReport",
     "SendResult",
     "SmtpSettings",
@@ -44,6 +47,7 @@ __all__ = [
     "check_draft",
     "check_la_recipient",
     "check_recipient",
+    "check_saved_drafts",
     "draft_filename",
     "fill_mail_merge",
     "meeting_invitation",
