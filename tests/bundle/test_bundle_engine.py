@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import os
 import re
+import shutil
 import struct
 import warnings
 import zlib
@@ -319,6 +320,64 @@ def test_rotated_evidence_page_gets_an_upright_stamp(tmp_path):
     # The document's own text was turned with the page, so it is no longer upright.
     assert "ROTATED page 1" not in upright
     assert "ROTATED page 1" in page.extract_text(orientations=(90, 270))
+
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "pdf-samples"
+
+
+def _pdftotext(path: Path, page: int) -> str:
+    import subprocess
+
+    found = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+                           capture_output=True, text=True, check=True)
+    return " ".join(found.stdout.split())
+
+
+def _one_stream_four_turns(path: Path) -> Path:
+    """Four pages sharing one content stream, turned 0/90/180/270 (as habibi-rotated.pdf is)."""
+    source = PdfReader(make_pdf(path.with_name("one.pdf"), "SHARED", 1))
+    writer = PdfWriter()
+    for turn in (0, 90, 180, 270):
+        page = writer.add_page(source.pages[0])
+        page.rotate(turn)
+    writer.write(path)
+    shared = {writer.pages[n].raw_get("/Contents").idnum for n in range(4)}
+    assert len(shared) == 1  # the fixture really shares one stream
+    return path
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize("case", ["made here", "habibi-rotated.pdf"])
+def test_pages_sharing_one_content_stream_keep_their_text_and_one_number_each(tmp_path, case):
+    # #12 item 6: every page kept its text and carried exactly one page number, not all four.
+    if case == "made here":
+        source = _one_stream_four_turns(tmp_path / "shared.pdf")
+        word = "SHARED page 1"
+    else:
+        source = CORPUS / "015-arabic" / case
+        if not source.exists():
+            pytest.skip("the shared PDF corpus is not next to this checkout")
+        word = "habibi"
+    clean = intake(source, tmp_path / "work")
+    assert clean.pages == 4
+    spec = spec_with((BundleSection("a", "Evidence", (BundleDocument("Shared", "School", None, clean.pdf),)),))
+    result = build_bundle(spec, tmp_path / "bundle.pdf")
+    for number in range(3, 7):  # cover and index first
+        text = _pdftotext(result.path, number)
+        assert word in text, (number, text)
+        assert re.findall(r"Page \d+ of 6", text) == [f"Page {number} of 6"], text
+
+
+@pytest.mark.parametrize("width", [0.5, 8.0, 11.9, 12.0, 40.0])
+def test_stamps_on_very_narrow_pages_are_small_but_never_negative(width):
+    # #12 item 6 (007-imagemagick-images): pages narrower than 12 pt got a negative font size.
+    from senforms.bundle.stamp import MIN_STAMP_SIZE, _stamp_overlay
+
+    overlay = _stamp_overlay([(width, 300.0)], spec_with(()))
+    content = overlay.pages[0].get_contents().get_data().decode("latin-1")
+    sizes = [float(size) for size in re.findall(r"/\S+ (-?[\d.]+) Tf", content)]
+    assert len(sizes) == 3 and all(size >= MIN_STAMP_SIZE for size in sizes[1:]), sizes  # reportlab sets 12 first
 
 
 def test_odd_page_boxes_still_get_stamps_inside_the_visible_area(tmp_path):

@@ -141,6 +141,7 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
         pypdf_log.removeHandler(capture)
         pypdf_log.propagate = propagate
 
+    give_pages_their_own_contents(writer)
     for page in writer.pages:
         strip_page_active_content(page)  # again: append re-adds what it thinks pages need
         if page.rotation % 360:
@@ -154,6 +155,34 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
         handle.flush()
         os.fsync(handle.fileno())
     return {"status": "ok", "pages": len(writer.pages), "notes": notes}
+
+
+def give_pages_their_own_contents(writer: Any) -> None:
+    """Give every page a content stream of its own.
+
+    Pages may share one stream (a file whose pages were copied from one page, or rotated views of
+    one drawing). pypdf changes a page's stream in place when it bakes in a rotation or merges a
+    stamp, so on a shared stream each page would get every page's rotation (turning the text off
+    the page) and every page's number. Copies cost little: compression dedupes what is left equal.
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, IndirectObject, NameObject
+
+    seen: set[int] = set()
+    for page in writer.pages:
+        raw = page.get("/Contents")
+        if raw is None:
+            continue
+        refs = [raw.idnum] if isinstance(raw, IndirectObject) else []
+        resolved = raw.get_object()
+        if isinstance(resolved, ArrayObject):
+            refs += [item.idnum for item in resolved if isinstance(item, IndirectObject)]
+        if seen.isdisjoint(refs):
+            seen.update(refs)
+            continue
+        contents = page.get_contents()
+        own = DecodedStreamObject()
+        own.set_data(contents.get_data() if contents is not None else b"")
+        page[NameObject("/Contents")] = writer._add_object(own)
 
 
 def strip_page_active_content(page: Any) -> None:

@@ -17,6 +17,8 @@ from senforms.ukformat import long_date
 # --------------------------------------------------------------------------------------------
 # Stamps
 
+MIN_STAMP_SIZE = 2.0  # points: the smallest stamp text, however narrow the page
+
 
 def _stamp_overlay(sizes: Sequence[tuple[float, float]], spec: BundleSpec) -> PdfReader:
     """One reportlab PDF with a transparent page per bundle page carrying its header/footer."""
@@ -34,9 +36,11 @@ def _stamp_overlay(sizes: Sequence[tuple[float, float]], spec: BundleSpec) -> Pd
             (marking, fonts.bold, max(height - HEADER_BASELINE, height * 0.75)),
             (footer, fonts.regular, min(FOOTER_BASELINE, height * 0.25)),
         ):
-            # Shrink on unusually narrow pages (receipts, slips) rather than run off the edge.
+            # Shrink on unusually narrow pages (receipts, slips) rather than run off the edge, but
+            # never below a floor: a page narrower than the margins made the size negative (mirrored).
             natural = max(1.0, pdfmetrics.stringWidth(text, font, STAMP_SIZE))
-            size = min(STAMP_SIZE, STAMP_SIZE * (width - 12) / natural)
+            room = max(width - 12, width * 0.9)
+            size = max(MIN_STAMP_SIZE, min(STAMP_SIZE, STAMP_SIZE * room / natural))
             pdf.setFont(font, size)
             pdf.drawCentredString(width / 2, baseline, text)
         pdf.showPage()
