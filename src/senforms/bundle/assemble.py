@@ -140,7 +140,7 @@ def build_bundle(
     total = len(writer.pages)
 
     _make_safe_and_upright(writer)
-    stamp_pages(writer, spec)
+    stamp_pages(writer, spec, evidence_from=offset)
     for place in placed:
         assert place.row.first is not None
         writer.add_annotation(
