@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 from pathlib import Path
 
@@ -27,6 +28,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+@pytest.fixture(autouse=True)
+def send_log(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's own school send log (SENFORMS_SEND_LOG), never the real one in the user's data folder."""
+    path = tmp_path_factory.mktemp("send-log") / "send-log.jsonl"
+    monkeypatch.setenv("SENFORMS_SEND_LOG", str(path))
+    return path
+
+
 @pytest.fixture
 def samples() -> Path:
     return SAMPLES
@@ -45,3 +54,13 @@ def sample_register():
     from senforms.inputs import load_register
 
     return load_register(SAMPLES / "register.xlsx", as_of=AS_OF).register
+
+
+def sample_json(tmp_path: Path, change=None) -> Path:  # noqa: ANN001
+    """samples/register.json copied into tmp_path, changed first by `change` (given the parsed data)."""
+    data = json.loads((SAMPLES / "register.json").read_text(encoding="utf-8"))
+    if change is not None:
+        change(data)
+    path = tmp_path / "register.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path

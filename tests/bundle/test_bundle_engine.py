@@ -11,9 +11,11 @@ import datetime as dt
 import io
 import os
 import re
+import shutil
 import struct
 import warnings
 import zlib
+from collections import Counter
 from pathlib import Path
 
 import pikepdf
@@ -22,6 +24,7 @@ from PIL import Image
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import (
     ArrayObject,
+    BooleanObject,
     DecodedStreamObject,
     DictionaryObject,
     FloatObject,
@@ -319,6 +322,165 @@ def test_rotated_evidence_page_gets_an_upright_stamp(tmp_path):
     # The document's own text was turned with the page, so it is no longer upright.
     assert "ROTATED page 1" not in upright
     assert "ROTATED page 1" in page.extract_text(orientations=(90, 270))
+
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "pdf-samples"
+
+
+def _pdftotext(path: Path, page: int) -> str:
+    import subprocess
+
+    found = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(path), "-"],
+                           capture_output=True, text=True, check=True)
+    return " ".join(found.stdout.split())
+
+
+def _corpus_file(folder: str, name: str) -> Path:
+    path = CORPUS / folder / name
+    if not path.exists():
+        pytest.skip("the shared PDF corpus is not next to this checkout")
+    return path
+
+
+def _through_intake_and_bundle(source: Path, tmp_path: Path, *, pages: int):  # noqa: ANN202
+    clean = intake(source, tmp_path / "work")
+    assert clean.pages == pages and clean.warnings == ()
+    spec = spec_with((BundleSection("a", "Evidence", (BundleDocument("Evidence", "School", None, clean.pdf),)),))
+    return build_bundle(spec, tmp_path / "bundle.pdf")
+
+
+def _one_stream_four_turns(path: Path) -> Path:
+    """Four pages sharing one content stream, turned 0/90/180/270 (as habibi-rotated.pdf is)."""
+    source = PdfReader(make_pdf(path.with_name("one.pdf"), "SHARED", 1))
+    writer = PdfWriter()
+    for turn in (0, 90, 180, 270):
+        page = writer.add_page(source.pages[0])
+        page.rotate(turn)
+    writer.write(path)
+    shared = {writer.pages[n].raw_get("/Contents").idnum for n in range(4)}
+    assert len(shared) == 1  # the fixture really shares one stream
+    return path
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize("case", ["made here", "habibi-rotated.pdf"])
+def test_pages_sharing_one_content_stream_keep_their_text_and_one_number_each(tmp_path, case):
+    # #12 item 6: every page kept its text and carried exactly one page number, not all four.
+    made = case == "made here"
+    source = _one_stream_four_turns(tmp_path / "shared.pdf") if made else _corpus_file("015-arabic", case)
+    word = "SHARED page 1" if made else "habibi"
+    result = _through_intake_and_bundle(source, tmp_path, pages=4)
+    for number in range(3, 7):  # cover and index first
+        text = _pdftotext(result.path, number)
+        assert word in text, (number, text)
+        assert re.findall(r"Page \d+ of 6", text) == [f"Page {number} of 6"], text
+
+
+def _form_without_appearances(path: Path) -> Path:
+    """A filled-in form whose values have no appearance of their own (/NeedAppearances true)."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.drawString(72, 760, "Parent's name:")
+    pdf.acroForm.textfield(name="parent", value="Alice Testparent", x=180, y=750, width=200, height=20)
+    pdf.drawString(72, 700, "Child's name:")
+    pdf.acroForm.textfield(name="child", value="Bob Testchild", x=180, y=690, width=200, height=20)
+    pdf.showPage()
+    pdf.save()
+    writer = PdfWriter(clone_from=path)
+    for annot in writer.pages[0]["/Annots"]:
+        annot.get_object().pop("/AP", None)
+    writer.root_object["/AcroForm"][NameObject("/NeedAppearances")] = BooleanObject(True)
+    writer.write(path)
+    return path
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize("case", ["made here", "libreoffice-form.pdf"])
+def test_form_values_without_appearances_are_drawn_into_the_bundle(tmp_path, case):
+    # #12 item 6: the form goes (its fields can carry scripts), but what was typed in stays visible.
+    made = case == "made here"
+    source = _form_without_appearances(tmp_path / "form.pdf") if made else _corpus_file("012-libreoffice-form", case)
+    words = ["Alice Testparent", "Bob Testchild"] if made else ["Alice", "Bob"]
+    result = _through_intake_and_bundle(source, tmp_path, pages=1)
+    assert b"/AcroForm" not in result.path.read_bytes()
+    # Drawn on the page itself, not left for the reader to draw from a field (pdftotext would).
+    text = " ".join(PdfReader(result.path).pages[2].extract_text().split())
+    assert all(word in text for word in words), text
+
+
+CORPUS_REFUSED = {"libreoffice-writer-password.pdf": "password-protected", "unreadablemetadata.pdf": "damaged"}
+
+
+def _characters(path: Path, first: int | None = None, last: int | None = None) -> Counter:
+    import subprocess
+
+    pages = ["-f", str(first), "-l", str(last)] if first else []
+    text = subprocess.run(["pdftotext", *pages, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    # Characters, not words: how pdftotext groups words can change when a page is shrunk.
+    return Counter(ch for ch in text if ch.isprintable() and not ch.isspace() and ch not in "\u202a\u202b\u202c")
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize("name", sorted(p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("*/*.pdf")) or ["(no corpus)"])
+def test_every_corpus_pdf_comes_through_whole_with_one_page_number_a_page(tmp_path, name):
+    # #12 item 6: every real-world PDF (pdfTeX to Google Docs) keeps its pages and all its text.
+    if name == "(no corpus)":
+        pytest.skip("the shared PDF corpus is not next to this checkout")
+    source = CORPUS / name
+    if source.name in CORPUS_REFUSED:
+        with pytest.raises(EvidenceError, match=CORPUS_REFUSED[source.name]):
+            intake(source, tmp_path / "work")
+        return
+    pages = len(PdfReader(source).pages)
+    result = _through_intake_and_bundle(source, tmp_path, pages=pages)
+    first = result.pages - pages + 1
+    lost = _characters(source) - _characters(result.path, first, result.pages)
+    assert not lost, lost
+    reader = PdfReader(result.path)
+    for number in range(first, result.pages + 1):
+        box = reader.pages[number - 1].mediabox
+        if min(float(box.width), float(box.height)) < 24:
+            continue  # a page a few points across (007-imagemagick) has no room for legible stamps
+        found = re.findall(r"Page \d+ of \d+", _pdftotext(result.path, number))
+        assert found == [f"Page {number} of {result.pages}"], (number, found)
+
+
+def test_stamps_sit_in_bands_clear_of_text_at_the_very_edges(tmp_path):
+    # #12 item 6 (013-reportlab-overlay): a signature line 10 pt from the bottom was printed over.
+    from senforms.bundle.stamp import BAND
+
+    source = tmp_path / "edges.pdf"
+    pdf = canvas.Canvas(str(source), pagesize=A4)
+    pdf.setFont("Helvetica", 9)
+    pdf.drawString(200, A4[1] - 12, "TOPLINE signed by the parent")
+    pdf.drawString(200, 10, "BOTTOMLINE Foo Bar")
+    pdf.linkURL("https://example.org/report", (200, 8, 300, 20))
+    pdf.showPage()
+    pdf.save()
+    result = _through_intake_and_bundle(source, tmp_path, pages=1)
+    page = PdfReader(result.path).pages[2]
+    lines = _text_lines_with_y(page)
+    own = [y for y, text in lines if "TOPLINE" in text or "BOTTOMLINE" in text]
+    stamps = [y for y, text in lines if "OFFICIAL" in text or "Page 3 of 3" in text]
+    assert len(own) == 2 and len(stamps) == 2
+    assert all(BAND - 1 <= y <= A4[1] - BAND for y in own)  # the page's content moved clear of the bands
+    assert all(y < BAND - 4 or y > A4[1] - BAND + 2 for y in stamps)
+    (link,) = [a.get_object() for a in page["/Annots"] if a.get_object().get("/Subtype") == "/Link"]
+    assert float(link["/Rect"][1]) >= BAND - 1  # the link moved with its text
+    assert "BOTTOMLINE Foo Bar" in _pdftotext(result.path, 3)
+
+
+@pytest.mark.parametrize("width", [0.5, 8.0, 11.9, 12.0, 40.0])
+def test_stamps_on_very_narrow_pages_are_small_but_never_negative(width):
+    # #12 item 6 (007-imagemagick-images): pages narrower than 12 pt got a negative font size.
+    from senforms.bundle.stamp import MIN_STAMP_SIZE, _stamp_overlay
+
+    overlay = _stamp_overlay([(width, 300.0)], spec_with(()))
+    content = overlay.pages[0].get_contents().get_data().decode("latin-1")
+    sizes = [float(size) for size in re.findall(r"/\S+ (-?[\d.]+) Tf", content)]
+    assert len(sizes) == 3 and all(size >= MIN_STAMP_SIZE for size in sizes[1:]), sizes  # reportlab sets 12 first
 
 
 def test_odd_page_boxes_still_get_stamps_inside_the_visible_area(tmp_path):

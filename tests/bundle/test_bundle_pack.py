@@ -4,6 +4,7 @@ refused evidence, the checklist, encryption and splitting. Uses the real LibreOf
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import shutil
@@ -281,6 +282,21 @@ def test_generated_passphrase_is_shown_once(samples, tmp_path):
     assert reader.is_encrypted and reader.decrypt(match.group(1).strip()) != 0
     description = json.loads((tmp_path / "p" / "Z881999919001-pack.json").read_text(encoding="utf-8"))
     assert description["encrypted"] is True and match.group(1).strip() not in json.dumps(description)
+
+
+def test_a_second_pack_from_the_same_input_is_byte_identical(packs, samples, tmp_path):
+    # #12 item 7: the request and covering letter PDFs (LibreOffice's), the bundle and manifest.csv.
+    upn = REQUESTING[0]
+    again = tmp_path / "again"
+    run("bundle", str(samples / "register.xlsx"), "--pupil", upn, "-o", str(again), "--date", DATE)
+
+    def files(folder: Path) -> dict[str, str]:
+        return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+
+    first, second = files(packs[upn]), files(again)
+    assert first == second
+    assert {name.rsplit("-", 1)[-1] for name in first} >= {"request.pdf", "letter.pdf", "bundle.pdf", "manifest.csv"}
 
 
 def test_second_run_refuses_to_overwrite(packs, samples):

@@ -393,8 +393,14 @@ def test_send_pack_description_is_a_symlink_loop(tmp_path):
 
 def test_send_pack_send_log_is_a_folder(tmp_path):
     pack = fake_pack(tmp_path / "pack")
-    (pack / "sent-log.jsonl").mkdir()
+    (pack / "sent-log.jsonl").mkdir()  # a pack folder's own log from before the school's log
     assert_plain_error(run("send-pack", pack, "--register", REGISTER, "--send", "--yes", "--config", smtp_settings(tmp_path)), "sent-log.jsonl")
+
+
+def test_school_send_log_is_a_folder(tmp_path, send_log):
+    pack = fake_pack(tmp_path / "pack")
+    send_log.mkdir()
+    assert_plain_error(run("send-pack", pack, "--register", REGISTER, "--send", "--yes", "--config", smtp_settings(tmp_path)), send_log.name)
 
 
 # --- 9. Settings file values that pass settings_from but break smtplib: deliver/smtp.py:_connect ----

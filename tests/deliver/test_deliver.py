@@ -597,9 +597,109 @@ def test_a_second_sender_on_the_same_ledger_is_refused(smtp_server, tmp_path: Pa
     settings = smtp_server(handler)
     with Ledger(tmp_path / "l.jsonl").locked():
         with pytest.raises(DeliveryError, match="another senforms run is sending"):
-            send_all([make_draft(1)], settings, Ledger(tmp_path / "l.jsonl"), sleep=Sleeps())
+            send_all([make_draft(1)], settings, Ledger(tmp_path / "l.jsonl", lock_wait=0.5), sleep=Sleeps())
     assert handler.envelopes == []
     assert send_all([make_draft(1)], settings, Ledger(tmp_path / "l.jsonl"), sleep=Sleeps()).complete
+
+
+class SlowRecorder(Recorder):
+    """Takes a moment over each message, so two senders really overlap."""
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001
+        import asyncio
+
+        await asyncio.sleep(0.05)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def _send_in_process(settings: SmtpSettings, ledger_path: str, count: int, start: float) -> list[str]:
+    import time
+
+    while time.time() < start:  # both processes begin together
+        time.sleep(0.001)
+    report = send_all([make_draft(n) for n in range(1, count + 1)], settings, Ledger(ledger_path), sleep=Sleeps())
+    return [r.status for r in report.results]
+
+
+def test_two_senders_at_once_on_one_school_log_send_each_message_once(smtp_server, tmp_path: Path) -> None:
+    # Two processes (two office computers sharing the log) send the same batch at the same moment.
+    import multiprocessing
+    import time
+
+    handler = SlowRecorder()
+    settings = smtp_server(handler)
+    ledger_path = str(tmp_path / "shared" / "send-log.jsonl")
+    start = time.time() + 1.0
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        runs = [pool.apply_async(_send_in_process, (settings, ledger_path, 8, start)) for _ in range(2)]
+        outcomes = [run.get(timeout=60) for run in runs]
+    recipients = [r for _, rcpts, _ in handler.envelopes for r in rcpts]
+    assert sorted(recipients) == sorted(f"parent{n}@example.org" for n in range(1, 9))  # each exactly once
+    assert len({m["Message-ID"] for m in handler.messages()}) == 8
+    # One run sent them all; the other waited for it, then found them already sent.
+    assert sorted(outcomes) == [["sent"] * 8, ["skipped"] * 8]
+
+
+def test_a_second_sender_waits_for_the_first_then_sends_only_the_rest(smtp_server, tmp_path: Path) -> None:
+    import threading
+
+    handler = Recorder()
+    settings = smtp_server(handler)
+    path = tmp_path / "send-log.jsonl"
+    first = Ledger(path)
+    released = threading.Event()
+
+    def hold_then_send_one() -> None:
+        with first.locked():
+            released.wait(5)
+            first.mark(make_draft(1).key, "sent", recipient="parent1@example.org")
+
+    holder = threading.Thread(target=hold_then_send_one)
+    holder.start()
+    import time
+
+    time.sleep(0.2)
+    threading.Timer(0.5, released.set).start()
+    report = send_all([make_draft(1), make_draft(2)], settings, Ledger(path, lock_wait=10), sleep=Sleeps())
+    holder.join()
+    assert [r.status for r in report.results] == ["skipped", "sent"]
+    assert [r for _, (r,), _ in handler.envelopes] == ["parent2@example.org"]
+
+
+def test_the_send_log_of_an_output_folder_is_taken_into_the_schools(smtp_server, tmp_path: Path) -> None:
+    from senforms.deliver import pending, school_ledger
+
+    handler = Recorder()
+    settings = smtp_server(handler)
+    folder = tmp_path / "out"
+    old = Ledger(folder / "sent-log.jsonl")  # what senforms kept in each folder before
+    old.mark(make_draft(1).key, "sent", recipient="parent1@example.org", message_id="<x@y>")
+    old.mark(make_draft(2).key, "unknown", recipient="parent2@example.org")
+    ledger = school_ledger(folder=folder)
+    assert ledger.path != old.path and ledger.status(make_draft(1).key) == "sent"
+    drafts = [make_draft(n) for n in (1, 2, 3)]
+    assert pending(drafts, ledger) == [drafts[2]]
+    assert pending(drafts, ledger, resend_unknown=True) == drafts[1:]
+    report = send_all(drafts, settings, ledger, sleep=Sleeps())
+    assert [r.status for r in report.results] == ["skipped", "unknown", "sent"]
+    assert [r for _, (r,), _ in handler.envelopes] == ["parent3@example.org"]
+    # Taking it in again adds nothing.
+    assert ledger.adopt(folder / "sent-log.jsonl") == 0
+
+
+def test_where_the_school_send_log_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import click
+
+    from senforms.deliver import send_log_path
+
+    settings = tmp_path / "school.toml"
+    settings.write_text('[sending]\nlog = "shared/send-log.jsonl"\n')
+    assert send_log_path(settings, environ={}) == tmp_path / "shared" / "send-log.jsonl"
+    assert send_log_path(settings, environ={"SENFORMS_SEND_LOG": str(tmp_path / "env.jsonl")}) == tmp_path / "env.jsonl"
+    assert send_log_path(None, environ={}) == Path(click.get_app_dir("senforms")) / "send-log.jsonl"
+    settings.write_text("[sending]\nlog = 3\n")
+    with pytest.raises(DeliveryError, match=r"\[sending\] log must be the path"):
+        send_log_path(settings, environ={})
 
 
 def test_errors_never_carry_names(tmp_path: Path) -> None:

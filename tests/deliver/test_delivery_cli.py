@@ -35,7 +35,7 @@ from senforms.model import ContactMethod, Pupil
 from senforms.resources import docx_templates_dir
 from senforms.ukformat import long_date
 
-from ..conftest import AS_OF, SAMPLES
+from ..conftest import AS_OF, SAMPLES, sample_json
 from ..smtp_server import LoopbackController, Recorder
 
 pytestmark = pytest.mark.timeout(120)
@@ -266,7 +266,8 @@ def test_meeting_date_range_limits_the_meetings(tmp_path: Path, templates: list[
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
-def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tmp_path: Path, templates, fast) -> None:
+def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tmp_path: Path, templates, fast,
+                                         send_log: Path) -> None:
     recorder, port = smtp()
     emailed = {v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2])}
     args = ["invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, *templates, "--send", *fast]
@@ -278,7 +279,7 @@ def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tm
     declined = ok(*args, input="n\n")
     assert f"{len(emailed)} messages to {len(emailed)} recipients" in declined.output
     assert "Nothing was sent." in declined.output
-    assert recorder.sessions == 0 and not (invited_copy / "sent-log.jsonl").exists()
+    assert recorder.sessions == 0 and not send_log.exists()
 
     result = ok(*args, "--yes", "--expect-count", len(emailed))
     assert f"Sending: {len(emailed)} sent." in result.output
@@ -291,8 +292,9 @@ def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tm
         assert str(msg["Reply-To"]) == "senco@hollybrook-primary.example"  # …and replies go to the SENCo
         assert msg["X-Unsent"] is None
         assert len(list(msg.iter_attachments())) == 2
-    ledger = (invited_copy / "sent-log.jsonl").read_text()
+    ledger = send_log.read_text()
     assert all(p.legal_surname not in ledger for p in register.pupils)
+    assert not (invited_copy / "sent-log.jsonl").exists()  # the school's one log, not one per folder
 
     # A rerun (settings from a TOML file this time) sends nothing new.
     config = tmp_path / "school.toml"
@@ -304,6 +306,97 @@ def test_send_delivers_every_message_once(invited_copy: Path, register, smtp, tm
         again = ok(*args[:-2], "--yes", "--config", config)
     assert "Nothing to send" in again.output
     assert len(recorder.envelopes) == len(emailed) and recorder.sessions == 1
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_send_into_another_folder_sends_nothing_twice(invited, register, smtp, tmp_path: Path, templates, fast) -> None:
+    # #12 item 2: the send log is the school's, so the same invitations from a second -o folder
+    # (or a second copy of the drafts) are not sent again.
+    recorder, _ = smtp()
+    emailed = {v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2])}
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(invited[0], first)
+    shutil.copytree(invited[0], second)
+    base = ["invite", SAMPLES / "register.xlsx", "--date", DATE, *templates, "--send", "--yes", *fast]
+    ok(*base[:2], "-o", first, *base[2:])
+    assert sorted(recorder.recipients) == sorted(emailed)
+    again = ok(*base[:2], "-o", second, *base[2:])
+    assert "Nothing to send" in again.output
+    assert sorted(recorder.recipients) == sorted(emailed) and len({m["Message-ID"] for m in recorder.messages()}) == len(emailed)
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_two_invite_sends_at_once_deliver_each_message_once(invited, register, smtp, tmp_path: Path, fast) -> None:
+    import os
+    import subprocess
+    import sys
+
+    recorder, _ = smtp()
+    emailed = {v[2].email.lower() for v in expected_invitations(register).values() if by_email(v[2])}
+    folders = [tmp_path / "a", tmp_path / "b"]
+    for folder in folders:
+        shutil.copytree(invited[0], folder)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    runs = [
+        subprocess.Popen([sys.executable, "-m", "senforms", "invite", str(SAMPLES / "register.xlsx"), "-o", str(folder),
+                          "--date", DATE, "--send", "--yes", *fast], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for folder in folders
+    ]
+    outputs = [run.communicate(timeout=100)[0].decode() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert sorted(recorder.recipients) == sorted(emailed), outputs  # every parent exactly once
+    assert sum("Nothing to send" in out or "already sent" in out for out in outputs) == 1
+
+
+def _new_email(address: str):
+    def change(data: dict) -> None:
+        data["pupils"][0]["contacts"][0]["email"] = address
+    return change
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_a_draft_made_before_the_register_changed_is_not_sent(tmp_path: Path, smtp, fast) -> None:
+    # #12 item 3: the office reviewed drafts to grace.okafor@…; then her address changed in the register.
+    recorder, _ = smtp()
+    out = tmp_path / "out"
+    upn = "Z881999919001"
+    ok("invite", sample_json(tmp_path), "-o", out, "--date", DATE, "--pupil", upn)
+    reviewed = {m["To"].addresses[0].addr_spec for m in messages(out / "emails")}
+    assert reviewed == {"grace.okafor@example.com", "sam.okafor@example.com"}
+
+    changed = sample_json(tmp_path, _new_email("grace.new@example.com"))
+    send = ["invite", changed, "-o", out, "--date", DATE, "--pupil", upn, "--send", "--yes", *fast]
+    refused = run(*send)
+    assert refused.exit_code == 1 and "nothing was sent" in refused.output
+    assert f"pupil {upn}, contact C1" in refused.output
+    assert "To: grace.okafor@example.com in the draft, grace.new@example.com now" in refused.output
+    assert "contact C2" not in refused.output  # Sam's draft is still what would be sent
+    assert "--overwrite" in refused.output
+    assert recorder.sessions == 0 and recorder.envelopes == []
+
+    # Made again (and so reviewable again), they go to the addresses the drafts now say.
+    ok("invite", changed, "-o", out, "--date", DATE, "--pupil", upn, "--overwrite")
+    ok(*send)
+    assert sorted(recorder.recipients) == ["grace.new@example.com", "sam.okafor@example.com"]
+    assert sorted(m["To"].addresses[0].addr_spec for m in messages(out / "emails")) == sorted(recorder.recipients)
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_a_hand_edited_draft_is_refused_never_silently_remade(invited_copy: Path, smtp, fast) -> None:
+    recorder, _ = smtp()
+    emails = sorted((invited_copy / "emails").glob("*.eml"))
+    edited, retitled = emails[0], emails[1]
+    original = message_from_bytes(edited.read_bytes(), policy=policy.default)
+    address = original["To"].addresses[0].addr_spec
+    edited.write_bytes(edited.read_bytes().replace(address.encode(), b"someone.else@example.org"))
+    retitled.write_bytes(retitled.read_bytes().replace(b" Meeting invitation from", b" Re: Meeting invitation from", 1))
+    result = run("invite", SAMPLES / "register.xlsx", "-o", invited_copy, "--date", DATE, "--send", "--yes", *fast)
+    assert result.exit_code == 1 and "2 email drafts are not what would be sent now, so nothing was sent" in result.output
+    assert f"emails/{edited.name}" in result.output and f"emails/{retitled.name}" in result.output
+    assert f"To: someone.else@example.org in the draft, {address.lower()} now" in result.output
+    assert "the subject differs" in result.output
+    assert "never sends a draft edited by hand" in result.output
+    assert recorder.sessions == 0
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
@@ -319,7 +412,7 @@ def test_refused_recipient_is_reported_and_the_others_arrive(invited_copy: Path,
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
 def test_recipient_not_on_the_pupils_record_stops_everything(invited_copy: Path, register, smtp, templates,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+                                                              monkeypatch: pytest.MonkeyPatch, send_log: Path) -> None:
     recorder, _ = smtp()
     target = "grace.okafor@example.com"
     original = Pupil.allowed_addresses
@@ -328,7 +421,7 @@ def test_recipient_not_on_the_pupils_record_stops_everything(invited_copy: Path,
     assert result.exit_code == 1 and "Error:" in result.output
     assert "not on this pupil's record" in result.output and "Grace" not in result.output
     assert recorder.sessions == 0 and recorder.envelopes == []
-    assert not (invited_copy / "sent-log.jsonl").exists()
+    assert not send_log.exists()
 
 
 # --- invite with a Word mail-merge letter ------------------------------------------------------------
@@ -615,7 +708,7 @@ def test_send_pack_refuses_attachments_over_the_las_limit(pack: Path, tmp_path: 
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
-def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path, tmp_path: Path, smtp) -> None:
+def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path, tmp_path: Path, smtp, send_log: Path) -> None:
     folder = _copy(secure_pack, tmp_path)
     parts = json.loads(next(folder.glob("*-pack.json")).read_text())["parts"]
     assert len(parts) >= 2
@@ -638,7 +731,7 @@ def test_encrypted_pack_in_parts_never_carries_the_passphrase(secure_pack: Path,
     assert len(recorder.envelopes) == len(parts)
     for _, _, content in recorder.envelopes:
         assert passphrase_is_absent(content, PASSPHRASE)
-    assert PASSPHRASE not in (folder / "sent-log.jsonl").read_text()
+    assert PASSPHRASE not in send_log.read_text()
 
 
 # --- send-pack: nothing leaks (#12) --------------------------------------------------------------------
@@ -770,6 +863,20 @@ def test_send_pack_never_takes_the_allow_list_from_the_pack_file(pack: Path, tmp
 
 
 @pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_send_pack_refuses_a_hand_edited_draft(pack: Path, tmp_path: Path, smtp) -> None:
+    folder = _copy(pack, tmp_path)
+    ok("send-pack", folder, "--register", REGISTER)
+    (draft,) = (folder / "emails").glob("*.eml")
+    text = draft.read_bytes()
+    la_address = message_from_bytes(text, policy=policy.default)["To"].addresses[0].addr_spec
+    draft.write_bytes(text.replace(la_address.encode(), b"someone@evil.example"))
+    recorder, _ = smtp()
+    result = run("send-pack", folder, "--register", REGISTER, "--send", "--yes")
+    assert result.exit_code == 1 and "nothing was sent" in result.output
+    assert f"emails/{draft.name} (pack for Z881999919001, email 1 of 1): To: someone@evil.example in the draft" in result.output
+    assert recorder.sessions == 0
+
+
 def test_send_pack_refuses_a_register_without_the_packs_pupil(pack: Path, tmp_path: Path) -> None:
     folder = _copy(pack, tmp_path)
     description = next(folder.glob("*-pack.json"))

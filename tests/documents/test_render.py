@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 from docx.oxml.ns import qn
+from pypdf import PdfReader
 
 from senforms.cli import cli
 from senforms.resources import docx_templates_dir
@@ -141,6 +142,28 @@ def test_same_input_gives_byte_identical_documents(samples, tmp_path):
     for name in ("a", "b"):
         run("render", "ehc-request", str(samples / "register.xlsx"), "-o", str(tmp_path / name), "--date", DATE)
     assert digests(tmp_path / "a") == digests(tmp_path / "b") != {}
+
+
+@pytest.mark.libreoffice  # makes PDFs with the real LibreOffice
+def test_same_input_gives_byte_identical_pdfs_too(samples, tmp_path):
+    # #12 item 7: LibreOffice's conversion time, random /ID and checksum no longer reach the PDFs.
+    for name in ("a", "b"):
+        run("render", "invitation", str(samples / "register.xlsx"), "-o", str(tmp_path / name), "--date", DATE,
+            "--pupil", "Z881999919001", "--pupil", "N881999919002", "--pdf", "--merge", str(tmp_path / name / "all.docx"))
+
+    def files(folder: Path) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.name != "manifest.csv"}
+
+    first, second = files(tmp_path / "a"), files(tmp_path / "b")
+    assert first == second and sum(name.endswith(".pdf") for name in first) >= 4 and "all.pdf" in first
+    pdf = PdfReader(str(tmp_path / "a" / "all.pdf"))
+    assert pdf.metadata.get("/CreationDate") in (None, "D:20000101000000Z")
+    single = PdfReader(str(next((tmp_path / "a").glob("Z881999919001-*.pdf"))))
+    assert single.metadata["/CreationDate"] == "D:20000101000000Z"  # the Word file's own (fixed) date
+    # The manifest differs only in when each file was made.
+    rows = [[{k: v for k, v in row.items() if k != "made_at"} for row in csv.DictReader(open(tmp_path / name / "manifest.csv", encoding="utf-8"))]
+            for name in ("a", "b")]
+    assert rows[0] == rows[1] and len(rows[0]) == len(first)
 
 
 def test_manifest_lists_every_file_with_its_hash(samples, tmp_path):

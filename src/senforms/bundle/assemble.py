@@ -32,7 +32,7 @@ from pypdf.annotations import Link
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import Fit
 
-from senforms.bundle.evidence_worker import strip_page_active_content
+from senforms.bundle.evidence_worker import give_pages_their_own_contents, strip_page_active_content
 from senforms.bundle.frontmatter import draw_front_matter
 from senforms.bundle.labels import label_pages, set_metadata
 from senforms.bundle.plan import IndexRow, plan_rows
@@ -140,7 +140,7 @@ def build_bundle(
     total = len(writer.pages)
 
     _make_safe_and_upright(writer)
-    stamp_pages(writer, spec)
+    stamp_pages(writer, spec, evidence_from=offset)
     for place in placed:
         assert place.row.first is not None
         writer.add_annotation(
@@ -200,6 +200,7 @@ def _append_sources(writer: PdfWriter, rows: list[IndexRow]) -> None:
 
 def _make_safe_and_upright(writer: PdfWriter) -> None:
     """Strip active content (again: generated documents skip intake) and bake in rotation."""
+    give_pages_their_own_contents(writer)  # before anything changes a stream another page shares
     for page in writer.pages:
         strip_page_active_content(page)
         if page.rotation % 360:

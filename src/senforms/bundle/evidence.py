@@ -181,6 +181,7 @@ def _convert_docx(path: Path, scratch: Path, converter: DocxConverter | None) ->
 
 _NOTE_TEXT = {
     "restrictions_removed": "{name}: copy/print restrictions removed (it had an owner password)",
+    "form_values_not_drawn": "{name}: its form entries could not be drawn onto the pages, so they may not show: check the bundle, or ask for a printed-to-PDF copy",
 }
 
 _REFUSAL_TEXT = {

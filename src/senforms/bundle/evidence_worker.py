@@ -131,8 +131,9 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
                 if contents is not None:
                     contents.get_data()
                 strip_page_active_content(page)
+            values = _form_values(reader)
             # The form (and any XFA in it) must not be copied: its fields can carry scripts.
-            reader.root_object.pop("/AcroForm", None)
+            form = reader.root_object.pop("/AcroForm", None)
             writer = PdfWriter()
             writer.append(reader, import_outline=False)
         if capture.count or any(issubclass(w.category, PdfReadWarning) for w in caught):
@@ -140,7 +141,10 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
     finally:
         pypdf_log.removeHandler(capture)
         pypdf_log.propagate = propagate
+    if values and form is not None:
+        writer = _with_form_values_drawn(reader, form, values, notes) or writer
 
+    give_pages_their_own_contents(writer)
     for page in writer.pages:
         strip_page_active_content(page)  # again: append re-adds what it thinks pages need
         if page.rotation % 360:
@@ -154,6 +158,74 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
         handle.flush()
         os.fsync(handle.fileno())
     return {"status": "ok", "pages": len(writer.pages), "notes": notes}
+
+
+def _form_values(reader: Any) -> dict[str, str]:
+    """The filled-in text fields of a form ({} for none, or a form pypdf cannot read)."""
+    try:
+        fields = reader.get_form_text_fields() or {}
+    except Exception:  # a damaged form: its values are lost, the pages are not
+        return {}
+    return {name: value for name, value in fields.items() if isinstance(value, str) and value.strip()}
+
+
+def _with_form_values_drawn(reader: Any, form: Any, values: dict[str, str], notes: list[str]) -> Any:
+    """A fresh writer of `reader`'s pages with each filled-in value drawn onto its page, or None.
+
+    The LA's reader would not draw a value that has no appearance of its own (`/NeedAppearances`),
+    and the form itself goes (its fields can carry scripts, and any XFA): so the values are drawn
+    in a copy that still has the form, and that copy is taken in again without it, like any file.
+    """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader.root_object[NameObject("/AcroForm")] = form
+            drawn = PdfWriter(clone_from=reader)
+            for page in drawn.pages:
+                drawn.update_page_form_field_values(page, values, auto_regenerate=False, flatten=True)
+            buffer = io.BytesIO()
+            drawn.write(buffer)
+            again = PdfReader(buffer)
+            again.root_object.pop("/AcroForm", None)
+            writer = PdfWriter()
+            writer.append(again, import_outline=False)
+            return writer
+    except Exception:  # pypdf cannot draw this form: keep the pages, say the values may not show
+        notes.append("form_values_not_drawn")
+        return None
+    finally:
+        reader.root_object.pop("/AcroForm", None)
+
+
+def give_pages_their_own_contents(writer: Any) -> None:
+    """Give every page a content stream of its own.
+
+    Pages may share one stream (a file whose pages were copied from one page, or rotated views of
+    one drawing). pypdf changes a page's stream in place when it bakes in a rotation or merges a
+    stamp, so on a shared stream each page would get every page's rotation (turning the text off
+    the page) and every page's number. Copies cost little: compression dedupes what is left equal.
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, IndirectObject, NameObject
+
+    seen: set[int] = set()
+    for page in writer.pages:
+        raw = page.get("/Contents")
+        if raw is None:
+            continue
+        refs = [raw.idnum] if isinstance(raw, IndirectObject) else []
+        resolved = raw.get_object()
+        if isinstance(resolved, ArrayObject):
+            refs += [item.idnum for item in resolved if isinstance(item, IndirectObject)]
+        if seen.isdisjoint(refs):
+            seen.update(refs)
+            continue
+        contents = page.get_contents()
+        own = DecodedStreamObject()
+        own.set_data(contents.get_data() if contents is not None else b"")
+        page[NameObject("/Contents")] = writer._add_object(own)
 
 
 def strip_page_active_content(page: Any) -> None:

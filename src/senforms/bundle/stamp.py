@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.generic import ArrayObject, FloatObject, NameObject
+from reportlab.lib.colors import white
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
@@ -16,6 +18,8 @@ from senforms.ukformat import long_date
 
 # --------------------------------------------------------------------------------------------
 # Stamps
+
+MIN_STAMP_SIZE = 2.0  # points: the smallest stamp text, however narrow the page
 
 
 def _stamp_overlay(sizes: Sequence[tuple[float, float]], spec: BundleSpec) -> PdfReader:
@@ -34,9 +38,18 @@ def _stamp_overlay(sizes: Sequence[tuple[float, float]], spec: BundleSpec) -> Pd
             (marking, fonts.bold, max(height - HEADER_BASELINE, height * 0.75)),
             (footer, fonts.regular, min(FOOTER_BASELINE, height * 0.25)),
         ):
-            # Shrink on unusually narrow pages (receipts, slips) rather than run off the edge.
+            # Shrink on unusually narrow pages (receipts, slips) rather than run off the edge, but
+            # never below a floor: a page narrower than the margins made the size negative (mirrored).
             natural = max(1.0, pdfmetrics.stringWidth(text, font, STAMP_SIZE))
-            size = min(STAMP_SIZE, STAMP_SIZE * (width - 12) / natural)
+            room = max(width - 12, width * 0.9)
+            size = max(MIN_STAMP_SIZE, min(STAMP_SIZE, STAMP_SIZE * room / natural))
+            # A white box behind the text keeps it legible on dark or busy pages; the band it sits
+            # in is clear of the page's own content (see _make_room), so the box hides nothing.
+            drawn = pdfmetrics.stringWidth(text, font, size)
+            pad = size * 0.25
+            pdf.setFillColor(white)
+            pdf.rect(width / 2 - drawn / 2 - pad, baseline - size * 0.3 - pad, drawn + 2 * pad, size * 1.3 + 2 * pad, stroke=0, fill=1)
+            pdf.setFillColor(INK)
             pdf.setFont(font, size)
             pdf.drawCentredString(width / 2, baseline, text)
         pdf.showPage()
@@ -55,8 +68,37 @@ def _visible_box(page: Any) -> tuple[float, float, float, float]:
     return left, bottom, right, top
 
 
-def stamp_pages(writer: PdfWriter, spec: BundleSpec) -> None:
+BAND = 24.0  # points at the top and bottom of an evidence page kept clear for the stamps
+
+
+def _make_room(page: Any, box: tuple[float, float, float, float]) -> None:
+    """Shrink the page's content (with its links and other annotations) a little towards the
+    middle, so no stamp ever lies over it: about 6% on A4. Pages too small to spare the bands
+    are left as they are."""
+    left, bottom, right, top = box
+    width, height = right - left, top - bottom
+    if height <= 4 * BAND or width <= 4 * BAND:
+        return
+    scale = (height - 2 * BAND) / height
+    dx, dy = left * (1 - scale) + width * (1 - scale) / 2, bottom * (1 - scale) + BAND
+    page.add_transformation(Transformation((scale, 0, 0, scale, dx, dy)))
+    for ref in page.get("/Annots") or ():
+        annot = ref.get_object()
+        for key in ("/Rect", "/QuadPoints"):
+            values = annot.get(key)
+            if values is None or len(values) % 2:
+                continue
+            moved = [float(v) * scale + (dx if n % 2 == 0 else dy) for n, v in enumerate(values)]
+            annot[NameObject(key)] = ArrayObject(FloatObject(round(v, 3)) for v in moved)
+
+
+def stamp_pages(writer: PdfWriter, spec: BundleSpec, *, evidence_from: int = 0) -> None:
+    """Stamp every page; pages from `evidence_from` on (not senforms' cover and index) are first
+    shrunk a little so the stamps sit in bands clear of their content."""
     boxes = [_visible_box(page) for page in writer.pages]
+    for number, (page, box) in enumerate(zip(writer.pages, boxes)):
+        if number >= evidence_from:
+            _make_room(page, box)
     overlay = _stamp_overlay([(right - left, top - bottom) for left, bottom, right, top in boxes], spec)
     for page, stamp, (left, bottom, _, _) in zip(writer.pages, overlay.pages, boxes):
         if left or bottom:

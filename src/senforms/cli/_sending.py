@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
-from senforms.deliver import Draft, Ledger, SendReport, SendResult
+from senforms.deliver import Draft, SendReport, SendResult
 from senforms.errors import DeliveryError
-
-LEDGER_NAME = "sent-log.jsonl"
 
 
 def send_options(function: Callable) -> Callable:
@@ -26,12 +24,6 @@ def send_options(function: Callable) -> Callable:
     ):
         function = option(function)
     return function
-
-
-def pending(drafts: Iterable[Draft], ledger_path: Path, *, resend_unknown: bool) -> list[Draft]:
-    """The drafts a send would really send now: not sent before; `unknown` ones only when resending."""
-    ledger = Ledger(ledger_path)
-    return [draft for draft in drafts if ledger.would_send(draft.key, resend_unknown=resend_unknown)]
 
 
 def confirm_send(todo: list[Draft], total: int, *, yes: bool, expect_count: int | None, label: Callable[[Draft], str]) -> bool:

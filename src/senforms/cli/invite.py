@@ -10,7 +10,8 @@ import click
 
 import senforms
 from senforms.cli._common import relative, uk_date_option, workbook_password_option
-from senforms.cli._sending import LEDGER_NAME, confirm_send, pending, report_sending, send_options
+from senforms.cli._sending import confirm_send, report_sending, send_options
+from senforms.deliver import check_saved_drafts, pending, school_ledger
 from senforms.deliver.invitations import MERGE_FIELDS, InvitationBatch
 from senforms.model.values import parse_uk_date
 from senforms.ukformat import long_date
@@ -65,7 +66,10 @@ def command(register, out_dir, meeting_dates, pupils, template_file, templates_d
     show_batch(batch)
     failed = bool(batch.failures)
     if send and batch.drafts:
-        ledger = out_dir / LEDGER_NAME
+        # The school's one send log, not one per folder: a rerun into another -o sends nothing twice.
+        # The drafts the office reviewed must be what goes: checked before asking to confirm.
+        check_saved_drafts(batch.saved_drafts())
+        ledger = school_ledger(config_path, folder=out_dir)
         todo = pending(batch.drafts, ledger, resend_unknown=resend_unknown)
         if confirm_send(todo, len(batch.drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_name} <{d.to_address}>"):
             assert settings is not None  # loaded above whenever sending

@@ -8,7 +8,9 @@ import click
 
 import senforms
 from senforms.cli._common import relative
-from senforms.cli._sending import LEDGER_NAME, confirm_send, pending, report_sending, send_options
+from senforms.cli._sending import confirm_send, report_sending, send_options
+from senforms.deliver import check_saved_drafts, pending, school_ledger
+from senforms.deliver.pack_email import saved_pack_drafts
 
 
 @click.command("send-pack")
@@ -38,13 +40,14 @@ def command(pack_dir, register, workbook_password, to, overwrite, send, yes, exp
         click.echo("  The pack is encrypted: send the passphrase separately (by phone or another route), never by this email.")
     if not send:
         return
-    ledger = pack_dir / LEDGER_NAME
+    check_saved_drafts(saved_pack_drafts(drafts, emails.folder))  # what the office reviewed is what goes
+    ledger = school_ledger(config_path, folder=pack_dir)
     todo = pending(drafts, ledger, resend_unknown=resend_unknown)
     if not confirm_send(todo, len(drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_address}: {d.subject}"):
         return
     assert settings is not None  # loaded above whenever sending
     subjects = {d.key: d.subject for d in drafts}
-    report = senforms.send_pack(drafts, settings, ledger, resend_unknown=resend_unknown)
+    report = senforms.send_pack(drafts, settings, ledger, resend_unknown=resend_unknown, drafts_folder=emails.folder)
     report_sending(report, lambda r: f"{r.recipient}: {subjects[r.key]}")
     if not report.complete:
         raise SystemExit(1)

@@ -8,6 +8,9 @@ from senforms.deliver.ics import meeting_invitation as meeting_invitation
 from senforms.deliver.la import check_la_recipient as check_la_recipient
 from senforms.deliver.la import passphrase_is_absent as passphrase_is_absent
 from senforms.deliver.ledger import Ledger as Ledger
+from senforms.deliver.ledger import pending as pending
+from senforms.deliver.ledger import school_ledger as school_ledger
+from senforms.deliver.ledger import send_log_path as send_log_path
 from senforms.deliver.mailmerge import MergeReport as MergeReport
 from senforms.deliver.mailmerge import fill_mail_merge as fill_mail_merge
 from senforms.deliver.mailmerge import merge_fields as merge_fields
@@ -22,6 +25,8 @@ from senforms.deliver.messages import normalise_address as normalise_address
 from senforms.deliver.messages import recipients_in as recipients_in
 from senforms.deliver.messages import text_to_html as text_to_html
 from senforms.deliver.messages import write_draft as write_draft
+from senforms.deliver.saved import SavedDraft as SavedDraft
+from senforms.deliver.saved import check_saved_drafts as check_saved_drafts
 from senforms.deliver.smtp import SendReport as SendReport
 from senforms.deliver.smtp import SendResult as SendResult
 from senforms.deliver.smtp import SmtpSettings as SmtpSettings
@@ -33,6 +38,7 @@ __all__ = [
     "Draft",
     "Ledger",
     "MergeReport",
+    "SavedDraft",
     "SendReport",
     "SendResult",
     "SmtpSettings",
@@ -41,6 +47,7 @@ __all__ = [
     "check_draft",
     "check_la_recipient",
     "check_recipient",
+    "check_saved_drafts",
     "draft_filename",
     "fill_mail_merge",
     "meeting_invitation",
@@ -48,8 +55,11 @@ __all__ = [
     "message_bytes",
     "normalise_address",
     "passphrase_is_absent",
+    "pending",
     "recipients_in",
+    "school_ledger",
     "send_all",
+    "send_log_path",
     "settings_from",
     "text_to_html",
     "write_draft",

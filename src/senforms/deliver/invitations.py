@@ -48,6 +48,7 @@ from senforms.deliver.envelopes import envelope_key, postcode_of
 from senforms.deliver.mailmerge import field_key
 from senforms.deliver.merge_values import MERGE_FIELDS, merge_values
 from senforms.deliver.messages import html_page
+from senforms.deliver.saved import SavedDraft, check_saved_drafts
 from senforms.deliver.smtp import as_sent_by
 from senforms.documents.catalogue import Job, plan_jobs
 from senforms.documents.render import RenderRequest, plan_paths, render_documents
@@ -121,6 +122,14 @@ class InvitationBatch:
     def drafts(self) -> list[Draft]:
         """The emails ready to send, one per invitee with an email address."""
         return [i.draft for i in self.invitations if i.draft is not None]
+
+    def saved_drafts(self) -> list[SavedDraft]:
+        """Each email draft with the .eml it was saved as, to check they agree before sending."""
+        return [
+            SavedDraft(i.draft, i.eml, f"pupil {i.upn}, " + ("the young person" if i.contact_id == "pupil" else f"contact {i.contact_id}"))
+            for i in self.invitations
+            if i.draft is not None and i.eml is not None
+        ]
 
     @property
     def posted(self) -> list[Invitation]:
@@ -411,6 +420,9 @@ def _calendar(job: Job, inv: Invitation, school_name: str, senco_name: str, from
         attendee_email=str(job.context["recipient"]["email"]),
         description=description,
         reminder_minutes=REMINDER_MINUTES,
+        # The letter's date, not the clock: the same input makes the same file, so the draft the
+        # office reviewed is byte for byte what is sent, and a later letter still supersedes it.
+        stamp=dt.datetime.combine(job.context["document_date"], dt.time(0), tzinfo=dt.timezone.utc),
     )
 
 
@@ -520,12 +532,17 @@ def _print_pile(batch: InvitationBatch, path: Path, overwrite: bool) -> Path | N
 def send_invitations(
     batch: InvitationBatch,
     settings: SmtpSettings,
-    ledger_path: Path | str,
+    ledger_path: Ledger | Path | str,
     *,
     resend_unknown: bool = False,
     on_event: Callable[[SendResult], None] | None = None,
 ) -> SendReport:
     """Send every draft in the batch (see `deliver.send_all`: checked first, one per recipient,
-    journalled in the ledger at `ledger_path`, never sent twice)."""
+    journalled in the ledger at `ledger_path`, never sent twice).
+
+    First each saved .eml must be exactly the draft made now: a register changed since the drafts
+    were made, or a draft edited by hand, stops the send (DeliveryError naming each draft).
+    """
+    check_saved_drafts(batch.saved_drafts())
     drafts = [as_sent_by(d, settings) for d in batch.drafts]
-    return send_all(drafts, settings, Ledger(ledger_path), resend_unknown=resend_unknown, on_event=on_event)
+    return send_all(drafts, settings, ledger_path if isinstance(ledger_path, Ledger) else Ledger(ledger_path), resend_unknown=resend_unknown, on_event=on_event)

@@ -12,12 +12,17 @@ import contextlib
 import datetime as dt
 import json
 import os
-from collections.abc import Iterator
+import sys
+import time
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from senforms.errors import DeliveryError
 from senforms.outputs.atomic import fsync_dir
+
+if TYPE_CHECKING:
+    from senforms.deliver.messages import Draft
 
 State = Literal["queued", "sending", "sent", "failed", "unknown"]
 STATES: frozenset[str] = frozenset({"queued", "sending", "sent", "failed", "unknown"})
@@ -29,10 +34,15 @@ FIELDS: frozenset[str] = frozenset(
 
 
 class Ledger:
-    """Append-only send journal at `path` (created on first write, mode 0600)."""
+    """Append-only send journal at `path` (created on first write, mode 0600).
 
-    def __init__(self, path: Path | str) -> None:
+    One per school, not per output folder (see `send_log_path`): the keys say what was sent to whom,
+    so no folder, rerun or second computer sharing the log sends the same message twice.
+    """
+
+    def __init__(self, path: Path | str, *, lock_wait: float = 600.0) -> None:
         self.path = Path(path)
+        self.lock_wait = lock_wait
         self._last: dict[str, dict[str, Any]] = {}
         self.damaged_lines: list[int] = []
         self._load()
@@ -112,7 +122,7 @@ class Ledger:
         return dict(record)
 
     def _append(self, data: bytes) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         created = not self.path.exists()
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -124,28 +134,145 @@ class Ledger:
             fsync_dir(self.path.parent)
 
     @contextlib.contextmanager
-    def locked(self) -> Iterator[Ledger]:
-        """Hold an exclusive lock for a whole send, so two runs cannot send the same batch at once."""
+    def locked(self, wait: float | None = None) -> Iterator[Ledger]:
+        """Hold an exclusive lock for a whole send, so two runs (or two machines sharing the log) can
+        never send the same message at once.
+
+        A second sender waits up to `wait` seconds (default: the ledger's `lock_wait`) for the first
+        to finish, then re-reads the log, so it sends only what the first did not.
+        """
         lock_path = self.path.with_name(self.path.name + ".lock")
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            try:
-                import fcntl
-            except ImportError:  # Windows: no advisory locks here; one sender at a time by convention
-                fcntl = None  # type: ignore[assignment]
-            if fcntl is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except OSError:
+            lock_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise DeliveryError(
+                f"the send log's lock {lock_path} cannot be made ({exc.strerror or exc}); nothing was sent",
+                fix="check that the send log's folder exists and that you may write to it",
+            ) from None
+        try:
+            deadline = time.monotonic() + (self.lock_wait if wait is None else wait)
+            while not _try_lock(fd):
+                if time.monotonic() >= deadline:
                     raise DeliveryError(
-                        "another senforms run is sending with this send ledger; nothing was sent",
-                        fix="wait for it to finish, then run again",
-                    ) from None
-            # Re-read: the other run may have finished just before we got the lock.
-            self._last.clear()
-            self.damaged_lines.clear()
-            self._load()
-            yield self
+                        "another senforms run is sending with this send log; nothing was sent",
+                        fix="wait for it to finish, then run again (messages it sent will not be sent twice)",
+                    )
+                time.sleep(LOCK_POLL_SECONDS)
+            try:
+                # Re-read: the other run may have finished just before we got the lock.
+                self._last.clear()
+                self.damaged_lines.clear()
+                self._load()
+                yield self
+            finally:
+                _unlock(fd)
         finally:
-            os.close(fd)  # closing the descriptor releases the lock
+            os.close(fd)  # closing the descriptor releases the lock too (also when a run is killed)
+
+    def adopt(self, other: Path | str) -> int:
+        """Take in the records of an older send log (one that lived in an output folder) for every key
+        this log has never seen, so nothing sent from that folder is sent again. Returns how many."""
+        other = Path(other)
+        if not other.exists() and not other.is_symlink():
+            return 0
+        if os.path.abspath(other) == os.path.abspath(self.path):
+            return 0
+        old = Ledger(other)
+        taken = 0
+        with self.locked():
+            for key in old.keys():
+                if key in self._last:
+                    continue
+                record = old.record(key) or {}
+                fields = {name: record[name] for name in FIELDS if name in record}
+                self.mark(key, record["state"], **fields)
+                taken += 1
+        return taken
+
+
+LOCK_POLL_SECONDS = 0.2
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the lock on `fd` without blocking: False if another process holds it.
+
+    Kernel locks (flock, or LockFileEx through msvcrt) die with their process, so a killed run never
+    leaves a stale lock behind, unlike a lock file made with O_EXCL.
+    """
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            os.lseek(fd, 0, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(fd: int) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Where the school's send log lives
+
+SEND_LOG_NAME = "send-log.jsonl"
+LEGACY_NAME = "sent-log.jsonl"  # the log each output folder had before the school's log
+SEND_LOG_ENV = "SENFORMS_SEND_LOG"
+
+
+def send_log_path(config_path: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
+    """The school's one send log: SENFORMS_SEND_LOG, else `log` in the settings file's [sending] table
+    (relative to the file; a shared folder lets every office computer use one log), else a file in
+    this user's senforms data folder."""
+    environ = os.environ if environ is None else environ
+    override = (environ.get(SEND_LOG_ENV) or "").strip()
+    if override:
+        return Path(override).expanduser()
+    from senforms.config.settings import settings_table
+
+    configured = settings_table(config_path, "sending").get("log")
+    if configured is not None:
+        if not isinstance(configured, str) or not configured.strip():
+            assert config_path is not None  # a table was read, so there is a file
+            raise DeliveryError(
+                f"{config_path.name}: [sending] log must be the path of the school's send log, such as \"//office/senforms/send-log.jsonl\"",
+                fix="correct or remove it in the settings file",
+            )
+        path = Path(configured.strip()).expanduser()
+        return path if path.is_absolute() or config_path is None else config_path.parent / path
+    import click
+
+    return Path(click.get_app_dir("senforms")) / SEND_LOG_NAME
+
+
+def school_ledger(config_path: Path | None = None, *, folder: Path | None = None) -> Ledger:
+    """The school's send log (see `send_log_path`), having taken in the old per-folder log of `folder`."""
+    ledger = Ledger(send_log_path(config_path))
+    if folder is not None:
+        ledger.adopt(Path(folder) / LEGACY_NAME)
+    return ledger
+
+
+def pending(drafts: Iterable[Draft], ledger: Ledger, *, resend_unknown: bool = False) -> list[Draft]:
+    """The drafts a send would really send now: never one sent before; `unknown` ones only when
+    resending those was asked for. (`send_all` checks again under the lock; this is for the
+    confirmation that comes first.)"""
+    return [draft for draft in drafts if ledger.would_send(draft.key, resend_unknown=resend_unknown)]

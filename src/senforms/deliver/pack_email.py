@@ -27,7 +27,8 @@ from pathlib import Path
 
 from senforms.bundle.pack_file import REMAKE, PackDescription, read_description
 from senforms.deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings, check_la_recipient, send_all, write_draft
-from senforms.deliver.messages import html_page
+from senforms.deliver.messages import draft_filename, html_page
+from senforms.deliver.saved import SavedDraft, check_saved_drafts
 from senforms.deliver.smtp import as_sent_by
 from senforms.errors import DeliveryError, OutputExistsError
 from senforms.model import LocalAuthority, Register, School
@@ -250,6 +251,15 @@ def pack_drafts(pack: Pack, addressing: Addressing, to: str = "la") -> list[Draf
     return drafts
 
 
+def saved_pack_drafts(drafts: list[Draft], folder: Path) -> list[SavedDraft]:
+    """The pack's drafts with the .eml files `write_pack_drafts` saved them as in `folder`."""
+    total = len(drafts)
+    return [
+        SavedDraft(d, Path(folder) / draft_filename(d.key), f"pack for {d.case_id}, email {n} of {total}")
+        for n, d in enumerate(drafts, start=1)
+    ]
+
+
 def write_pack_drafts(drafts: list[Draft], out_dir: Path, *, overwrite: bool = False) -> tuple[list[Path], list[Path]]:
     """Save each draft as a .eml in `out_dir`: (written, skipped because already there)."""
     written: list[Path] = []
@@ -262,9 +272,16 @@ def write_pack_drafts(drafts: list[Draft], out_dir: Path, *, overwrite: bool = F
     return written, skipped
 
 
-def send_pack(drafts: list[Draft], settings: SmtpSettings, ledger_path: Path | str, *, resend_unknown: bool = False) -> SendReport:
-    """Send the pack's drafts (checked, journalled, never twice: see `deliver.send_all`)."""
-    return send_all([as_sent_by(d, settings) for d in drafts], settings, Ledger(ledger_path), resend_unknown=resend_unknown)
+def send_pack(drafts: list[Draft], settings: SmtpSettings, ledger_path: Ledger | Path | str, *, resend_unknown: bool = False,
+              drafts_folder: Path | None = None) -> SendReport:
+    """Send the pack's drafts (checked, journalled, never twice: see `deliver.send_all`).
+
+    With `drafts_folder` (the pack's emails/ folder), each saved .eml must first be exactly the
+    draft made now (see `deliver.saved`).
+    """
+    if drafts_folder is not None:
+        check_saved_drafts(saved_pack_drafts(drafts, drafts_folder))
+    return send_all([as_sent_by(d, settings) for d in drafts], settings, ledger_path if isinstance(ledger_path, Ledger) else Ledger(ledger_path), resend_unknown=resend_unknown)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from pypdf import PdfReader
 from senforms.errors import ConversionError, OutputExistsError
 from senforms.outputs.atomic import atomic_path, private_temp_dir
 from senforms.pdf.pool import JobOutcome, PdfConverter
+from senforms.pdf.reproducible import make_file_reproducible
 
 log = logging.getLogger(__name__)
 
@@ -192,6 +193,11 @@ def _publish(source: Path, target: Path, staged: Path, outcome: JobOutcome, over
     name = source.name
     if not outcome.ok:
         return ConversionResult(source, None, "failed", f"{name} could not be converted: {outcome.error}", outcome.attempts, outcome.seconds)
+    try:
+        # Before validating, so what is checked is what is published.
+        make_file_reproducible(staged, source)
+    except OSError:
+        pass  # no readable file: validate_pdf says what is wrong
     problem = validate_pdf(staged)
     if problem is not None:
         return ConversionResult(source, None, "failed", f"{name} could not be converted: {problem}", outcome.attempts, outcome.seconds)
