@@ -23,6 +23,7 @@ def smtp(app, tmp_path, monkeypatch):
     for name in ("SENFORMS_SMTP_HOST", "SENFORMS_SMTP_PORT", "SENFORMS_SMTP_SECURITY", "SENFORMS_FROM", "SENFORMS_SMTP_USER", "SENFORMS_SMTP_PASSWORD"):
         monkeypatch.delenv(name, raising=False)
     app.extensions["senforms_queue"].settings_path = settings
+    app.config["SENFORMS_SETTINGS"] = settings
     yield recorder
     controller.stop()
 
@@ -63,6 +64,17 @@ def test_check_confirm_and_send_then_never_twice(with_register: Browser, smtp: R
     assert sorted(smtp.recipients) == sorted(row[1] for row in rows)  # exactly the confirmed addresses
     results = re.findall(r"<td>Sent</td>", sent.text)
     assert len(results) == emails
+
+    # the school's one send log (the CLI's too) records each as sent, so `invite --send` would not send them again
+    import json
+
+    from senforms.deliver import school_ledger
+
+    root = with_register.client.application.config["SENFORMS_ROOT"]
+    kept = json.loads((root / "outputs" / job_path.rsplit("/", 1)[1] / "invitations.json").read_text(encoding="utf-8"))
+    keys = [row["key"] for row in kept["rows"] if row["channel"] == "email"]
+    ledger = school_ledger(with_register.client.application.config["SENFORMS_SETTINGS"])
+    assert len(keys) == emails and not any(ledger.would_send(key) for key in keys)
 
     # the same list again: the send log knows every message went
     again = with_register.get(f"{job_path}/send")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import senforms
-from senforms.deliver import Ledger
+from senforms.deliver import pending, school_ledger
 from senforms.deliver.invitations import InvitationBatch
 from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_plan
 from senforms.errors import DeliveryError, SenformsError
@@ -24,7 +24,6 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_MIME = "application/pdf"
 ZIP_MIME = "application/zip"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-LEDGER = "sent-log.jsonl"  # the app's send ledger, in its data folder: one per app, whatever the job folder
 
 
 def _register(context: JobContext) -> Register:
@@ -158,9 +157,10 @@ def prepare_invitations(context: JobContext) -> dict[str, Any]:
     return {"invitations": len(rows), "emails": emails, "posted": len(rows) - emails, "print": print_id}
 
 
-def pending_emails(root: Path, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The prepared emails a send now would send: not sent before (by this app's ledger)."""
-    ledger = Ledger(root / LEDGER)
+def pending_emails(settings_path: Path | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The prepared emails a send now would send: not sent before, by the school's one send log
+    (the same log `senforms invite --send` keeps, so nothing goes twice whichever sent it)."""
+    ledger = school_ledger(settings_path)
     return [r for r in rows if r["channel"] == "email" and r["key"] and not r["failed"] and ledger.would_send(r["key"])]
 
 
@@ -174,9 +174,8 @@ def send_invitations(context: JobContext) -> dict[str, Any]:
     settings = senforms.load_smtp_settings(context.settings_path)
     preparing = JobContext(context.root, context.options["prepared"], context.user_id, context.options, context.db, context.settings_path)
     batch = _prepare(preparing, register)
-    ledger_path = context.root / LEDGER
-    ledger = Ledger(ledger_path)
-    todo = [d for d in batch.drafts if ledger.would_send(d.key)]
+    ledger = school_ledger(context.settings_path)
+    todo = pending(batch.drafts, ledger)
     if recipients_digest([(d.key, d.to_address) for d in todo]) != context.options["digest"]:
         raise DeliveryError(
             "the emails ready to send are not the ones you confirmed (the register or the send log changed since): nothing was sent",
@@ -191,7 +190,7 @@ def send_invitations(context: JobContext) -> dict[str, Any]:
             context.progress(state["done"], total, f"Sent {state['done']} of {total}")
 
     context.progress(0, total, "Sending")
-    report = senforms.send_invitations(batch, settings, ledger_path, on_event=event)
+    report = senforms.send_invitations(batch, settings, ledger, on_event=event)
     names = {inv.draft.key: inv.recipient_name for inv in batch.invitations if inv.draft}
     results = [{"recipient": names.get(r.key, ""), "address": r.recipient, "status": r.status, "detail": r.detail} for r in report.results]
     context.keep("results.json", results)

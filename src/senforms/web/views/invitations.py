@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from senforms.errors import SenformsError
@@ -61,7 +61,7 @@ def _prepared(job_id: str):
 @allow("office")
 def review(job_id: str) -> ResponseReturnValue:
     job, details = _prepared(job_id)
-    pending = pending_emails(root(), details["rows"])
+    pending = pending_emails(current_app.config["SENFORMS_SETTINGS"], details["rows"])
     return render_template("invitations_review.html", job=job, details=details, pending=pending)
 
 
@@ -79,7 +79,7 @@ def email(job_id: str, number: int) -> ResponseReturnValue:
 @allow("office")
 def confirm(job_id: str) -> ResponseReturnValue:
     job, details = _prepared(job_id)
-    pending = pending_emails(root(), details["rows"])
+    pending = pending_emails(current_app.config["SENFORMS_SETTINGS"], details["rows"])
     digest = recipients_digest([(r["key"], r["address"]) for r in pending])
     return render_template("invitations_confirm.html", job=job, details=details, pending=pending, digest=digest)
 
