@@ -121,3 +121,21 @@ def test_sections_are_kept_under_the_portals_per_file_limit(tmp_path):
     assert any("-part-" in f.name for f in files), [f.name for f in files]  # a section over 0.1 MB was cut
     for path in files:
         assert path.stat().st_size <= 100_000 or len(PdfReader(path).pages) == 1, path.name
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+def test_the_forms_warnings_reach_the_person_making_the_pack(tmp_path, monkeypatch):
+    import senforms.forms.fill as fill
+
+    real = fill.fill_for_pupil
+
+    def with_a_warning(*args, **kwargs):
+        path, warnings = real(*args, **kwargs)
+        return path, [*warnings, "field 'child_forename': no installed font has every character of its text"]
+
+    monkeypatch.setattr(fill, "fill_for_pupil", with_a_warning)
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["bundle", str(SAMPLES / "register.xlsx"), "--pupil", UPN, "-o", str(out), "--date", "23/11/2026", "--config", str(_settings(tmp_path, "wyvernshire-ehcna-request.pdf"))])
+    assert result.exit_code == 0, result.output
+    assert "Wyvernshire Council's form: field 'child_forename': no installed font has every character of its text" in result.output

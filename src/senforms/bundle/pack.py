@@ -237,7 +237,7 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         with PdfConverter() as converter:
             items, left_out = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=converter, overwrite=True), problems)
             request = _make_documents(register, pupil, la, options, staging, logo, items, stem)
-            la_form = _add_la_form(register, pupil, la, options, staging, items)
+            la_form, form_warnings = _add_la_form(register, pupil, la, options, staging, items)
             docx_items = [item for item in items if item.pdf is None]
             results = convert_many([item.source for item in docx_items], staging / "pdf", converter=converter, overwrite=True)
         for item, result in zip(docx_items, results):
@@ -285,7 +285,7 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         published_sections = [_publish_into(path, sections_dir, options.overwrite, stem) for path in section_files]
         published_parts = [_publish_into(path, options.out_dir, options.overwrite, stem) for path in parts]
         final_bundle = BundleResult(outputs["bundle"], bundle.pages, bundle.index, bundle.sections)
-        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts, (list(split.warnings) if split else []) + portal_notes)
+        return PackResult(outputs, checklist, final_bundle, published_sections, published_parts, form_warnings + (list(split.warnings) if split else []) + portal_notes)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not published:
@@ -306,11 +306,12 @@ def _under_portal_limit(files: list[Path], limit_mb: float, folder: Path, passwo
     return kept, notes
 
 
-def _add_la_form(register: Register, pupil: Pupil, la: LocalAuthority, options: PackOptions, staging: Path, items: list[_Item]) -> Path | None:
+def _add_la_form(register: Register, pupil: Pupil, la: LocalAuthority, options: PackOptions, staging: Path, items: list[_Item]) -> tuple[Path | None, list[str]]:
     """The LA's own form filled for the pupil, first in the request section in place of senforms' request
-    (which is still made, and stays in the bundle too with keep_own_request); None when the LA has no form."""
+    (which is still made, and stays in the bundle too with keep_own_request), with the filling's warnings
+    (a field no font can show, say); (None, []) when the LA has no form."""
     if not la.form:
-        return None
+        return None, []
     if not la.form_map:
         raise SenformsError(
             f"the settings for {la.name} name its form ({Path(la.form).name}) but not the map that fills it",
@@ -318,7 +319,7 @@ def _add_la_form(register: Register, pupil: Pupil, la: LocalAuthority, options: 
         )
     from senforms.forms.fill import fill_for_pupil
 
-    path, _ = fill_for_pupil(register, pupil, Path(la.form), Path(la.form_map), staging / "la-form", on=options.date)
+    path, warnings = fill_for_pupil(register, pupil, Path(la.form), Path(la.form_map), staging / "la-form", on=options.date)
     own = next(item for item in items if item.section == "request")
     if not la.keep_own_request:
         own.section = "own_request"  # made and published beside the pack, but not in the bundle
@@ -330,7 +331,7 @@ def _add_la_form(register: Register, pupil: Pupil, la: LocalAuthority, options: 
         bundled = write_atomic(path.with_name("flattened.pdf"), flatten(path.read_bytes()), overwrite=True)
     title = f"Request for an EHC needs assessment ({la.name}'s form)"
     items.insert(0, _Item("request", title, own.author, options.on, path, pdf=bundled, generated=True))
-    return path
+    return path, [f"{la.name}'s form: {warning}" for warning in warnings]
 
 
 def _pack_description(pupil: Pupil, la: LocalAuthority, school: School | None, outputs: dict[str, Path], parts: list[Path], options: PackOptions) -> PackDescription:
