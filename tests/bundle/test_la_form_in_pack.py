@@ -89,7 +89,7 @@ def test_required_attachments_are_checked_against_their_maximum_age(sample_regis
         RequiredAttachment(label="Attainment data", kind="attainment", max_age_months=12),
         RequiredAttachment(label="Attendance for two years", kind="attendance"),
     ])
-    lines = [str(item) for item in build_checklist(pupil, la, AS_OF)][-3:]
+    lines = [str(item) for item in build_checklist(pupil, la, AS_OF, sample_register.provision_costs(pupil, AS_OF))][-3:]
     assert lines == [
         "MISSING  EP report from the last 3 months (required by Wyvernshire Council): 'Educational psychology report' is 4 months old; Wyvernshire Council accepts 3",
         "OK       Attainment data (required by Wyvernshire Council): 'Reading and maths attainment, 2025 to 2026' is 1 month old (dated 16 October 2026)",

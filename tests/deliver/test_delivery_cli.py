@@ -33,7 +33,7 @@ from senforms.errors import SenformsError
 from senforms.inputs import load_register
 from senforms.model import ContactMethod, Pupil
 from senforms.resources import docx_templates_dir
-from senforms.ukformat import long_date
+from senforms.ukformat import long_date, time_text
 
 from ..conftest import AS_OF, SAMPLES, sample_json
 from ..smtp_server import LoopbackController, Recorder
@@ -480,7 +480,7 @@ def test_invite_with_a_mail_merge_letter(tmp_path: Path, register) -> None:
         surname = contact.name.split()[-1]
         assert f"Dear {contact.title} {surname}," in text
         assert f"{contact.title} {contact.name}\n{pupil.address[0]}" in text  # AddressBlock, line by line
-        assert "about Amara on 4 December 2026 at 3:30pm in SENCo office, Hollybrook Primary School." in text
+        assert f"about Amara on 4 December 2026 at {time_text(meeting.start_time)} in SENCo office, Hollybrook Primary School." in text
         assert "Please reply by 27 November 2026 to Mr Daniel Price (senco@hollybrook-primary.example)." in text
         assert "Notes: «Teacher_Notes»" in text
         assert merge_fields(made) == []

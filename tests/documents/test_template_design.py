@@ -21,7 +21,7 @@ from docx.oxml.ns import qn
 from senforms.documents.catalogue import KINDS, plan_jobs
 from senforms.documents.templating import render_docx
 from senforms.inputs import load_register
-from senforms.ukformat import long_date
+from senforms.ukformat import long_date, time_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates" / "docx"
@@ -217,7 +217,8 @@ def test_invitation(register):
     document = _render("invitation", job.context)
     body, cells = _body(document), _cells(document)
     assert "Dear Mrs Okafor," in body
-    assert "Friday 4 December 2026" in cells and "3:30pm to 4:15pm" in cells
+    meeting = job.context["meeting"]
+    assert "Friday 4 December 2026" in cells and f"{time_text(meeting['start_time'])} to {time_text(meeting['end_time'])}" in cells
     assert "SENCo office, Hollybrook Primary School" in cells
     assert "Mr Daniel Price (SENCo), Class teacher, and you" in cells
     assert job.context["meeting"]["purpose"] in cells

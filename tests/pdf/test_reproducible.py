@@ -45,3 +45,15 @@ def test_dates_and_id_are_fixed_and_offsets_stay_right() -> None:
 def test_a_date_too_short_to_overwrite_is_dropped() -> None:
     reader = _read(make_reproducible(_pdf("D:2026", b"\x03" * 16)))
     assert "/CreationDate" not in reader.metadata and reader.metadata["/Title"] == "Letter"
+
+
+def test_the_xmp_metadata_of_a_tagged_pdf_is_dated_too() -> None:
+    import datetime as dt
+
+    from senforms.pdf.reproducible import make_reproducible
+
+    xmp = b"<xmp:CreatorTool>Writer</xmp:CreatorTool>\n<xmp:CreateDate>2026-12-02T01:20:33Z</xmp:CreateDate>"
+    pdf = b"%PDF-1.7\n" + xmp + b"\n/CreationDate(D:20261202012033Z)\n%%EOF\n"
+    fixed = make_reproducible(pdf, dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    assert b"<xmp:CreateDate>2000-01-01T00:00:00Z</xmp:CreateDate>" in fixed and len(fixed) == len(pdf)
+    assert make_reproducible(pdf.replace(b"01:20:33", b"09:45:12")) == make_reproducible(pdf)

@@ -29,6 +29,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -121,7 +122,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, mail: Recorder) -> Iterator
         assert made.returncode == 0, made.stdout + made.stderr
     port = _free_port()
     log = home / "serve.log"
-    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), PYTHONUNBUFFERED="1")
+    # Its own send log: the server outlives any one test, so the per-test log of tests/conftest.py
+    # does not reach it, and the user's real log must never be touched by tests.
+    env = dict(os.environ, PYTHONPATH=str(REPO / "src"), PYTHONUNBUFFERED="1", SENFORMS_SEND_LOG=str(home / "send-log.jsonl"))
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "senforms", "serve", "--port", str(port), "--data", str(data), "--config", str(settings)],
@@ -223,7 +226,8 @@ class Pages:
         assert not self.problems, "Accessibility or CSP problems:\n" + "\n".join(self.problems)
 
     def wait_for(self, condition, timeout: float = 30, message: str = ""):  # noqa: ANN001, ANN201
-        return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition, message)
+        # A page being replaced can answer "node does not belong to the document" for a moment: try again.
+        return WebDriverWait(self.driver, timeout, poll_frequency=0.1, ignored_exceptions=(WebDriverException,)).until(condition, message)
 
     def find(self, css: str):  # noqa: ANN201
         return self.driver.find_element(By.CSS_SELECTOR, css)
@@ -378,6 +382,7 @@ def test_parent_letters_as_one_merged_pdf_with_every_pupils_letter(pages: Pages)
     pages.driver.find_element(By.XPATH, "//button[normalize-space()='Tick all']").click()
     assert all(box.is_selected() for box in boxes)
     pages.find("#output-pdf").click()
+    pages.find("#all").click()  # the first pupil's family was told already: preview their letter anyway
     pages.submit("Preview the first document")
     assert pages.find("#preview-heading").text.startswith("Preview:")
     assert Select(pages.find("#kind")).first_selected_option.get_attribute("value") == "parent-notification"

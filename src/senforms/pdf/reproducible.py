@@ -1,7 +1,7 @@
 """Byte-identical PDFs from LibreOffice: the same Word file gives the same PDF on every run.
 
-LibreOffice stamps each PDF with the time of conversion (/CreationDate), a random /ID and a
-/DocChecksum. Here they are replaced in place, each by a value of at most the same length (padded
+LibreOffice stamps each PDF with the time of conversion (/CreationDate, and the XMP metadata's
+xmp:CreateDate when the PDF is tagged), a random /ID and a /DocChecksum. Here they are replaced in place, each by a value of at most the same length (padded
 with spaces outside the string), so every cross-reference offset stays right and nothing else in
 the file moves: the date becomes the Word file's own date (senforms' documents carry a fixed one),
 the /ID and checksum a hash of the content.
@@ -22,6 +22,8 @@ _DATE = re.compile(rb"/(CreationDate|ModDate)\s*\((?:[^()\\]|\\.)*\)")
 _ID = re.compile(rb"(/ID\s*\[\s*<)([0-9A-Fa-f]+)(>\s*<)([0-9A-Fa-f]+)(>\s*\])")
 _CHECKSUM = re.compile(rb"(/DocChecksum\s*/)([0-9A-Fa-f]+)")
 _MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+# A tagged (PDF/UA) export also dates its XMP metadata, in an uncompressed stream.
+_XMP_DATE = re.compile(rb"(<xmp:(CreateDate|ModifyDate|MetadataDate)>)([^<]*)(</xmp:\2>)")
 
 
 def docx_date(source: Path) -> dt.datetime:
@@ -52,6 +54,8 @@ def make_reproducible(data: bytes, when: dt.datetime = FALLBACK_DATE) -> bytes:
     """`data` (a PDF) with its dates set to `when` and its /ID and /DocChecksum derived from its content."""
     stamp = when.astimezone(dt.timezone.utc).strftime("D:%Y%m%d%H%M%SZ").encode("ascii")
     data = _DATE.sub(lambda m: _same_length(m.group(0), b"/" + m.group(1) + b"(" + stamp + b")"), data)
+    xmp_stamp = when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ").encode("ascii")
+    data = _XMP_DATE.sub(lambda m: m.group(1) + _same_length(m.group(3), xmp_stamp) + m.group(4), data)
     # Hash the content with the identifiers blanked, so the hash does not depend on their old values.
     neutral = _CHECKSUM.sub(lambda m: m.group(1) + b"0" * len(m.group(2)), data)
     neutral = _ID.sub(lambda m: m.group(1) + b"0" * len(m.group(2)) + m.group(3) + b"0" * len(m.group(4)) + m.group(5), neutral)
