@@ -20,22 +20,13 @@ from docx import Document
 
 from senforms.cli import cli
 
-from .conftest import SAMPLES
+from .conftest import SAMPLES, sample_json
 
 DATE = "23/11/2026"  # tests/conftest.py AS_OF: the samples' "today"
 
 
 def run(*args: object):
     return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def sample_json(tmp_path: Path, change=None) -> Path:
-    data = json.loads((SAMPLES / "register.json").read_text(encoding="utf-8"))
-    if change is not None:
-        change(data)
-    path = tmp_path / "register.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
 
 
 # --- item 4: year group against date of birth ---------------------------------------------------

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -15,12 +19,18 @@ def command() -> None:
     """Accounts for the web app (`senforms serve`): senco can do everything, office the register, documents, invitations and meetings."""
 
 
-def _database(data_dir):
+@contextmanager
+def _database(data_dir: Path | None) -> Iterator[sqlite3.Connection]:
+    """The app's database in `data_dir` (made if need be), closed afterwards whatever happens."""
     from senforms.web import datadir, store
 
     root = datadir.prepare(data_dir)
     store.initialise(root / datadir.DATABASE)
-    return store.connect(root / datadir.DATABASE)
+    connection = store.connect(root / datadir.DATABASE)
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 def _read_password() -> str:
@@ -39,11 +49,8 @@ def add(email, role, data_dir):
     """Make an account for EMAIL; the password is read from standard input (asked twice on a terminal)."""
     from senforms.web.accounts import add_user
 
-    database = _database(data_dir)
-    try:
+    with _database(data_dir) as database:
         add_user(database, email, role, _read_password())
-    finally:
-        database.close()
     click.echo(f"Account made for {email} ({role}).")
 
 
@@ -53,11 +60,8 @@ def list_(data_dir):
     """Every account and its role."""
     from senforms.web.accounts import list_users
 
-    database = _database(data_dir)
-    try:
+    with _database(data_dir) as database:
         users = list_users(database)
-    finally:
-        database.close()
     if not users:
         click.echo("No accounts yet: make one with `senforms users add EMAIL --role senco`.")
     for user in users:
@@ -71,11 +75,8 @@ def remove(email, data_dir):
     """Delete EMAIL's account (it is signed out at once)."""
     from senforms.web.accounts import remove_user
 
-    database = _database(data_dir)
-    try:
+    with _database(data_dir) as database:
         remove_user(database, email)
-    finally:
-        database.close()
     click.echo(f"Account for {email} removed.")
 
 
@@ -86,9 +87,6 @@ def reset_password(email, data_dir):
     """Give EMAIL a new password (read like `users add`), lift any lock and sign out their sessions."""
     from senforms.web.accounts import reset_password as reset
 
-    database = _database(data_dir)
-    try:
+    with _database(data_dir) as database:
         reset(database, email, _read_password())
-    finally:
-        database.close()
     click.echo(f"Password changed for {email}; any open sessions are signed out.")
