@@ -75,6 +75,11 @@ def _checked_request():
     return kind, loaded, pupils, on, output
 
 
+def _refused(kind: str, error: SenformsError) -> tuple[str, int]:
+    """The form again, with what was wrong with it and how to put it right."""
+    return _form(kind, problem=error.message + (f" ({error.fix})" if error.fix else ""), status=400)
+
+
 @blueprint.post("/documents/preview")
 @allow("office")
 def preview() -> ResponseReturnValue:
@@ -82,7 +87,7 @@ def preview() -> ResponseReturnValue:
     try:
         kind, loaded, pupils, on, _ = _checked_request()
     except SenformsError as error:
-        return _form(kind, problem=error.message + (f" ({error.fix})" if error.fix else ""), status=400)
+        return _refused(kind, error)
     scratch = private_temp_dir(".preview", root() / OUTPUTS)
     try:
         options = senforms.RenderOptions(out_dir=scratch, on=on, include_notified=bool(request.form.get("all")))
@@ -105,7 +110,7 @@ def make() -> ResponseReturnValue:
     try:
         kind, _, pupils, on, output = _checked_request()
     except SenformsError as error:
-        return _form(kind, problem=error.message + (f" ({error.fix})" if error.fix else ""), status=400)
+        return _refused(kind, error)
     options = {"kind": kind, "upns": [p.upn for p in pupils], "on": on.isoformat(), "output": output, "duplex": bool(request.form.get("duplex")), "all": bool(request.form.get("all"))}
     job_id = queue().submit(db(), "documents", options, g.user.id)
     return redirect(url_for("jobs.show", job_id=job_id), code=303)
