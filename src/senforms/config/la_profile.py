@@ -28,6 +28,12 @@ def local_authority_profile(base: LocalAuthority | None, settings: Path | None) 
     if not table:
         return base
     assert settings is not None
+    return profile_from_table(base, table, settings)
+
+
+def profile_from_table(base: LocalAuthority | None, table: dict[str, Any], settings: Path) -> LocalAuthority:
+    """`base` with a [local_authority] table applied, as if it were in `settings`; InputError naming
+    each bad key of that file (the web app's settings page checks a table before writing it)."""
     table = dict(table)
     for key in ("form", "form_map"):  # a relative path is from the settings file's folder, wherever senforms runs
         if isinstance(table.get(key), str) and table[key] and not Path(table[key]).is_absolute():

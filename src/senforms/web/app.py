@@ -28,6 +28,8 @@ from senforms.web import datadir, store
 from senforms.web.accounts import User, find_user
 from senforms.web.jobs import JobQueue
 from senforms.web.logsafe import trace_without_values
+from senforms.web.retention import RetentionClock
+from senforms.web.school_settings import DEFAULT_FILE as DEFAULT_SETTINGS_FILE
 
 PUBLIC_ENDPOINTS = frozenset({"auth.sign_in", "health", "static"})
 MAX_UPLOAD = 50 * 1024 * 1024  # a school's register with its logo is a few MB; evidence PDFs rarely exceed 20 MB
@@ -72,6 +74,8 @@ def create_app(
     root = datadir.prepare(data_dir)
     database = root / datadir.DATABASE
     store.initialise(database)
+    if settings_path is None and (root / DEFAULT_SETTINGS_FILE).is_file():
+        settings_path = root / DEFAULT_SETTINGS_FILE  # written by the Settings page when serve had no --config
     app = _App(__name__)
     app.config.update(
         SECRET_KEY=datadir.secret_key(root),
@@ -87,6 +91,8 @@ def create_app(
     )
     queue = JobQueue(root, BODIES, settings_path=settings_path, immediate=immediate_jobs)
     app.extensions["senforms_queue"] = queue
+    app.extensions["senforms_retention"] = RetentionClock(root, settings_path)
+    app.extensions["senforms_retention"].check()  # at start-up; then at most hourly, from requests
 
     _install_request_rules(app, database)  # first: a signed-out request meets sign-in, not a CSRF error
     CSRFProtect(app)
@@ -151,6 +157,7 @@ def _install_request_rules(app: Flask, database: Path) -> None:
             return redirect(url_for("auth.sign_in", next=next_path.rstrip("?") if next_path else None))
         g.user = user
         session["seen"] = int(time.time())
+        app.extensions["senforms_retention"].maybe_check_soon()
         if endpoint is None:
             return None  # no such page: Flask answers 404
         role = getattr(app.view_functions.get(endpoint), "_senforms_role", None)
@@ -212,9 +219,9 @@ def _install_error_pages(app: Flask) -> None:
 
 
 def _register_views(app: Flask) -> None:
-    from senforms.web.views import auth, documents, files, home, invitations, jobs, meetings, register
+    from senforms.web.views import audit_pages, auth, documents, files, home, invitations, jobs, meetings, register, settings_pages, templates_pages
 
-    for module in (auth, home, register, documents, invitations, meetings, jobs, files):
+    for module in (auth, home, register, documents, invitations, meetings, jobs, files, templates_pages, settings_pages, audit_pages):
         app.register_blueprint(module.blueprint)
 
     @app.get("/health")

@@ -32,6 +32,7 @@ class Download:
     name: str
     media_type: str
     senco_only: bool
+    job_id: str | None = None
 
 
 def token() -> str:
@@ -122,7 +123,7 @@ def find_download(db: sqlite3.Connection, root: Path, file_id: str) -> Download 
     path = root / row["path"]
     if not path.is_file():
         return None
-    return Download(path, row["download_name"], row["media_type"], bool(row["senco_only"]))
+    return Download(path, row["download_name"], row["media_type"], bool(row["senco_only"]), row["job_id"])
 
 
 def zip_folder(folder: Path, target: Path, *, suffixes: tuple[str, ...]) -> Path:

@@ -22,7 +22,7 @@ from huey import SqliteHuey
 
 from senforms.errors import SenformsError
 from senforms.outputs.atomic import write_atomic
-from senforms.web import store
+from senforms.web import audit, store
 from senforms.web.datadir import DATABASE, OUTPUTS, QUEUE
 from senforms.web.files import job_folder, offer, token
 from senforms.web.logsafe import trace_without_values
@@ -140,6 +140,7 @@ class JobQueue:
             "UPDATE jobs SET status = ?, message = ?, result = ?, finished = ? WHERE id = ?",
             (status, message, json.dumps(result), store.now(), job_id),
         )
+        audit.job_ended(db, job_id, status, result)
 
     def recover(self, db: sqlite3.Connection) -> int:
         """At start-up: jobs left 'running' by a process that died are interrupted; their folders go."""
@@ -151,6 +152,7 @@ class JobQueue:
                 "UPDATE jobs SET status = 'interrupted', message = ?, finished = ? WHERE id = ?",
                 ("It was stopped part-way (senforms was closed or the computer restarted). Nothing from it was kept: run it again.", store.now(), row["id"]),
             )
+            audit.job_ended(db, row["id"], "interrupted", {})
         return len(rows)
 
 

@@ -1,4 +1,4 @@
-"""The app's database (SQLite, in the data folder): users, registers, jobs and downloadable files.
+"""The app's database (SQLite, in the data folder): users, registers, jobs, downloadable files and the audit trail.
 
 Pupil data never goes in here: a job's options name pupils by UPN at most, and results hold
 counts and file ids. The register itself stays the file the school uploaded.
@@ -51,6 +51,16 @@ CREATE TABLE IF NOT EXISTS files (
     senco_only INTEGER NOT NULL DEFAULT 0,
     created REAL NOT NULL
 );
+-- Who did what, when (web/audit.py): never pupil data, only opaque references (job and file ids).
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY,
+    time REAL NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    what TEXT NOT NULL DEFAULT '',
+    outcome TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
 """
 
 

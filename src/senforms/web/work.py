@@ -19,6 +19,7 @@ from senforms.ukformat import long_date
 from senforms.web.files import zip_folder
 from senforms.web.jobs import JobBody, JobContext
 from senforms.web.registers import load_current
+from senforms.web.school_settings import school_templates
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
@@ -70,7 +71,7 @@ def make_documents(context: JobContext) -> dict[str, Any]:
     # One PDF: the Word files are only a step (pdf_only), so no merged Word file is made on the way.
     render_options = senforms.RenderOptions(
         out_dir=folder / "documents", on=on, pdf_only=as_pdf, merge_to=folder / "print.docx" if as_pdf else None, duplex=bool(options.get("duplex")),
-        include_notified=bool(options.get("all")),
+        include_notified=bool(options.get("all")), templates_dir=school_templates(context.settings_path, context.root),
     )
     result = senforms.render(register, kind, render_options, pupils, on_progress=made, on_start=started, on_converted=converted)
     report = result.report
@@ -114,6 +115,7 @@ def _prepare(context: JobContext, register: Register) -> InvitationBatch:
         date_to=dt.date.fromisoformat(options["to"]) if options.get("to") else None,
         on_start=lambda steps: context.progress(0, steps, "Making the letters, emails and calendar invitations"),
         on_progress=lambda _name: _advance(context),
+        templates_dir=school_templates(context.settings_path, context.root),
     )
 
 

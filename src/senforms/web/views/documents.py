@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 import senforms
@@ -16,6 +16,7 @@ from senforms.outputs.atomic import private_temp_dir
 from senforms.web.app import allow, db, queue, root
 from senforms.web.datadir import OUTPUTS
 from senforms.web.registers import load_current
+from senforms.web.school_settings import school_templates
 
 blueprint = Blueprint("documents", __name__)
 
@@ -90,7 +91,8 @@ def preview() -> ResponseReturnValue:
         return _refused(kind, error)
     scratch = private_temp_dir(".preview", root() / OUTPUTS)
     try:
-        options = senforms.RenderOptions(out_dir=scratch, on=on, include_notified=bool(request.form.get("all")))
+        templates = school_templates(current_app.config["SENFORMS_SETTINGS"], root())
+        options = senforms.RenderOptions(out_dir=scratch, on=on, include_notified=bool(request.form.get("all")), templates_dir=templates)
         result = senforms.render(loaded.register, kind, options, pupils[:1])
         made = result.report.paths
         failed = [d for d in result.report.documents if d.status == "failed"]

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from senforms.errors import SenformsError
 from senforms.model.checks import summarise
 from senforms.resources import workbook_template
+from senforms.web import audit
 from senforms.web.app import allow, db, root
 from senforms.web.registers import NoRegister, accept_upload, load_current
 
@@ -44,6 +45,10 @@ def upload() -> ResponseReturnValue:
         return page, 400
     outcome = accept_upload(db(), root(), g.user.id, upload.stream, upload.filename, request.form.get("password") or None)
     stored, loaded, why = _current_summary()
+    if outcome.loaded and stored:
+        audit.record("register uploaded", f"register {stored.id}", f"in use, {len(outcome.warnings)} warning(s)")
+    else:
+        audit.record("register uploaded", "", f"refused, {len(outcome.errors)} error(s)" if outcome.errors else "refused: not readable")
     page = render_template(
         "register.html", stored=stored, loaded=loaded, summary=summarise(loaded.register) if loaded else None,
         warnings=outcome.warnings, why_none=why, outcome=outcome, uploaded_name=upload.filename,
