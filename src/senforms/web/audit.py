@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
+import re
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -56,7 +58,8 @@ def record(action: str, what: str = "", outcome: str = "ok", *, user: str | None
 
 
 def _where(chosen: AuditFilter) -> tuple[str, list[object]]:
-    clauses, values = [], []
+    clauses: list[str] = []
+    values: list[object] = []
     if chosen.user:
         clauses.append("user = ? COLLATE NOCASE")
         values.append(chosen.user)
@@ -111,9 +114,11 @@ JOB_ACTIONS = {"documents": "documents made", "prepare-invitations": "invitation
 
 def job_ended(db: sqlite3.Connection, job_id: str, status: str, result: dict[str, object]) -> None:
     """A job's end, by the user who asked for it: its kind, id, how it ended and its counts (never names)."""
-    row = db.execute("SELECT jobs.kind, users.email FROM jobs LEFT JOIN users ON users.id = jobs.user_id WHERE jobs.id = ?", (job_id,)).fetchone()
+    row = db.execute("SELECT jobs.kind, jobs.options, users.email FROM jobs LEFT JOIN users ON users.id = jobs.user_id WHERE jobs.id = ?", (job_id,)).fetchone()
     if row is None:
         return
     counts = ", ".join(f"{key} {value}" for key, value in result.items() if isinstance(value, int) and not isinstance(value, bool))
     kind = row["kind"]
-    write(db, row["email"] or "(removed account)", JOB_ACTIONS.get(kind, f"job {kind}"), f"{kind}, job {job_id}", status + (f": {counts}" if counts else ""))
+    document = json.loads(row["options"] or "{}").get("kind")  # the document kind a batch made (support-plan …)
+    what = f"{document if isinstance(document, str) and re.fullmatch(r'[a-z-]{1,40}', document) else kind}, job {job_id}"
+    write(db, row["email"] or "(removed account)", JOB_ACTIONS.get(kind, f"job {kind}"), what, status + (f": {counts}" if counts else ""))

@@ -74,7 +74,9 @@ def purge(db: sqlite3.Connection, root: Path, days: int, *, now: float | None = 
     busy = {r["id"] for r in db.execute("SELECT id FROM jobs WHERE status IN ('queued', 'running')")}
     finished = {r["id"]: r["finished"] or r["created"] for r in db.execute("SELECT id, created, finished FROM jobs")}
     in_use = {r["stored_name"] for r in db.execute("SELECT stored_name FROM registers ORDER BY id DESC LIMIT 1")}
-    jobs, others, errors = [], [], []
+    jobs: list[Path] = []
+    others: list[Path] = []
+    errors: list[str] = []
     for path in sorted(outputs.iterdir()) if outputs.is_dir() else []:
         if path.name in busy:
             continue

@@ -1,0 +1,176 @@
+"""The audit trail (rows from the pages, the Audit page, its CSV) and retention of uploads and outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import time
+from pathlib import Path
+
+from senforms.web import audit, create_app, datadir, store
+from senforms.web.retention import purge
+
+from .conftest import OFFICE, SENCO, Browser
+from .test_pages import SAMPLE_REGISTER, SEN_SUPPORT, download, table_rows
+
+DAY = 86400
+
+
+def audit_rows(data_dir: Path) -> list[tuple[str, str, str, str]]:
+    database = store.connect(data_dir / datadir.DATABASE)
+    try:
+        return [(r["user"], r["action"], r["what"], r["outcome"]) for r in database.execute("SELECT * FROM audit ORDER BY id")]
+    finally:
+        database.close()
+
+
+def test_sign_in_sign_out_and_refusals_are_recorded(app, data_dir: Path) -> None:
+    browser = Browser(app.test_client())
+    browser.sign_in(OFFICE, "not the password")
+    browser.sign_in("nobody@school.example", "whatever it is")
+    browser.sign_in(OFFICE)
+    browser.post("/sign-out")
+    rows = audit_rows(data_dir)
+    assert (OFFICE, "sign-in", "", "refused") in rows
+    assert ("(no such account)", "sign-in", "", "refused") in rows  # an unknown address is not kept
+    assert (OFFICE, "sign-in", "", "ok") in rows and (OFFICE, "sign-out", "", "ok") in rows
+    assert not any("whatever" in cell or "nobody@" in cell for row in rows for cell in row)
+
+
+def test_a_register_documents_and_a_download_are_recorded_without_pupil_data(with_register: Browser, data_dir: Path) -> None:
+    upns = [p.upn for p in SEN_SUPPORT[:2]]
+    made = with_register.post("/documents", {"kind": "support-plan", "upn": upns, "on": "2026-12-01", "output": "zip"}, follow_redirects=True)
+    file_id = re.search(r'href="/files/([^"]+)"', made.text).group(1)
+    download(with_register, made.text)
+    rows = audit_rows(data_dir)
+    assert any(r[1] == "register uploaded" and r[3].startswith("in use") for r in rows)
+    documents = [r for r in rows if r[1] == "documents made"]
+    assert documents and documents[0][0] == SENCO and documents[0][2].startswith("support-plan, job ") and documents[0][3] == "done: made 2, failed 0"
+    downloads = [r for r in rows if r[1] == "download"]
+    assert downloads == [(SENCO, "download", f"file {file_id} of job {documents[0][2].split()[-1]}", "ok")]
+    everything = " ".join(cell for row in rows for cell in row)
+    for pupil in SAMPLE_REGISTER.pupils:  # no name, no UPN, anywhere in the trail
+        assert pupil.upn not in everything and pupil.legal_surname not in everything
+
+
+def test_the_audit_page_filters_by_user_action_and_date(app, senco: Browser, office: Browser, data_dir: Path) -> None:
+    database = store.connect(data_dir / datadir.DATABASE)
+    database.execute("INSERT INTO audit (time, user, action, what, outcome) VALUES (?, 'old@school.example', 'download', 'file x', 'ok')", (time.mktime((2025, 3, 3, 10, 0, 0, 0, 0, -1)),))
+    database.close()
+    page = senco.get("/audit").text
+    rows = table_rows(page, "audit")
+    assert any(r[1] == OFFICE and r[2] == "sign-in" for r in rows)
+    assert any(r[0] == "3 March 2025 10:00:00" and r[1] == "old@school.example" for r in rows)  # UK dates
+    only_office = table_rows(senco.get(f"/audit?user={OFFICE}").text, "audit")
+    assert only_office and all(r[1] == OFFICE for r in only_office)
+    downloads = table_rows(senco.get("/audit?action=download").text, "audit")
+    assert [r[1] for r in downloads] == ["old@school.example"]
+    in_2025 = table_rows(senco.get("/audit?from=2025-03-01&to=2025-03-03").text, "audit")
+    assert [r[1] for r in in_2025] == ["old@school.example"]
+    assert "Nothing matches" in senco.get("/audit?from=2025-03-04&to=2025-03-05").text
+    backwards = senco.get("/audit?from=2025-03-05&to=2025-03-01")
+    assert backwards.status_code == 400 and "end before they start" in backwards.text
+
+
+def test_the_csv_export_has_the_filtered_rows_and_is_safe_to_open_in_a_spreadsheet(app, senco: Browser, data_dir: Path) -> None:
+    database = store.connect(data_dir / datadir.DATABASE)
+    audit.write(database, "=cmd|' /C calc'!A0", "+sum", '@SUM(1+1)*cmd|"/C calc"!A0', "-2+3")
+    audit.write(database, "harmless@school.example", "download", "file abc", "ok")
+    database.close()
+    response = senco.get("/audit.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"] and response.headers["Cache-Control"] == "no-store"
+    table = list(csv.reader(io.StringIO(response.text)))
+    assert table[0] == ["Time", "User", "Action", "What", "Outcome"]
+    hostile = next(r for r in table if "calc" in r[1])
+    assert hostile[1:] == ["'=cmd|' /C calc'!A0", "'+sum", "'@SUM(1+1)*cmd|\"/C calc\"!A0", "'-2+3"]
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in table for cell in row)
+    assert ["harmless@school.example", "download", "file abc", "ok"] in [r[1:] for r in table]
+    only = list(csv.reader(io.StringIO(senco.get("/audit.csv?action=download").text)))
+    assert [r[1] for r in only[1:]] == ["harmless@school.example"]
+
+
+def _age(path: Path, days: float) -> None:
+    when = time.time() - days * DAY
+    for inner in [path, *path.rglob("*")] if path.is_dir() else [path]:
+        os.utime(inner, (when, when))
+
+
+def _finished_job(database, root: Path, job_id: str, days_ago: float) -> Path:
+    finished = time.time() - days_ago * DAY
+    database.execute("INSERT INTO jobs (id, kind, user_id, status, options, created, finished) VALUES (?, 'documents', 1, 'done', '{}', ?, ?)", (job_id, finished, finished))
+    folder = root / "outputs" / job_id
+    folder.mkdir()
+    (folder / "letters.pdf").write_bytes(b"%PDF-1.7 old")
+    database.execute("INSERT INTO files (id, job_id, path, download_name, media_type, created) VALUES (?, ?, ?, 'letters.pdf', 'application/pdf', ?)", (f"f-{job_id}", job_id, f"outputs/{job_id}/letters.pdf", finished))
+    _age(folder, days_ago)
+    return folder
+
+
+def test_retention_deletes_what_is_older_than_the_period_keeps_the_rest_and_records_it(with_register: Browser, data_dir: Path) -> None:
+    database = store.connect(data_dir / datadir.DATABASE)
+    old_job = _finished_job(database, data_dir, "oldjob", 31)
+    new_job = _finished_job(database, data_dir, "newjob", 29)
+    database.execute("INSERT INTO jobs (id, kind, user_id, status, options, created) VALUES ('busyjob', 'documents', 1, 'running', '{}', ?)", (time.time() - 90 * DAY,))
+    busy = data_dir / "outputs" / "busyjob"
+    busy.mkdir()
+    _age(busy, 90)
+    old_upload, new_upload = data_dir / "uploads" / "old.upload", data_dir / "uploads" / "new.upload"
+    old_upload.write_bytes(b"evidence")
+    new_upload.write_bytes(b"evidence")
+    _age(old_upload, 40)
+    register = next(p for p in (data_dir / "uploads").iterdir() if p.suffix == ".xlsx")
+    _age(register, 400)  # the register in use stays, however old
+    database.close()
+
+    confirm = with_register.get("/retention")
+    assert confirm.status_code == 200 and "Delete them now" in confirm.text
+    assert "<strong>1 job folder(s)</strong>" in confirm.text and "<strong>1</strong> upload(s)" in confirm.text
+    assert old_job.exists()  # the confirmation page deletes nothing
+    done = with_register.post("/retention")
+    assert done.status_code == 200 and "Deleted 1 job folder(s), 0 other made file(s) and 1 upload(s)" in done.text
+    assert not old_job.exists() and not old_upload.exists()
+    assert new_job.exists() and new_upload.exists() and busy.exists() and register.exists()
+    assert with_register.get("/files/f-oldjob").status_code == 404
+    rows = [r for r in audit_rows(data_dir) if r[1] == "retention"]
+    assert rows == [(SENCO, "retention", "deleted older than 30 days: 1 job folder(s), 0 other output(s), 1 upload(s), 1 download link(s); jobs oldjob", "ok")]
+    assert with_register.get("/register").status_code == 200 and "Nothing is older" in with_register.get("/retention").text
+
+
+def test_retention_runs_at_start_up_with_the_period_from_the_settings(data_dir: Path, tmp_path: Path) -> None:
+    root = datadir.prepare(data_dir)
+    store.initialise(root / datadir.DATABASE)
+    kept, gone = root / "outputs" / "meetings-a", root / "outputs" / "meetings-b"
+    for folder, days in ((kept, 5), (gone, 11)):
+        folder.mkdir()
+        (folder / "register-with-meetings.xlsx").write_bytes(b"PK")
+        _age(folder, days)
+    settings = tmp_path / "school.toml"
+    settings.write_text("[web]\nretention_days = 10\n", encoding="utf-8")
+    create_app(data_dir, settings_path=settings)
+    assert kept.exists() and not gone.exists()
+    rows = audit_rows(data_dir)
+    assert rows == [(audit.SYSTEM, "retention", "deleted older than 10 days: 0 job folder(s), 1 other output(s), 0 upload(s), 0 download link(s)", "ok")]
+
+
+def test_a_bad_retention_setting_is_named_and_nothing_is_deleted(data_dir: Path, tmp_path: Path, caplog) -> None:
+    root = datadir.prepare(data_dir)
+    old = root / "uploads" / "old.upload"
+    old.write_bytes(b"x")
+    _age(old, 400)
+    settings = tmp_path / "school.toml"
+    settings.write_text('[web]\nretention_days = "a month"\n', encoding="utf-8")
+    create_app(data_dir, settings_path=settings)
+    assert old.exists()
+    assert "retention_days must be a whole number of days" in caplog.text
+
+
+def test_purge_with_nothing_old_records_nothing(app, data_dir: Path) -> None:
+    database = store.connect(data_dir / datadir.DATABASE)
+    try:
+        assert purge(database, data_dir, 30).nothing
+        assert database.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 0
+    finally:
+        database.close()
