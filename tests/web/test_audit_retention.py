@@ -174,3 +174,21 @@ def test_purge_with_nothing_old_records_nothing(app, data_dir: Path) -> None:
         assert database.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == 0
     finally:
         database.close()
+
+
+def test_retention_is_checked_again_from_a_request_at_most_hourly(app, senco: Browser, data_dir: Path) -> None:
+    import threading
+
+    clock = app.extensions["senforms_retention"]
+    old = data_dir / "uploads" / "old.upload"
+    old.write_bytes(b"x")
+    _age(old, 40)
+    senco.get("/")  # the start-up check was moments ago: nothing runs
+    assert old.exists()
+    clock._last -= 3601  # an hour later
+    senco.get("/")
+    for thread in threading.enumerate():
+        if thread.name == "senforms-retention":
+            thread.join(10)
+    assert not old.exists()
+    assert [r[1] for r in audit_rows(data_dir) if r[0] == audit.SYSTEM] == ["retention"]
