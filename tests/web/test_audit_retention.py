@@ -65,7 +65,9 @@ def test_the_audit_page_filters_by_user_action_and_date(app, senco: Browser, off
     assert any(r[0] == "3 March 2025 10:00:00" and r[1] == "old@school.example" for r in rows)  # UK dates
     only_office = table_rows(senco.get(f"/audit?user={OFFICE}").text, "audit")
     assert only_office and all(r[1] == OFFICE for r in only_office)
-    downloads = table_rows(senco.get("/audit?action=download").text, "audit")
+    filtered = senco.get("/audit?action=download&from=2025-01-01").text
+    assert 'href="/audit.csv?action=download&amp;from=2025-01-01"' in filtered  # the export has the page's filter
+    downloads = table_rows(filtered, "audit")
     assert [r[1] for r in downloads] == ["old@school.example"]
     in_2025 = table_rows(senco.get("/audit?from=2025-03-01&to=2025-03-03").text, "audit")
     assert [r[1] for r in in_2025] == ["old@school.example"]

@@ -181,3 +181,13 @@ def test_settings_go_to_the_data_folder_when_serve_had_no_config(app, senco: Bro
     assert 'value="45"' in senco.get("/settings").text
     refused = senco.post("/settings/retention", {"retention_days": "0"})
     assert refused.status_code == 400 and "not allowed" in refused.text
+
+
+def test_a_hand_edited_retention_the_app_cannot_use_is_shown_and_can_be_put_right(senco: Browser, settings: Path) -> None:
+    settings.write_text(settings.read_text(encoding="utf-8") + '\n[web]\nretention_days = "a month"\n', encoding="utf-8")
+    page = senco.get("/settings")
+    assert page.status_code == 200 and "retention_days must be a whole number of days from 1 to 3650" in page.text
+    assert senco.post("/settings/retention", {"retention_days": "60"}).status_code == 303
+    from senforms.web.school_settings import retention_days
+
+    assert retention_days(settings) == 60 and "The password" in senco.get("/settings").text

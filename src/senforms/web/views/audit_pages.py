@@ -43,7 +43,7 @@ def index() -> ResponseReturnValue:
         chosen, problem = audit.AuditFilter(), f"{error.message} ({error.fix})"
     users, actions = audit.choices(db())
     rows = audit.entries(db(), chosen, limit=SHOWN + 1)
-    page = render_template("audit.html", rows=rows[:SHOWN], more=len(rows) > SHOWN, shown=SHOWN, users=users, actions=actions, chosen=chosen, problem=problem, query=request.args)
+    page = render_template("audit.html", rows=rows[:SHOWN], more=len(rows) > SHOWN, shown=SHOWN, users=users, actions=actions, chosen=chosen, problem=problem)
     return page, 400 if problem else 200
 
 

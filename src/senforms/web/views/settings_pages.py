@@ -43,7 +43,11 @@ def _page(status: int = 200, *, problem: str = "", problems=(), section: str = "
     existing = path if path.exists() else None
     smtp = smtp_view(existing)
     la = la_values(existing)
-    days = retention_days(existing)
+    try:
+        days: int | str = retention_days(existing)
+    except SenformsError as error:  # a hand-edited value the page can put right
+        days = ""
+        problem = problem or f"{error.message} ({error.fix})"
     if typed is not None:  # the values the person typed, shown again with what was wrong (never the password)
         if section == "smtp":
             smtp = type(smtp)({**smtp.values, **{k: typed.get(k, "") for k in smtp.values}}, smtp.password_set, smtp.password_from_environment)
