@@ -512,6 +512,37 @@ def test_office_is_refused_the_register_upload_but_uses_the_rest(pages: Pages, s
     pages.assert_clean()
 
 
+def test_senco_checks_a_template_saves_settings_and_reads_the_audit(pages: Pages, server: Server, tmp_path: Path) -> None:
+    from docx import Document
+
+    from senforms.resources import docx_templates_dir
+
+    broken = tmp_path / "our-plan.docx"
+    document = Document(str(docx_templates_dir() / "support-plan.docx"))
+    document.add_paragraph("{% if pupil.upn %}never closed")
+    document.save(str(broken))
+    pages.sign_in(SENCO)
+    pages.follow("Templates")
+    Select(pages.find("#template-kind")).select_by_value("support-plan")
+    pages.find("#template-file").send_keys(str(broken))
+    pages.submit("Check and use")
+    assert "our-plan.docx was not used" in pages.find(".notice-error").text
+    assert "is never closed" in pages.find("#findings").text
+    pages.follow("Settings")
+    assert "The password is not set" in pages.find("main").text
+    pages.submit("Save")
+    assert "Saved the [web] settings" in pages.find(".notice-success").text
+    assert "retention_days = 30" in (server.data.parent / "school-settings.toml").read_text(encoding="utf-8")
+    pages.follow("Audit")
+    Select(pages.find("#action")).select_by_value("template uploaded")
+    pages.submit("Show")
+    rows = pages.table("#audit")
+    assert rows and rows[0][2] == "template uploaded" and rows[0][4] == "refused: 1 error(s)"
+    pages.follow("Delete old files now")
+    assert pages.h1() == "Delete old files"
+    pages.assert_clean()
+
+
 def test_server_log_holds_no_pupil_data(server: Server) -> None:
     log = server.log.read_text(encoding="utf-8", errors="replace")
     assert "senforms is running" in log
