@@ -188,6 +188,8 @@ def test_a_queue_that_cannot_be_reached_is_a_plain_message_for_the_worker_and_th
     assert "the job queue at redis://127.0.0.1:" in result.output and "cannot be reached" in result.output
     assert "check that Redis is running there" in result.output
     assert "Traceback" not in result.output and "secret-password" not in result.output
+    served = CliRunner().invoke(cli, ["serve", "--no-worker", "--port", str(free_port()), "--config", str(settings)])
+    assert served.exit_code == 1 and "cannot be reached" in served.output and "Traceback" not in served.output
     browser, root = web_browser(settings)
     upns = re.findall(r'name="upn" value="([^"]+)"', browser.get("/documents").text)[:1]
     page = browser.post("/documents", {"kind": "support-plan", "upn": upns, "on": "2026-12-01", "output": "zip"})
