@@ -304,6 +304,21 @@ def test_an_abandoned_job_is_queued_again_if_it_can_be_repeated_and_interrupted_
     database.close()
 
 
+def test_a_job_whose_message_the_queue_lost_is_queued_again_and_runs_once(tmp_path: Path) -> None:
+    runs: list[str] = []
+    queue, database = _queue(tmp_path, {"documents": lambda context: runs.append(context.job_id) or {}}, lease=1)
+    for job_id, waiting_until in [("lost", time.time() - 1), ("fresh", time.time() + 60)]:
+        # as after Redis restarted without its data: the rows wait, their messages are gone
+        database.execute("INSERT INTO jobs (id, kind, user_id, status, options, created, lease_until) VALUES (?, 'documents', 1, 'queued', '{}', 0, ?)", (job_id, waiting_until))
+    assert queue.take_back_abandoned(database) == 1
+    assert queue.take_back_abandoned(database) == 0  # not again until it has waited as long once more
+    assert queue.huey.pending_count() == 1
+    queue.run("lost")
+    queue.run("lost")  # a second message for the same job (the first was not lost after all) does nothing
+    assert runs == ["lost"] and find_job(database, "lost").status == "done" and find_job(database, "fresh").status == "queued"
+    database.close()
+
+
 def test_a_worker_whose_job_was_taken_over_publishes_nothing(tmp_path: Path) -> None:
     def body(context):
         context.keep("report.json", {"failures": []})

@@ -15,6 +15,9 @@ data folder, so a job's row, not the queue, says who runs it:
   documents from the same input makes the same files), else 'interrupted' (a send is never repeated
   unasked), and 'interrupted' after MAX_ATTEMPTS whatever it is, so a job that kills its worker
   cannot go round for ever.
+- A queued job's lease says when to queue it again if no worker has claimed it by then
+  (QUEUED_AGAIN_AFTER leases): a Redis restarted without its data forgets the jobs waiting in it.
+  A job queued twice is harmless: only the first message finds it still 'queued'.
 - A job writes into a staging folder (outputs/.staging-<job>-<claim>). Only when it has finished is
   that renamed to outputs/<job> and its downloads recorded, in the one transaction that records its
   end, and only by the worker still holding the claim. A worker that dies leaves a staging folder,
@@ -53,6 +56,7 @@ log = logging.getLogger("senforms.web.jobs")
 
 STAGING_PREFIX = ".staging-"
 MAX_ATTEMPTS = 3
+QUEUED_AGAIN_AFTER = 5  # leases: a job still waiting after this long is queued again, in case its message was lost
 STOPPED = "It was stopped part-way (senforms was closed or the computer restarted). Nothing from it was kept: run it again."
 ABANDONED = "It was stopped part-way (the computer running it stopped answering). Nothing from it was kept: run it again."
 STARTED_AGAIN = "Starting again: the computer that was running it stopped answering"
@@ -177,13 +181,16 @@ class JobQueue:
     def lease_seconds(self) -> float:
         return self.place.lease_seconds
 
+    def _waiting_until(self) -> float:
+        return store.now() + QUEUED_AGAIN_AFTER * self.lease_seconds
+
     def submit(self, db: sqlite3.Connection, kind: str, options: dict[str, Any], user_id: int) -> str:
         if kind not in self.bodies:
             raise ValueError(f"no job called {kind}")
         job_id = token()
         db.execute(
-            "INSERT INTO jobs (id, kind, user_id, status, options, created) VALUES (?, ?, ?, 'queued', ?, ?)",
-            (job_id, kind, user_id, json.dumps(options), store.now()),
+            "INSERT INTO jobs (id, kind, user_id, status, options, created, lease_until) VALUES (?, ?, ?, 'queued', ?, ?, ?)",
+            (job_id, kind, user_id, json.dumps(options), store.now(), self._waiting_until()),
         )
         self._enqueue(db, job_id, on_failure="DELETE FROM jobs WHERE id = ?")
         return job_id
@@ -323,19 +330,29 @@ class JobQueue:
                 taken += self._interrupt(db, row["id"], ABANDONED, unless_renewed=True)
                 continue
             requeued = db.execute(
-                "UPDATE jobs SET status = 'queued', claim = NULL, lease_until = NULL, done = 0, total = 0, message = ? "
+                "UPDATE jobs SET status = 'queued', claim = NULL, lease_until = ?, done = 0, total = 0, message = ? "
                 "WHERE id = ? AND status = 'running' AND (lease_until IS NULL OR lease_until < ?)",
-                (STARTED_AGAIN, row["id"], now),
+                (self._waiting_until(), STARTED_AGAIN, row["id"], now),
             )
             if requeued.rowcount != 1:
                 continue  # another worker took it back first, or its worker renewed the lease after all
             db.execute("DELETE FROM files WHERE job_id = ?", (row["id"],))
             self._remove_staging(row["id"])
             log.warning("job %s (%s): its worker stopped answering; queued again", row["id"], row["kind"])
-            # If the queue cannot take it now, leave it abandoned so that the next look tries again.
-            self._enqueue(db, row["id"], on_failure="UPDATE jobs SET status = 'running', lease_until = 0 WHERE id = ? AND status = 'queued'")
+            # If the queue cannot take it now, leave it due, so that the next look queues it.
+            self._enqueue(db, row["id"], on_failure=_DUE_NOW)
             taken += 1
-        return taken
+        return taken + self._queue_waiting_again(db, now)
+
+    def _queue_waiting_again(self, db: sqlite3.Connection, now: float) -> int:
+        """Jobs waiting longer than QUEUED_AGAIN_AFTER leases: their message may have been lost."""
+        rows = db.execute("SELECT id FROM jobs WHERE status = 'queued' AND lease_until < ?", (now,)).fetchall()
+        queued = 0
+        for row in rows:
+            if db.execute("UPDATE jobs SET lease_until = ? WHERE id = ? AND status = 'queued' AND lease_until < ?", (self._waiting_until(), row["id"], now)).rowcount:
+                self._enqueue(db, row["id"], on_failure=_DUE_NOW)
+                queued += 1
+        return queued
 
     @contextlib.contextmanager
     def keeper(self) -> Iterator[None]:
@@ -361,6 +378,9 @@ class JobQueue:
         finally:
             stop.set()
             thread.join(timeout=10)
+
+
+_DUE_NOW = "UPDATE jobs SET lease_until = 0 WHERE id = ? AND status = 'queued'"
 
 
 def find_job(db: sqlite3.Connection, job_id: str) -> Job | None:
