@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -236,6 +237,10 @@ def test_a_data_folder_on_a_network_share_keeps_sqlites_rollback_journal_not_wal
     database = store.connect(root / datadir.DATABASE)
     assert database.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # WAL needs every process on one machine
     database.close()
+    assert app.extensions["senforms_queue"].huey.pending_count() == 0  # makes the queue's own SQLite file
+    queue_file = sqlite3.connect(root / datadir.QUEUE)
+    assert queue_file.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    queue_file.close()
     local = create_app(tmp_path / "local").config["SENFORMS_ROOT"]
     database = store.connect(local / datadir.DATABASE)
     assert database.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -99,7 +99,9 @@ def make_huey(root: Path, place: Deployment, *, immediate: bool = False) -> Huey
         # machine that vanishes from the network is an error within seconds, never a hang.
         pool = ConnectionPool.from_url(place.queue_url, socket_connect_timeout=5, socket_timeout=15, health_check_interval=30)
         return RedisHuey("senforms", connection_pool=pool, results=False)
-    return SqliteHuey("senforms", filename=str(root / QUEUE), immediate=immediate, results=False)
+    # On a network share, the queue's SQLite file keeps the rollback journal too (see datadir.NETWORK_SHARE).
+    journal = "delete" if place.network_share else "wal"
+    return SqliteHuey("senforms", filename=str(root / QUEUE), immediate=immediate, results=False, journal_mode=journal)
 
 
 def queue_errors() -> tuple[type[BaseException], ...]:
