@@ -79,7 +79,9 @@ def _consuming(job_queue: JobQueue, workers: int, *, own_signals: bool = False) 
     from huey.consumer import Consumer
 
     logging.getLogger("huey").setLevel(logging.WARNING)  # its info lines name tasks, never data, but are noise
-    consumer = Consumer(job_queue.huey, workers=workers, worker_type="thread", periodic=False)
+    # An idle worker polls the SQLite queue at least every 2 s (huey's default backs off to 10 s): a job
+    # starts soon after it is asked for, and Ctrl+C, which waits for each worker's poll, stops promptly.
+    consumer = Consumer(job_queue.huey, workers=workers, worker_type="thread", periodic=False, max_delay=2.0)
     with job_queue.keeper():
         if own_signals:
             yield consumer
