@@ -309,6 +309,28 @@ def test_an_abandoned_job_is_queued_again_if_it_can_be_repeated_and_interrupted_
     database.close()
 
 
+def test_recover_at_start_up_leaves_a_live_workers_job_alone_and_interrupts_a_dead_processs(tmp_path: Path) -> None:
+    from senforms.outputs.atomic import this_machine
+
+    queue, database = _queue(tmp_path, {"documents": lambda context: {}})
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    soon = time.time() + 60
+    for job_id, claim, lease in [
+        ("live-worker", f"{this_machine()}-{os.getppid()}-x", soon),  # a worker started beside serve, still running
+        ("other-machine", f"0000ffff-{os.getppid()}-x", soon),
+        ("serve-before", f"{this_machine()}-{finished.stdout.strip()}-x", soon),  # the process that stopped
+        ("no-lease", "", None),
+    ]:
+        database.execute(
+            "INSERT INTO jobs (id, kind, user_id, status, options, created, claim, lease_until) VALUES (?, 'documents', 1, 'running', '{}', 0, ?, ?)",
+            (job_id, claim, lease),
+        )
+    assert queue.recover(database) == 2
+    statuses = dict(database.execute("SELECT id, status FROM jobs").fetchall())
+    assert statuses == {"live-worker": "running", "other-machine": "running", "serve-before": "interrupted", "no-lease": "interrupted"}
+    database.close()
+
+
 def test_a_job_whose_message_the_queue_lost_is_queued_again_and_runs_once(tmp_path: Path) -> None:
     runs: list[str] = []
     queue, database = _queue(tmp_path, {"documents": lambda context: runs.append(context.job_id) or {}}, lease=1)

@@ -24,8 +24,9 @@ data folder, so a job's row, not the queue, says who runs it:
   which goes when the job is claimed again: a job's own folder never holds anything half-made.
 
 On one machine with the in-process consumer of `senforms serve`, the process that ran every job is
-the one starting again, so `recover` marks any job left 'running' 'interrupted' at once and deletes
-what it made; it can be run again from its page.
+the one starting again, so `recover` marks the jobs it left 'running' 'interrupted' at once and
+deletes what they made; each can be run again from its page. (A claim names its machine and
+process, so a job of a live worker beside it is left alone.)
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from senforms.errors import SenformsError
-from senforms.outputs.atomic import write_atomic
+from senforms.outputs.atomic import known_dead, this_machine, write_atomic
 from senforms.web import store
 from senforms.web.datadir import DATABASE, OUTPUTS
 from senforms.web.deployment import Deployment, make_huey, queue_errors, unreachable
@@ -213,7 +214,7 @@ class JobQueue:
         """The body of every queued job: claim it, run it, record how it ended. Never raises for a job's failure."""
         db = store.connect(self.root / DATABASE)
         try:
-            claim = token()
+            claim = f"{this_machine()}-{os.getpid()}-{token()}"  # which process holds it, for recover
             claimed = db.execute(
                 "UPDATE jobs SET status = 'running', claim = ?, lease_until = ?, attempts = attempts + 1 WHERE id = ? AND status = 'queued'",
                 (claim, store.now() + self.lease_seconds, job_id),
@@ -315,8 +316,12 @@ class JobQueue:
     def recover(self, db: sqlite3.Connection) -> int:
         """At start-up of the one process that runs every job: jobs it left 'running' when it died are
         interrupted, and what they made goes. (Where workers share the queue, use take_back_abandoned.)"""
-        rows = db.execute("SELECT id FROM jobs WHERE status = 'running'").fetchall()
-        return sum(self._interrupt(db, row["id"], STOPPED) for row in rows)
+        now = store.now()
+        rows = db.execute("SELECT id, claim, lease_until FROM jobs WHERE status = 'running'").fetchall()
+        # A job whose lease is live and whose process may be alive belongs to a `senforms worker` started
+        # beside this one: its worker finishes it (or, if it dies, take_back_abandoned takes it back).
+        dead = [row["id"] for row in rows if row["lease_until"] is None or row["lease_until"] < now or _claimed_by_dead_process(row["claim"])]
+        return sum(self._interrupt(db, job_id, STOPPED) for job_id in dead)
 
     def take_back_abandoned(self, db: sqlite3.Connection) -> int:
         """Jobs whose worker stopped renewing their lease: queued again, or interrupted (see the module's
@@ -378,6 +383,12 @@ class JobQueue:
         finally:
             stop.set()
             thread.join(timeout=10)
+
+
+def _claimed_by_dead_process(claim: str | None) -> bool:
+    host, _, rest = (claim or "").partition("-")
+    pid = rest.partition("-")[0]
+    return pid.isdigit() and known_dead(host, int(pid))
 
 
 _DUE_NOW = "UPDATE jobs SET lease_until = 0 WHERE id = ? AND status = 'queued'"
