@@ -18,6 +18,7 @@ PACKAGES=(
   python3-venv
   chromium                   # the browser tests drive the system Chromium: nothing downloads a browser
   chromium-driver            # …through its WebDriver, with Selenium
+  redis-server               # the job queue workers on several machines share; the worker tests start one
 )
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -12,14 +12,14 @@ from senforms.web.jobs import JobQueue, find_job
 from .conftest import Browser
 
 
-def wait_for(predicate, timeout: float = 60.0):
+def wait_for(predicate, timeout: float = 60.0, what: str = "it"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
-    raise AssertionError("timed out")
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_job_runs_on_the_real_consumer_and_reports_progress(data_dir) -> None:

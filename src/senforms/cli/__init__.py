@@ -7,7 +7,7 @@ import os
 import click
 
 from senforms import __version__
-from senforms.cli import bundle, convert, demo, doctor, fill, forms, invite, meetings, render, schema, send_pack, serve, templates, users, validate
+from senforms.cli import bundle, convert, demo, doctor, fill, forms, invite, meetings, render, schema, send_pack, serve, templates, users, validate, worker
 from senforms.cli._boundary import SenformsGroup
 
 # Registered explicitly: a command module that is missing is an ImportError at once, never a
@@ -28,6 +28,7 @@ COMMANDS = (
     demo.command,
     serve.command,
     users.command,
+    worker.command,
 )
 
 

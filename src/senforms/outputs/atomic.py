@@ -54,6 +54,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def this_machine() -> str:
+    """A short tag of this computer's name (a hash: the name itself may say whose computer it is)."""
+    return _HOST
+
+
+def known_dead(host: str, pid: int) -> bool:
+    """Whether process `pid` of computer `host` (a `this_machine()` tag) has certainly ended: only
+    ever True for this computer, on POSIX, where os.kill(pid, 0) can tell."""
+    return os.name == "posix" and host == _HOST and pid != os.getpid() and not _alive(pid)
+
+
 def _left_by_dead_processes(folder: Path, stem: str) -> list[os.DirEntry]:
     """Entries in `folder` named `<stem>-<host>-<pid>-…` by this machine whose process has ended.
 

@@ -68,10 +68,13 @@ def create_app(
     idle_minutes: int = 30,
     immediate_jobs: bool = False,
 ) -> Flask:
-    """The app over the data folder `data_dir`. `immediate_jobs` runs jobs inside the request (tests)."""
-    from senforms.web.work import BODIES
+    """The app over the data folder `data_dir` (else the settings file's `[web] data`). `immediate_jobs`
+    runs jobs inside the request (tests)."""
+    from senforms.web.deployment import deployment
+    from senforms.web.work import BODIES, REPEATABLE
 
-    root = datadir.prepare(data_dir)
+    place = deployment(Path(data_dir) if data_dir else None, settings_path)
+    root = datadir.prepare(place.data_dir, network_share=place.network_share)
     database = root / datadir.DATABASE
     store.initialise(database)
     if settings_path is None and (root / DEFAULT_SETTINGS_FILE).is_file():
@@ -89,7 +92,7 @@ def create_app(
         SENFORMS_SETTINGS=settings_path,
         SENFORMS_IDLE_SECONDS=idle_minutes * 60,
     )
-    queue = JobQueue(root, BODIES, settings_path=settings_path, immediate=immediate_jobs)
+    queue = JobQueue(root, BODIES, settings_path=settings_path, immediate=immediate_jobs, place=place, repeatable=REPEATABLE)
     app.extensions["senforms_queue"] = queue
     app.extensions["senforms_retention"] = RetentionClock(root, settings_path)
     app.extensions["senforms_retention"].check()  # at start-up; then at most hourly, from requests

@@ -17,6 +17,10 @@ QUEUE = "queue.db"
 SECRET = "session.key"
 UPLOADS = "uploads"
 OUTPUTS = "outputs"
+# Present when machines share the folder over the network: the database then keeps SQLite's rollback
+# journal, whose locks a network file system can carry, instead of WAL, which needs every process on
+# one machine (https://www.sqlite.org/wal.html). In the folder, so that every machine agrees.
+NETWORK_SHARE = "network-share"
 
 
 def default_data_dir() -> Path:
@@ -24,8 +28,9 @@ def default_data_dir() -> Path:
     return Path(click.get_app_dir("senforms")) / "web"
 
 
-def prepare(folder: Path | str | None) -> Path:
-    """Create (or check) the data folder, private to this user (0700), with its sub-folders."""
+def prepare(folder: Path | str | None, *, network_share: bool = False) -> Path:
+    """Create (or check) the data folder, private to this user (0700), with its sub-folders
+    (`network_share`: mark it as used by several machines, see NETWORK_SHARE)."""
     root = Path(folder) if folder else default_data_dir()
     try:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -35,6 +40,8 @@ def prepare(folder: Path | str | None) -> Path:
                 os.chmod(root, 0o700)  # pupil data: no group or other access, whatever the umask made
         for sub in (UPLOADS, OUTPUTS):
             (root / sub).mkdir(exist_ok=True, mode=0o700)
+        if network_share and not (root / NETWORK_SHARE).exists():
+            (root / NETWORK_SHARE).write_text("Machines share this folder: its database keeps SQLite's rollback journal, not WAL.\n", encoding="utf-8")
     except OSError as error:
         raise SenformsError(
             f"the data folder {root} cannot be used: {error.strerror or error}",

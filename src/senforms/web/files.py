@@ -105,10 +105,12 @@ def job_folder(root: Path, job_id: str) -> Path:
     return folder
 
 
-def offer(db: sqlite3.Connection, root: Path, path: Path, name: str, media_type: str, *, job_id: str | None = None, senco_only: bool = False) -> str:
-    """Make a file in the data folder downloadable; the id to put in a link."""
+def offer(
+    db: sqlite3.Connection, root: Path, path: Path, name: str, media_type: str, *, job_id: str | None = None, senco_only: bool = False, file_id: str | None = None
+) -> str:
+    """Make a file in the data folder downloadable; the id to put in a link (`file_id`: one chosen before)."""
     relative = path.resolve().relative_to(root.resolve())  # only files inside the data folder, ever
-    file_id = token()
+    file_id = file_id or token()
     db.execute(
         "INSERT INTO files (id, job_id, path, download_name, media_type, created, senco_only) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (file_id, job_id, relative.as_posix(), name, media_type, now(), int(senco_only)),

@@ -10,6 +10,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from senforms.web.datadir import NETWORK_SHARE
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     id INTEGER PRIMARY KEY,
@@ -64,11 +66,22 @@ CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
 """
 
 
+# Columns added after the first release, added to a database made before them (SQLite has no
+# ADD COLUMN IF NOT EXISTS). A job's claim and lease let several workers share the jobs safely (jobs.py).
+ADDED_COLUMNS = (
+    ("jobs", "claim", "TEXT"),
+    ("jobs", "lease_until", "REAL"),
+    ("jobs", "attempts", "INTEGER NOT NULL DEFAULT 0"),
+)
+
+
 def connect(database: Path) -> sqlite3.Connection:
     """A connection for one request or one job (SQLite connections are not shared across threads)."""
     connection = sqlite3.connect(database, timeout=30, isolation_level=None)  # autocommit; `with` for transactions
     connection.row_factory = sqlite3.Row
-    connection.execute("PRAGMA journal_mode=WAL")  # readers (pages) never wait for the writer (a job)
+    # WAL: readers (pages) never wait for the writer (a job). Not over a network share (see NETWORK_SHARE).
+    shared = (Path(database).parent / NETWORK_SHARE).exists()
+    connection.execute(f"PRAGMA journal_mode={'DELETE' if shared else 'WAL'}")
     connection.execute("PRAGMA foreign_keys=ON")
     return connection
 
@@ -77,6 +90,14 @@ def initialise(database: Path) -> None:
     connection = connect(database)
     try:
         connection.executescript(SCHEMA)
+        for table, column, definition in ADDED_COLUMNS:
+            present = {row["name"] for row in connection.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                try:
+                    connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+                except sqlite3.OperationalError as error:
+                    if "duplicate column" not in str(error):  # else another process added it a moment ago
+                        raise
     finally:
         connection.close()
 

@@ -114,13 +114,9 @@ def _prepare(context: JobContext, register: Register) -> InvitationBatch:
         date_from=dt.date.fromisoformat(options["from"]) if options.get("from") else None,
         date_to=dt.date.fromisoformat(options["to"]) if options.get("to") else None,
         on_start=lambda steps: context.progress(0, steps, "Making the letters, emails and calendar invitations"),
-        on_progress=lambda _name: _advance(context),
+        on_progress=lambda _name: context.advance(),
         templates_dir=school_templates(context.settings_path, context.root),
     )
-
-
-def _advance(context: JobContext) -> None:
-    context.db.execute("UPDATE jobs SET done = MIN(done + 1, total) WHERE id = ?", (context.job_id,))
 
 
 def recipients_digest(pairs: list[tuple[str, str]]) -> str:
@@ -220,4 +216,7 @@ BODIES: dict[str, JobBody] = {
     "prepare-invitations": prepare_invitations,
     "send-invitations": send_invitations,
 }
+# Run again, unasked, when the worker running them dies: the same input makes the same files, and
+# nothing leaves the school. A send is never repeated without a person confirming it again.
+REPEATABLE = frozenset({"documents", "prepare-invitations"})
 
