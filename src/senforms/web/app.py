@@ -212,9 +212,9 @@ def _install_error_pages(app: Flask) -> None:
 
 
 def _register_views(app: Flask) -> None:
-    from senforms.web.views import auth, documents, files, home, invitations, jobs, meetings, register
+    from senforms.web.views import auth, dashboard, documents, ehc, files, home, invitations, jobs, meetings, register
 
-    for module in (auth, home, register, documents, invitations, meetings, jobs, files):
+    for module in (auth, home, register, documents, invitations, meetings, jobs, files, dashboard, ehc):
         app.register_blueprint(module.blueprint)
 
     @app.get("/health")
