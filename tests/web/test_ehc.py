@@ -168,7 +168,8 @@ def test_a_protected_pack_with_the_las_form_is_made_shown_once_and_sent_to_the_l
     # shown once: not on the page again, nowhere in the database, never in the log
     again = with_register.get(job_path).text
     assert passphrase not in again and "shown once" in again
-    assert passphrase.encode() not in (root / "senforms.db").read_bytes() and passphrase.encode() not in (root / "senforms.db-wal").read_bytes()
+    for stored in root.rglob("*"):  # the database (and its WAL), the queue, the pack's folder
+        assert not stored.is_file() or passphrase.encode() not in stored.read_bytes(), stored
     assert passphrase not in caplog.text
 
     # the zip holds the whole pack; the bundle opens with the passphrase and holds the uploaded report
