@@ -205,3 +205,21 @@ def test_a_protected_pack_with_the_las_form_is_made_shown_once_and_sent_to_the_l
     assert sorted(part.get_filename() for part in message.iter_attachments()) == sorted([bundle_name, f"{AMARA}-cover-letter.pdf"])
     # the school's one send log knows: the confirmation now has nothing to send
     assert "Nothing to send" in with_register.get(f"/ehc/packs/{job_path.rsplit('/', 1)[1]}/send").text
+
+
+def test_a_sealed_passphrase_opens_only_in_its_data_folder_and_is_taken_once(app, tmp_path) -> None:
+    from senforms.web import datadir, store
+    from senforms.web.passphrases import SEALED, seal, take_once, unseal
+
+    root = app.config["SENFORMS_ROOT"]
+    sealed = seal(root, "copper-lantern-meadow-violet-4821")
+    assert "copper" not in sealed and unseal(root, sealed) == "copper-lantern-meadow-violet-4821"
+    other = datadir.prepare(tmp_path / "another")
+    assert unseal(other, sealed) is None  # another school's data folder cannot open it
+    assert unseal(root, sealed[:-4] + "AAAA") is None  # nor can a tampered one
+    database = store.connect(root / datadir.DATABASE)
+    database.execute("INSERT INTO jobs (id, kind, user_id, status, options, created) VALUES ('j1', 'ehc-pack', 1, 'done', ?, 0)", (json.dumps({"upn": AMARA, SEALED: sealed}),))
+    assert take_once(database, root, "j1") == "copper-lantern-meadow-violet-4821"
+    assert take_once(database, root, "j1") is None
+    assert SEALED not in database.execute("SELECT options FROM jobs WHERE id = 'j1'").fetchone()[0]
+    database.close()
