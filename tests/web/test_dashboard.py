@@ -11,7 +11,7 @@ import senforms
 from senforms.model.agenda import agenda
 from senforms.ukformat import money
 
-from .conftest import ROOT, SAMPLE, Browser
+from .conftest import ROOT, SAMPLE, Browser, named_like_a_script, sample_json_with
 
 SAMPLE_LOADED = senforms.load_register(SAMPLE)
 
@@ -118,12 +118,7 @@ def test_the_cost_chart_is_svg_with_a_title_a_description_and_a_table(with_regis
 
 
 def test_a_pupil_named_like_a_script_is_shown_as_typed(with_register: Browser, tmp_path) -> None:
-    data = json.loads((ROOT / "samples" / "register.json").read_text(encoding="utf-8"))
-    data["pupils"][3]["legal_forename"] = "<script>alert(1)</script>"  # one with too few meetings
-    data["pupils"][3].pop("preferred_forename", None)
-    path = tmp_path / "evil.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    assert with_register.upload(path).status_code == 200
+    assert with_register.upload(sample_json_with(tmp_path, named_like_a_script(3))).status_code == 200  # one with too few meetings
     page = with_register.get("/dashboard").text
     assert "<script>alert(1)</script>" not in page
     assert page.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3  # the meetings item, the chart and its table

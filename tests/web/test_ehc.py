@@ -13,7 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from ..smtp_server import LoopbackController, Recorder
-from .conftest import ROOT, Browser
+from .conftest import ROOT, Browser, named_like_a_script, sample_json_with, settings_with_loopback_smtp
 
 AMARA = "Z881999919001"
 EVIDENCE = ROOT / "samples" / "evidence"
@@ -114,12 +114,7 @@ def test_every_post_needs_its_token(with_register: Browser) -> None:
 
 
 def test_names_and_file_names_are_shown_as_typed(with_register: Browser, tmp_path) -> None:
-    data = json.loads((ROOT / "samples" / "register.json").read_text(encoding="utf-8"))
-    data["pupils"][0]["legal_forename"] = "<script>alert(1)</script>"
-    data["pupils"][0].pop("preferred_forename", None)
-    path = tmp_path / "evil.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    assert with_register.upload(path).status_code == 200
+    assert with_register.upload(sample_json_with(tmp_path, named_like_a_script(0))).status_code == 200
     page = with_register.get(f"/ehc/{AMARA}").text
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; Okafor" in page
     # a file name is kept as typed but for what no file name may hold on Windows (<, >, quotes …), and escaped
@@ -135,16 +130,11 @@ def school_settings(app, tmp_path, monkeypatch):
     recorder = Recorder()
     controller = LoopbackController(recorder)
     controller.start()
-    settings = tmp_path / "settings.toml"
-    settings.write_text(
-        f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\nfrom = "Hollybrook SENCo <senco@hollybrook-primary.example>"\n\n'
-        f'[local_authority]\nform = "{(LA_FORMS / "wyvernshire-ehcna-request.pdf").as_posix()}"\nform_map = "{(LA_FORMS / "wyvernshire-ehcna-request.toml").as_posix()}"\n',
-        encoding="utf-8",
+    la_form = (
+        f'\n[local_authority]\nform = "{(LA_FORMS / "wyvernshire-ehcna-request.pdf").as_posix()}"\n'
+        f'form_map = "{(LA_FORMS / "wyvernshire-ehcna-request.toml").as_posix()}"\n'
     )
-    for name in ("SENFORMS_SMTP_HOST", "SENFORMS_SMTP_PORT", "SENFORMS_SMTP_SECURITY", "SENFORMS_FROM", "SENFORMS_SMTP_USER", "SENFORMS_SMTP_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    app.extensions["senforms_queue"].settings_path = settings
-    app.config["SENFORMS_SETTINGS"] = settings
+    settings_with_loopback_smtp(app, tmp_path / "settings.toml", monkeypatch, controller.port, "Hollybrook SENCo <senco@hollybrook-primary.example>", la_form)
     yield recorder
     controller.stop()
 

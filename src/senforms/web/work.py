@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -157,6 +158,23 @@ def prepare_invitations(context: JobContext) -> dict[str, Any]:
     return {"invitations": len(rows), "emails": emails, "posted": len(rows) - emails, "print": print_id}
 
 
+def _confirmed_sending(context: JobContext, todo: list, why_changed: str, fix: str) -> Callable[[Any], None]:
+    """Refuse unless `todo` is exactly what the person confirmed (options' digest); then the bar's
+    callback, one step per email as it is sent, failed or found sent before."""
+    if recipients_digest([(d.key, d.to_address) for d in todo]) != context.options["digest"]:
+        raise DeliveryError(f"the emails ready to send are not the ones you confirmed ({why_changed}): nothing was sent", fix=fix)
+    total = len(todo)
+    state = {"done": 0}
+
+    def event(result) -> None:
+        if result.status in ("sent", "failed", "unknown", "skipped"):
+            state["done"] += 1
+            context.progress(state["done"], total, f"Sent {state['done']} of {total}")
+
+    context.progress(0, total, "Sending")
+    return event
+
+
 def pending_emails(settings_path: Path | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The prepared emails a send now would send: not sent before, by the school's one send log
     (the same log `senforms invite --send` keeps, so nothing goes twice whichever sent it)."""
@@ -175,21 +193,7 @@ def send_invitations(context: JobContext) -> dict[str, Any]:
     preparing = JobContext(context.root, context.options["prepared"], context.user_id, context.options, context.db, context.settings_path)
     batch = _prepare(preparing, register)
     ledger = school_ledger(context.settings_path)
-    todo = pending(batch.drafts, ledger)
-    if recipients_digest([(d.key, d.to_address) for d in todo]) != context.options["digest"]:
-        raise DeliveryError(
-            "the emails ready to send are not the ones you confirmed (the register or the send log changed since): nothing was sent",
-            fix="make the invitations again and check the list",
-        )
-    total = len(todo)
-    state = {"done": 0}
-
-    def event(result) -> None:
-        if result.status in ("sent", "failed", "unknown", "skipped"):
-            state["done"] += 1
-            context.progress(state["done"], total, f"Sent {state['done']} of {total}")
-
-    context.progress(0, total, "Sending")
+    event = _confirmed_sending(context, pending(batch.drafts, ledger), "the register or the send log changed since", "make the invitations again and check the list")
     report = senforms.send_invitations(batch, settings, ledger, on_event=event)
     names = {inv.draft.key: inv.recipient_name for inv in batch.invitations if inv.draft}
     results = [{"recipient": names.get(r.key, ""), "address": r.recipient, "status": r.status, "detail": r.detail} for r in report.results]
@@ -290,25 +294,12 @@ def send_pack(context: JobContext) -> dict[str, Any]:
     emails = senforms.prepare_pack_emails(folder, register, "la", settings=context.settings_path)
     ledger = school_ledger(context.settings_path)
     todo = pending(emails.drafts, ledger)
-    if recipients_digest([(d.key, d.to_address) for d in todo]) != context.options["digest"]:
-        raise DeliveryError(
-            "the emails ready to send are not the ones you confirmed (the register, the settings or the send log changed since): nothing was sent",
-            fix="open the pack's page and check the confirmation again",
-        )
-    total = len(todo)
-    state = {"done": 0}
-
-    def event(result) -> None:
-        if result.status in ("sent", "failed", "unknown", "skipped"):
-            state["done"] += 1
-            context.progress(state["done"], total, f"Sent {state['done']} of {total}")
-
-    context.progress(0, total, "Sending")
+    event = _confirmed_sending(context, todo, "the register, the settings or the send log changed since", "open the pack's page and check the confirmation again")
     report = senforms.send_pack(emails.drafts, settings, ledger, drafts_folder=emails.folder, on_event=event)
     subjects = {d.key: d.subject for d in emails.drafts}
     results = [{"recipient": emails.addressing.team, "address": r.recipient, "status": r.status, "detail": r.detail, "subject": subjects.get(r.key, "")} for r in report.results]
     context.keep("results.json", results)
-    context.progress(total, total, "Finished")
+    context.progress(len(todo), len(todo), "Finished")
     return {"sent": len(report.sent), "failed": len(report.failed), "total": len(report.results), "pack": context.options["pack"]}
 
 
