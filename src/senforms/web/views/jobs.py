@@ -32,8 +32,8 @@ def _details(job: Job) -> dict:
     if job.kind in SENDS:
         return {"results": kept(root(), job.id, "results.json") or []}
     if job.kind == "ehc-pack":
-        # The passphrase leaves the job's row the first time the finished pack is shown.
-        shown = take_once(db(), root(), job.id) if job.status == "done" else None
+        # The passphrase leaves the job's row the first time the finished pack is shown to whoever asked for it.
+        shown = take_once(db(), root(), job.id) if job.status == "done" and job.user_id == g.user.id else None
         return {"pack": kept(root(), job.id, "pack.json") or {}, "passphrase": shown}
     return {}
 
