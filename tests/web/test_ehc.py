@@ -213,3 +213,14 @@ def test_a_sealed_passphrase_opens_only_in_its_data_folder_and_is_taken_once(app
     assert take_once(database, root, "j1") is None
     assert SEALED not in database.execute("SELECT options FROM jobs WHERE id = 'j1'").fetchone()[0]
     database.close()
+
+
+@pytest.mark.libreoffice
+def test_a_word_document_is_turned_into_pdf_as_it_arrives(with_register: Browser) -> None:
+    response = upload(with_register, EVIDENCE / "01-parent-views.docx")
+    assert response.status_code == 200, re.findall(r'class="arrival[^"]*">(.*?)</p>', response.text, re.S)
+    assert "01-parent-views.docx: taken in as parents&#39; or carers&#39; views (1 page" in response.text
+    from senforms.web.evidence import uploads
+
+    (taken,) = uploads(with_register.client.application.config["SENFORMS_ROOT"], AMARA)
+    assert taken.pdf.read_bytes().startswith(b"%PDF") and "Our views as parents" in "\n".join(p.extract_text() or "" for p in PdfReader(taken.pdf).pages)
