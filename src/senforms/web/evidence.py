@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import re
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -111,8 +112,6 @@ def _listed_row(pupil: Pupil, name: str) -> EvidenceFile | None:
 def take_in(root: Path, pupil: Pupil, stream: IO[bytes], original_name: str, kind: str, *, docx_converter: DocxConverter | None = None,
             clock: Callable[[], float] | None = None) -> Arrival:
     """Check one uploaded file with the evidence intake and keep its clean PDF, or say why not."""
-    import time
-
     name = _base_name(original_name)
     where = folder(root, pupil.upn)
     where.mkdir(parents=True, exist_ok=True, mode=0o700)
