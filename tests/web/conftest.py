@@ -88,3 +88,35 @@ def with_register(app, senco: Browser) -> Browser:
     """A senco signed in, with the sample register uploaded."""
     assert senco.upload().status_code == 200
     return senco
+
+
+def sample_json_with(tmp_path: Path, edit, name: str = "edited.json") -> Path:
+    """samples/register.json changed by `edit(data)`, written to `tmp_path / name`."""
+    import json
+
+    data = json.loads((ROOT / "samples" / "register.json").read_text(encoding="utf-8"))
+    edit(data)
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def named_like_a_script(index: int):
+    """An edit for `sample_json_with`: pupil `index` is called <script>alert(1)</script>."""
+    def edit(data) -> None:
+        data["pupils"][index]["legal_forename"] = "<script>alert(1)</script>"
+        data["pupils"][index].pop("preferred_forename", None)
+    return edit
+
+
+SMTP_VARIABLES = ("SENFORMS_SMTP_HOST", "SENFORMS_SMTP_PORT", "SENFORMS_SMTP_SECURITY", "SENFORMS_FROM", "SENFORMS_SMTP_USER", "SENFORMS_SMTP_PASSWORD")
+
+
+def settings_with_loopback_smtp(app, settings: Path, monkeypatch, port: int, sender: str, more: str = "") -> Path:
+    """The app's settings file: SMTP to the loopback server on `port`, plus `more` (TOML), no SMTP from the environment."""
+    settings.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "{sender}"\n{more}', encoding="utf-8")
+    for variable in SMTP_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    app.extensions["senforms_queue"].settings_path = settings
+    app.config["SENFORMS_SETTINGS"] = settings
+    return settings

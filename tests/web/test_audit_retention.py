@@ -194,3 +194,21 @@ def test_retention_is_checked_again_from_a_request_at_most_hourly(app, senco: Br
             thread.join(10)
     assert not old.exists()
     assert [r[1] for r in audit_rows(data_dir) if r[0] == audit.SYSTEM] == ["retention"]
+
+
+def test_ehc_evidence_goes_a_pupil_at_a_time(app, data_dir: Path) -> None:
+    """One pupil's fresh upload does not keep every other pupil's old evidence."""
+    evidence = data_dir / "uploads" / "evidence"
+    old_pupil, new_pupil = evidence / "A881999919001", evidence / "B881999919002"
+    for folder, days in ((old_pupil, 45), (new_pupil, 2)):
+        folder.mkdir(parents=True)
+        (folder / "report.pdf").write_bytes(b"%PDF-1.7")
+        _age(folder / "report.pdf", days)
+        _age(folder, days)
+    database = store.connect(data_dir / datadir.DATABASE)
+    try:
+        result = purge(database, data_dir, 30)
+    finally:
+        database.close()
+    assert result.uploads == 1
+    assert not old_pupil.exists() and (new_pupil / "report.pdf").exists()

@@ -350,7 +350,10 @@ def test_signed_out_pages_lead_to_sign_in_and_back(pages: Pages) -> None:
 
 def test_senco_uploads_the_sample_workbook_and_sees_its_warnings(pages: Pages) -> None:
     pages.sign_in(SENCO)
-    assert pages.h1() == "What would you like to do?"
+    assert pages.h1() == "What is due", "a SENCo lands on the dashboard"
+    if "No register has been uploaded yet" in pages.find("main").text:
+        pages.follow("Upload the register")
+    assert pages.h1() == "The SEN register"
     pages.open("/register")
     pages.find("#register-file").send_keys(str(SAMPLE_XLSX))
     pages.submit("Upload and check")
@@ -540,6 +543,95 @@ def test_senco_checks_a_template_saves_settings_and_reads_the_audit(pages: Pages
     assert rows and rows[0][2] == "template uploaded" and rows[0][4] == "refused: 1 error(s)"
     pages.follow("Delete old files now")
     assert pages.h1() == "Delete old files"
+def test_the_dashboard_shows_the_samples_warnings_as_items(pages: Pages) -> None:
+    import senforms
+
+    pages.sign_in(SENCO)
+    _ensure_register(pages)
+    pages.open("/dashboard")
+    assert pages.h1() == "What is due"
+    loaded = senforms.load_register(SAMPLE_XLSX)
+    items = [li.text for li in pages.find_all("#overdue-reviews li, #few-meetings li, #not-notified li")]
+    assert len(loaded.warnings) == len(items) >= 4, (items, [w.message for w in loaded.warnings])
+    for warning in loaded.warnings:
+        pupil = loaded.register.pupil(re.search(r"pupil ([A-Z0-9]{13})", warning.message).group(1))
+        assert any(f"{pupil.known_as} {pupil.legal_surname}" in item for item in items), warning.message
+    chart = pages.find("svg.cost-chart")
+    assert chart.get_attribute("role") == "img" and len(pages.find_all("svg.cost-chart rect")) == len(pages.table("#costs")) == 13
+    pages.driver.find_element(By.CSS_SELECTOR, "#not-notified a").click()
+    pages.wait_for(lambda d: "/documents" in d.current_url)
+    pages.audit()
+    ticked = [box.get_attribute("value") for box in pages.find_all("input[name=upn]") if box.is_selected()]
+    assert ticked == [w for w in re.findall(r"pupil ([A-Z0-9]{13})", " ".join(w.message for w in loaded.warnings if "formally told" in w.message))]
+    pages.assert_clean()
+
+
+def test_senco_builds_an_ehc_pack_with_an_uploaded_report_and_sends_it_to_the_la(pages: Pages, server: Server, tmp_path: Path) -> None:
+    pages.sign_in(SENCO)
+    _ensure_register(pages)
+    pages.open("/dashboard")
+    pages.driver.find_element(By.CSS_SELECTOR, "a[href='/ehc/Z881999919001']").click()
+    pages.wait_for(lambda d: d.current_url.endswith("/ehc/Z881999919001"))
+    pages.audit()
+    assert pages.h1() == "EHC request pack: Amara Okafor"
+
+    def checklist_state(label: str) -> str:
+        return next(row[1] for row in pages.table("#checklist") if row[0] == label)
+
+    assert checklist_state("Advice from external professionals") == "Missing"
+    # Two files chosen at once: the script sends them one by one, and each is answered as it arrives.
+    notes = tmp_path / "notes from mum.pdf"
+    notes.write_text("Just some notes, not a PDF.\n", encoding="utf-8")
+    pages.find("#evidence-files").send_keys(f"{REPO / 'samples' / 'evidence' / '01-ep-report.pdf'}\n{notes}")
+    pages.driver.find_element(By.XPATH, "//button[normalize-space()='Upload and check']").click()
+    pages.wait_for(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#upload-log .arrival")) >= 2, timeout=WAIT, message="the uploads were not answered")
+    log = pages.find("#upload-log").text
+    assert "01-ep-report.pdf: taken in as report from an external professional" in log, log
+    assert "Not added: notes from mum.pdf: this is a plain text file, not a PDF" in log, log
+    pages.wait_for(lambda d: checklist_state("Advice from external professionals") == "OK", message="the checklist did not change")
+    assert pages.driver.current_url.endswith("/ehc/Z881999919001"), "htmx changed the page in place"
+    # A file dropped on the box goes the same way.
+    pages.driver.execute_script(
+        "const data = new DataTransfer(); data.items.add(new File(['<html>not a report</html>'], 'dropped.pdf', {type: 'application/pdf'}));"
+        "const zone = document.querySelector('.drop-zone');"
+        "zone.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, cancelable: true}));"
+    )
+    pages.wait_for(lambda d: "dropped.pdf: this is a web page (HTML)" in d.find_element(By.ID, "upload-log").text, timeout=60, message="the dropped file was not named")
+    pages.audit()
+
+    pages.set_date("#pack-on", "2026-11-23")
+    pages.find("#protect").click()
+    pages.submit("Make the pack")
+    assert pages.h1() == "Making the EHC request pack"
+    pages.wait_for_job()
+    assert "Finished." in pages.find("main").text, pages.find("main").text
+    passphrase = pages.find("#passphrase").text
+    assert re.fullmatch(r"[a-z]+(-[a-z]+){3}-\d{4}", passphrase), passphrase
+    zip_link = next(a for a in pages.find_all("ul.downloads a") if a.text == "The whole pack, in a zip file").get_attribute("href")
+    status, _, body = server.get(zip_link.removeprefix(server.url), cookies=pages.cookies())
+    assert status == 200
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    bundle = PdfReader(io.BytesIO(archive.read(next(n for n in archive.namelist() if n.endswith("-bundle.pdf")))))
+    assert bundle.is_encrypted and bundle.decrypt(passphrase)
+    text = "\n".join(page.extract_text() or "" for page in bundle.pages)
+    assert "Educational psychology report" in text and "Amara" in text
+    pages.open(pages.driver.current_url.removeprefix(server.url))
+    assert not pages.find_all("#passphrase") and passphrase not in pages.find("main").text, "the passphrase is shown once"
+
+    pages.follow("Send it to the local authority")
+    assert pages.h1() == "Send the pack to Northshire County Council?"
+    assert "send.requests@northshire-council.example" in pages.find("#recipient").text
+    attached = pages.table("#attachments")
+    assert len(attached) == 1 and "bundle.pdf" in attached[0][1] and "cover-letter.pdf" in attached[0][1]
+    before = len(server.mail.envelopes)
+    pages.submit("Send to Northshire County Council now")
+    pages.wait_for_job()
+    assert [row[3] for row in pages.table("table.results")] == ["Sent"]
+    arrived = server.mail.envelopes[before:]
+    assert [rcpts for _, rcpts, _ in arrived] == [["send.requests@northshire-council.example"]]
+    assert passphrase.encode() not in arrived[0][2]
     pages.assert_clean()
 
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ..smtp_server import LoopbackController, Recorder
-from .conftest import Browser
+from .conftest import Browser, settings_with_loopback_smtp
 
 pytestmark = pytest.mark.libreoffice
 
@@ -18,12 +18,7 @@ def smtp(app, tmp_path, monkeypatch):
     recorder = Recorder()
     controller = LoopbackController(recorder)
     controller.start()
-    settings = tmp_path / "settings.toml"
-    settings.write_text(f'[smtp]\nhost = "127.0.0.1"\nport = {controller.port}\nsecurity = "none"\nfrom = "Office <office@school.example>"\n', encoding="utf-8")
-    for name in ("SENFORMS_SMTP_HOST", "SENFORMS_SMTP_PORT", "SENFORMS_SMTP_SECURITY", "SENFORMS_FROM", "SENFORMS_SMTP_USER", "SENFORMS_SMTP_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    app.extensions["senforms_queue"].settings_path = settings
-    app.config["SENFORMS_SETTINGS"] = settings
+    settings_with_loopback_smtp(app, tmp_path / "settings.toml", monkeypatch, controller.port, "Office <office@school.example>")
     yield recorder
     controller.stop()
 

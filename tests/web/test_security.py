@@ -14,7 +14,7 @@ from senforms.web.app import PUBLIC_ENDPOINTS
 
 from .conftest import OFFICE, PASSWORD, SENCO, Browser
 
-PLACEHOLDERS = {"job_id": "nosuchjob", "file_id": "nosuchfile", "number": "0", "filename": "senforms.css"}
+PLACEHOLDERS = {"job_id": "nosuchjob", "file_id": "nosuchfile", "number": "0", "filename": "senforms.css", "upn": "Z881999919001", "upload_id": "nosuchupload0000000"}
 
 
 def routes(app):
@@ -188,7 +188,7 @@ def test_sign_in_never_redirects_off_the_site(app) -> None:
         client = browser.client
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
         response = client.post(f"/sign-in?next={target}", data={"email": SENCO, "password": PASSWORD, "csrf_token": token})
-        assert response.headers["Location"] == "/", target
+        assert response.headers["Location"] == "/dashboard", target  # a senco lands on the dashboard, never off the site
 
 
 def test_passwords_are_stored_as_argon2_hashes(app, data_dir) -> None:

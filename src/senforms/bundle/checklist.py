@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from senforms.model import EvidenceKind, LocalAuthority, Pupil
-from senforms.model.checks import MEETINGS_A_YEAR
+from senforms.model.checks import MEETINGS_A_YEAR, meetings_held
 from senforms.model.consent import request_agreement
 from senforms.model.costing import ProvisionCosts
 from senforms.ukformat import long_date, money
@@ -140,8 +140,7 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date, costs: Provis
                 advisory=True,
             )
         )
-    year_ago = on - dt.timedelta(days=365)
-    held = [m for m in pupil.meetings if m.held and year_ago < m.date <= on]
+    held = meetings_held(pupil, on)
     check(
         f"At least {MEETINGS_A_YEAR} meetings with parents in the last year",
         len(held) >= MEETINGS_A_YEAR,

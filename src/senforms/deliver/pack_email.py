@@ -22,6 +22,7 @@ be a pupil of that register.
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from senforms.bundle.pack_file import REMAKE, PackDescription, read_description
 from senforms.deliver import Attachment, Draft, Ledger, SendReport, SmtpSettings, check_la_recipient, send_all, write_draft
 from senforms.deliver.messages import draft_filename, html_page
 from senforms.deliver.saved import SavedDraft, check_saved_drafts
-from senforms.deliver.smtp import as_sent_by
+from senforms.deliver.smtp import SendResult, as_sent_by
 from senforms.errors import DeliveryError, OutputExistsError
 from senforms.model import LocalAuthority, Register, School
 
@@ -273,7 +274,7 @@ def write_pack_drafts(drafts: list[Draft], out_dir: Path, *, overwrite: bool = F
 
 
 def send_pack(drafts: list[Draft], settings: SmtpSettings, ledger_path: Ledger | Path | str, *, resend_unknown: bool = False,
-              drafts_folder: Path | None = None) -> SendReport:
+              drafts_folder: Path | None = None, on_event: Callable[[SendResult], None] | None = None) -> SendReport:
     """Send the pack's drafts (checked, journalled, never twice: see `deliver.send_all`).
 
     With `drafts_folder` (the pack's emails/ folder), each saved .eml must first be exactly the
@@ -281,7 +282,8 @@ def send_pack(drafts: list[Draft], settings: SmtpSettings, ledger_path: Ledger |
     """
     if drafts_folder is not None:
         check_saved_drafts(saved_pack_drafts(drafts, drafts_folder))
-    return send_all([as_sent_by(d, settings) for d in drafts], settings, ledger_path if isinstance(ledger_path, Ledger) else Ledger(ledger_path), resend_unknown=resend_unknown)
+    ledger = ledger_path if isinstance(ledger_path, Ledger) else Ledger(ledger_path)
+    return send_all([as_sent_by(d, settings) for d in drafts], settings, ledger, resend_unknown=resend_unknown, on_event=on_event)
 
 
 @dataclass(frozen=True)

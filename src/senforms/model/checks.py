@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from senforms.errors import Location, Problem
 from senforms.model import Pupil, Register, SenStatus
+from senforms.model.apdr import Cycle
 from senforms.model.calendar import national_curriculum_year, school_year
 from senforms.model.consent import request_agreement
+from senforms.model.events import Meeting
 from senforms.ukformat import long_date, money, short_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
@@ -109,6 +111,27 @@ def year_group_name(year: int) -> str:
     return f"Year {year}" if 0 < year <= 14 else f"year group {year}"
 
 
+def meetings_held(pupil: Pupil, as_of: dt.date) -> list[Meeting]:
+    """The meetings with parents held in the 12 months to `as_of` (the Code of Practice 6.65 count)."""
+    year_ago = as_of - dt.timedelta(days=365)
+    return [m for m in pupil.meetings if m.held and year_ago < m.date <= as_of]
+
+
+def notification_due(pupil: Pupil) -> bool:
+    """A pupil on SEN support whose parents (or who, as a young person) have no recorded s.68 letter."""
+    return pupil.sen_status == SenStatus.SEN_SUPPORT and pupil.parental_notification_sent is None
+
+
+def review_overdue(pupil: Pupil, as_of: dt.date) -> Cycle | None:
+    """The SEN support cycle in progress whose review date has passed without a review, or None."""
+    if pupil.sen_status != SenStatus.SEN_SUPPORT:
+        return None
+    cycle = pupil.current_cycle
+    if cycle is None or cycle.completed or cycle.review_date is None or cycle.review_date >= as_of:
+        return None
+    return cycle
+
+
 def register_warnings(
     register: Register, place: PlaceFinder, *, as_of: dt.date, original_order: dict[tuple[int, int], int] | None = None
 ) -> list[Problem]:
@@ -119,7 +142,6 @@ def register_warnings(
     def warn(location: Location, message: str, fix: str = "") -> None:
         warnings.append(Problem(location, message, fix, "warning"))
 
-    year_ago = as_of - dt.timedelta(days=365)
     for index, pupil in enumerate(register.pupils):
         row = place(("pupils", index))
         expected = national_curriculum_year(pupil.date_of_birth, as_of)
@@ -143,14 +165,14 @@ def register_warnings(
             continue
         # s.68 and the three meetings a year apply from the day SEN support starts: a newly
         # identified pupil with no APDR cycle yet is exactly who the letter is for.
-        if pupil.parental_notification_sent is None:
+        if notification_due(pupil):
             told = f"pupil {pupil.upn} (a young person) was" if pupil.is_young_person(as_of) else f"the parents of pupil {pupil.upn} were"
             warn(
                 row,
                 f"no record that {told} formally told that special educational provision is being made (s.68)",
                 "make the letter with `senforms render parent-notification`, send it, and record the date in Parental notification sent",
             )
-        held = [m for m in pupil.meetings if m.held and year_ago < m.date <= as_of]
+        held = meetings_held(pupil, as_of)
         if len(held) < MEETINGS_A_YEAR:
             warn(
                 row,
@@ -166,7 +188,7 @@ def register_warnings(
             cycle_row = _cycle_place(place, index, pupil, cycle.number, original_order)
             if cycle.review_date is None:
                 warn(cycle_row, f"pupil {pupil.upn} is on SEN support with no review date for cycle {cycle.number}", "set a review date")
-            elif cycle.review_date < as_of:
+            elif review_overdue(pupil, as_of) is cycle:
                 warn(
                     cycle_row,
                     f"cycle {cycle.number} of pupil {pupil.upn} was due for review on {long_date(cycle.review_date)} and has no review",

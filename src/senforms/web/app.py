@@ -222,9 +222,9 @@ def _install_error_pages(app: Flask) -> None:
 
 
 def _register_views(app: Flask) -> None:
-    from senforms.web.views import audit_pages, auth, documents, files, home, invitations, jobs, meetings, register, settings_pages, templates_pages
+    from senforms.web.views import audit_pages, auth, dashboard, documents, ehc, files, home, invitations, jobs, meetings, register, settings_pages, templates_pages
 
-    for module in (auth, home, register, documents, invitations, meetings, jobs, files, templates_pages, settings_pages, audit_pages):
+    for module in (auth, home, register, documents, invitations, meetings, jobs, files, dashboard, ehc, templates_pages, settings_pages, audit_pages):
         app.register_blueprint(module.blueprint)
 
     @app.get("/health")

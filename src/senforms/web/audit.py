@@ -109,7 +109,7 @@ def as_csv(rows: Iterable[AuditEntry]) -> str:
 
 
 # What a finished job is called in the trail; a kind not listed (a new job) is "job KIND".
-JOB_ACTIONS = {"documents": "documents made", "prepare-invitations": "invitations prepared", "send-invitations": "invitations sent"}
+JOB_ACTIONS = {"documents": "documents made", "prepare-invitations": "invitations prepared", "send-invitations": "invitations sent", "ehc-pack": "EHC pack made", "send-pack": "EHC pack sent to the LA"}
 
 
 def job_ended(db: sqlite3.Connection, job_id: str, status: str, result: dict[str, object]) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 from senforms.errors import SenformsError
 from senforms.web import audit, store
 from senforms.web.datadir import DATABASE, OUTPUTS, UPLOADS
+from senforms.web.evidence import EVIDENCE
 
 log = logging.getLogger("senforms.web.retention")
 CHECK_EVERY = 3600  # seconds between automatic checks
@@ -60,6 +61,18 @@ def _age_reference(path: Path) -> float:
     return newest
 
 
+def _upload_units(uploads: Path) -> list[Path]:
+    """What goes as one: each upload, except the EHC packs' evidence, which goes a pupil at a time
+    (one pupil's recent upload must not keep every other pupil's evidence for ever)."""
+    units: list[Path] = []
+    for path in sorted(uploads.iterdir()) if uploads.is_dir() else []:
+        if path.name == EVIDENCE and path.is_dir() and not path.is_symlink():
+            units.extend(sorted(path.iterdir()))
+        else:
+            units.append(path)
+    return units
+
+
 def _delete(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
@@ -83,7 +96,7 @@ def purge(db: sqlite3.Connection, root: Path, days: int, *, now: float | None = 
         when = finished.get(path.name) or _age_reference(path)
         if when < cutoff:
             (jobs if path.name in finished else others).append(path)
-    old_uploads = [p for p in (sorted(uploads.iterdir()) if uploads.is_dir() else []) if p.name not in in_use and _age_reference(p) < cutoff]
+    old_uploads = [p for p in _upload_units(uploads) if p.name not in in_use and _age_reference(p) < cutoff]
     gone_jobs = [p.name for p in jobs]
     links = 0
     for job_id in gone_jobs:
@@ -91,7 +104,7 @@ def purge(db: sqlite3.Connection, root: Path, days: int, *, now: float | None = 
     # Links to files outside job folders (e.g. the meetings workbook) go with their folder.
     other_links = [
         r["id"] for r in db.execute("SELECT id, path FROM files WHERE job_id IS NULL")
-        if any(r["path"].startswith(f"{OUTPUTS}/{p.name}/") or r["path"] == f"{UPLOADS}/{p.name}" for p in (*others, *old_uploads))
+        if any(r["path"].startswith(f"{OUTPUTS}/{p.name}/") or r["path"] == p.relative_to(root).as_posix() for p in (*others, *old_uploads))
     ]
     links += len(other_links)
     result = Purge(days, tuple(gone_jobs), len(others), len(old_uploads), links)

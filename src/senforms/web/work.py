@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -155,6 +156,23 @@ def prepare_invitations(context: JobContext) -> dict[str, Any]:
     return {"invitations": len(rows), "emails": emails, "posted": len(rows) - emails, "print": print_id}
 
 
+def _confirmed_sending(context: JobContext, todo: list, why_changed: str, fix: str) -> Callable[[Any], None]:
+    """Refuse unless `todo` is exactly what the person confirmed (options' digest); then the bar's
+    callback, one step per email as it is sent, failed or found sent before."""
+    if recipients_digest([(d.key, d.to_address) for d in todo]) != context.options["digest"]:
+        raise DeliveryError(f"the emails ready to send are not the ones you confirmed ({why_changed}): nothing was sent", fix=fix)
+    total = len(todo)
+    state = {"done": 0}
+
+    def event(result) -> None:
+        if result.status in ("sent", "failed", "unknown", "skipped"):
+            state["done"] += 1
+            context.progress(state["done"], total, f"Sent {state['done']} of {total}")
+
+    context.progress(0, total, "Sending")
+    return event
+
+
 def pending_emails(settings_path: Path | None, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The prepared emails a send now would send: not sent before, by the school's one send log
     (the same log `senforms invite --send` keeps, so nothing goes twice whichever sent it)."""
@@ -173,21 +191,7 @@ def send_invitations(context: JobContext) -> dict[str, Any]:
     preparing = JobContext(context.root, context.options["prepared"], context.user_id, context.options, context.db, context.settings_path)
     batch = _prepare(preparing, register)
     ledger = school_ledger(context.settings_path)
-    todo = pending(batch.drafts, ledger)
-    if recipients_digest([(d.key, d.to_address) for d in todo]) != context.options["digest"]:
-        raise DeliveryError(
-            "the emails ready to send are not the ones you confirmed (the register or the send log changed since): nothing was sent",
-            fix="make the invitations again and check the list",
-        )
-    total = len(todo)
-    state = {"done": 0}
-
-    def event(result) -> None:
-        if result.status in ("sent", "failed", "unknown", "skipped"):
-            state["done"] += 1
-            context.progress(state["done"], total, f"Sent {state['done']} of {total}")
-
-    context.progress(0, total, "Sending")
+    event = _confirmed_sending(context, pending(batch.drafts, ledger), "the register or the send log changed since", "make the invitations again and check the list")
     report = senforms.send_invitations(batch, settings, ledger, on_event=event)
     names = {inv.draft.key: inv.recipient_name for inv in batch.invitations if inv.draft}
     results = [{"recipient": names.get(r.key, ""), "address": r.recipient, "status": r.status, "detail": r.detail} for r in report.results]
@@ -211,12 +215,100 @@ def email_preview(root: Path, job_id: str, relative: str) -> dict[str, Any]:
     }
 
 
+# --- the EHC request pack -------------------------------------------------------------------------
+
+PACK = "pack"  # the pack's folder inside its job's folder, as `senforms bundle -o` makes it
+
+
+def pack_folder(root: Path, job_id: str) -> Path:
+    return root / "outputs" / job_id / PACK
+
+
+def make_pack(context: JobContext) -> dict[str, Any]:
+    """Options: upn, on (ISO date), and a sealed passphrase when the pack is to be protected.
+
+    The pack is `senforms bundle`'s, made from the pupil's uploaded evidence (see web.evidence) with
+    the LA's profile from the register and the settings file, its own form filled when it names one.
+    """
+    from senforms.web import evidence
+    from senforms.web.passphrases import SEALED, unseal
+
+    options = context.options
+    _, loaded = load_current(context.db, context.root)
+    upn = options["upn"]
+    taken = evidence.uploads(context.root, upn)
+    register = evidence.with_uploads(loaded.register, upn, taken)
+    la = senforms.local_authority_profile(loaded.register.local_authority, context.settings_path)
+    password = None
+    if options.get("protect"):
+        password = unseal(context.root, options.get(SEALED) or "")
+        if password is None:
+            raise SenformsError("this pack's passphrase was shown already, so the pack cannot be made again with it", fix="make a new pack from the pupil's page")
+    steps = 3
+    context.progress(1, steps, f"Making the request, the covering letter and the bundle from {len(taken)} evidence file{'s' if len(taken) != 1 else ''}")
+    logo = loaded.logo if loaded.logo is not None and loaded.logo.is_file() else None
+    pack_options = senforms.PackOptions(
+        out_dir=pack_folder(context.root, context.job_id), on=dt.date.fromisoformat(options["on"]), password=password,
+        local_authority=la, base_dir=loaded.base_dir, logo=logo,
+    )
+    result = senforms.build_pack(register, upn, pack_options)
+    context.progress(2, steps, "Putting the pack in a zip file")
+    stem = result.files["bundle"].name.removesuffix("-bundle.pdf")
+    archive = zip_folder(pack_options.out_dir, context.folder / f"{stem}-ehc-request-pack.zip", suffixes=(".pdf", ".docx", ".txt", ".csv", ".json"))
+    files = [{"id": context.offer(archive, archive.name, ZIP_MIME, senco_only=True), "label": "The whole pack, in a zip file", "name": archive.name}]
+    files.append({"id": context.offer(result.files["bundle"], result.files["bundle"].name, PDF_MIME, senco_only=True), "label": "The evidence bundle (PDF)", "name": result.files["bundle"].name})
+    if "la_form" in result.files:
+        form = result.files["la_form"]
+        files.append({"id": context.offer(form, form.name, PDF_MIME if form.suffix == ".pdf" else DOCX_MIME, senco_only=True), "label": f"{la.name if la else 'The LA'}'s own form, filled in", "name": form.name})
+    context.keep("pack.json", {
+        "checklist": [{"label": i.label, "ok": i.ok, "advisory": i.advisory, "detail": i.detail} for i in result.checklist],
+        "warnings": result.warnings,
+    })
+    context.progress(steps, steps, "Finished")
+    return {
+        "upn": upn, "files": files, "pages": result.bundle.pages, "missing": len(result.missing),
+        "encrypted": password is not None, "la_form": "la_form" in result.files,
+    }
+
+
+def pack_drafts_now(root: Path, pack_job_id: str, register: Register, settings_path: Path | None):
+    """The email(s) `senforms send-pack` would make for the pack now, written nowhere: for the confirmation page."""
+    from senforms.deliver.pack_email import Addressing, pack_drafts, read_pack
+
+    addressing = Addressing.of(register, settings_path)
+    pack = read_pack(pack_folder(root, pack_job_id))
+    if register.pupil(pack.description.upn) is None:
+        raise DeliveryError(f"the pack is for UPN {pack.description.upn}, who is not in the register now; nothing was sent", fix="upload the register the pack was made from")
+    return pack, addressing, pack_drafts(pack, addressing)
+
+
+def send_pack(context: JobContext) -> dict[str, Any]:
+    """Options: pack (the pack job's id), digest (what the SENCo confirmed). The `send-pack` command's path:
+    drafts made and saved in the pack's emails/ folder, each checked against the saved one, the school's
+    one send log, the LA's allow-list from the register and the settings file."""
+    register = _register(context)
+    settings = senforms.load_smtp_settings(context.settings_path)
+    folder = pack_folder(context.root, context.options["pack"])
+    emails = senforms.prepare_pack_emails(folder, register, "la", settings=context.settings_path)
+    ledger = school_ledger(context.settings_path)
+    todo = pending(emails.drafts, ledger)
+    event = _confirmed_sending(context, todo, "the register, the settings or the send log changed since", "open the pack's page and check the confirmation again")
+    report = senforms.send_pack(emails.drafts, settings, ledger, drafts_folder=emails.folder, on_event=event)
+    subjects = {d.key: d.subject for d in emails.drafts}
+    results = [{"recipient": emails.addressing.team, "address": r.recipient, "status": r.status, "detail": r.detail, "subject": subjects.get(r.key, "")} for r in report.results]
+    context.keep("results.json", results)
+    context.progress(len(todo), len(todo), "Finished")
+    return {"sent": len(report.sent), "failed": len(report.failed), "total": len(report.results), "pack": context.options["pack"]}
+
+
 BODIES: dict[str, JobBody] = {
     "documents": make_documents,
     "prepare-invitations": prepare_invitations,
     "send-invitations": send_invitations,
+    "ehc-pack": make_pack,
+    "send-pack": send_pack,
 }
 # Run again, unasked, when the worker running them dies: the same input makes the same files, and
 # nothing leaves the school. A send is never repeated without a person confirming it again.
-REPEATABLE = frozenset({"documents", "prepare-invitations"})
+REPEATABLE = frozenset({"documents", "prepare-invitations", "ehc-pack"})
 

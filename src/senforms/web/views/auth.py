@@ -16,13 +16,13 @@ from senforms.web.app import allow, db
 blueprint = Blueprint("auth", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, landing: str = "home.index") -> str:
     """Only a path on this site: never an open redirect to another."""
     if not target:
-        return url_for("home.index")
+        return url_for(landing)
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("home.index")
+        return url_for(landing)
     return target
 
 
@@ -64,7 +64,8 @@ def sign_in() -> ResponseReturnValue:
     session["uid"] = user.id
     session["ver"] = user.session_version
     session["seen"] = int(time.time())
-    return redirect(_safe_next(next_path))
+    # A SENCo lands on what is due; the office on the home page.
+    return redirect(_safe_next(next_path, "dashboard.show" if user.is_senco else "home.index"))
 
 
 @blueprint.post("/sign-out")

@@ -36,7 +36,8 @@ def _form(kind: str, problem: str = "", status: int = 200, preview=None, preview
     register = loaded.register
     filters = _filters()
     pupils = _chosen_pupils(register, filters)
-    picked = set(request.form.getlist("upn")) if request.method == "POST" else {p.upn for p in pupils}
+    # A link from the dashboard names the pupils to tick (?upn=…); otherwise every pupil shown is ticked.
+    picked = set(request.form.getlist("upn")) if request.method == "POST" else set(request.args.getlist("upn")) or {p.upn for p in pupils}
     years = sorted({p.year_group for p in register.pupils if p.year_group is not None})
     page = render_template(
         "documents.html", kinds=senforms.KINDS, kind=kind, pupils=pupils, picked=picked, filters=filters, years=years,

@@ -7,10 +7,13 @@ from flask.typing import ResponseReturnValue
 
 from senforms.web.app import allow, db, queue, root
 from senforms.web.jobs import Job, find_job, kept
+from senforms.web.passphrases import take_once
 
 blueprint = Blueprint("jobs", __name__)
 
-TITLES = {"documents": "Making documents", "prepare-invitations": "Making invitations", "send-invitations": "Sending invitations"}
+TITLES = {"documents": "Making documents", "prepare-invitations": "Making invitations", "send-invitations": "Sending invitations",
+          "ehc-pack": "Making the EHC request pack", "send-pack": "Sending the pack to the LA"}
+SENDS = ("send-invitations", "send-pack")  # never repeated blindly
 
 
 def visible_job(job_id: str) -> Job:
@@ -26,8 +29,12 @@ def _details(job: Job) -> dict:
         return {}
     if job.kind == "documents":
         return {"report": kept(root(), job.id, "report.json") or {}}
-    if job.kind == "send-invitations":
+    if job.kind in SENDS:
         return {"results": kept(root(), job.id, "results.json") or []}
+    if job.kind == "ehc-pack":
+        # The passphrase leaves the job's row the first time the finished pack is shown to whoever asked for it.
+        shown = take_once(db(), root(), job.id) if job.status == "done" and job.user_id == g.user.id else None
+        return {"pack": kept(root(), job.id, "pack.json") or {}, "passphrase": shown}
     return {}
 
 
@@ -56,7 +63,7 @@ def progress(job_id: str) -> ResponseReturnValue:
 @allow("office")
 def again(job_id: str) -> ResponseReturnValue:
     job = visible_job(job_id)
-    if job.kind == "send-invitations":
+    if job.kind in SENDS:
         abort(405)  # a send is never repeated blindly: make and confirm the invitations again
     new_id = queue().again(db(), job, g.user.id)
     return redirect(url_for("jobs.show", job_id=new_id), code=303)
