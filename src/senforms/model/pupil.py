@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from senforms.model import calendar
@@ -93,7 +93,9 @@ class Pupil(Record):
     admission_date: OptionalUkDate = None
     sen_status: SenStatus
     sen_support_start: OptionalUkDate = None
-    primary_need: NeedCode
+    primary_need: NeedCode | None = Field(
+        None, validate_default=True, description="Needed for SEN support (K) and an EHC plan (E); none for status N (no SEN)"
+    )
     secondary_need: NeedCode | None = None
     broad_areas: list[BroadArea] = Field(default_factory=list)
     eal: YesNo = False
@@ -120,6 +122,17 @@ class Pupil(Record):
     meetings: list[Meeting] = Field(default_factory=list)
     evidence: list[EvidenceFile] = Field(default_factory=list)
     consents: list[Consent] = Field(default_factory=list)
+
+    @field_validator("primary_need")
+    @classmethod
+    def _needed_unless_no_sen(cls, need: NeedCode | None, info: ValidationInfo) -> NeedCode | None:
+        # Status N (no SEN) has no type of need; K and E always have one (the census asks for it).
+        if need is None and info.data.get("sen_status", SenStatus.NO_SEN) != SenStatus.NO_SEN:
+            raise PydanticCustomError(
+                "primary_need", "is empty, but a pupil on SEN support or with an EHC plan needs a primary need",
+                {"fix": "give the census type-of-need code (for example SPLD, ASD or SEMH; NSA for SEN support without a specialist assessment)"},
+            )
+        return need
 
     @model_validator(mode="after")
     def _coherent(self) -> Pupil:
