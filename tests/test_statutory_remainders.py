@@ -277,3 +277,79 @@ def test_render_ehc_request_without_a_date_uses_the_stored_request_date(tmp_path
     assert given.exit_code == 0, given.output
     text = _docx_text(next((tmp_path / "given").glob("*.docx")))
     assert "30 November 2026" in text and "27 November 2026" not in text  # --date wins
+
+
+# --- the early discussion with parents (§1.2, §5.5) -------------------------------------------------
+
+NOT_YET_TOLD = "Q881999919013"  # the one sample pupil with no Parental notification sent
+
+
+def _early_discussion(data):
+    data["pupils"][12]["meetings"][2] = {  # in place of the samples' own early discussion (M3)
+        "id": "M3", "date": "2025-11-14", "type": "early_discussion", "held": True,
+        "strengths": "Kind to others; loves building models",
+        "difficulties": "Finds it hard to follow spoken instructions",
+        "concerns": "Is unsettled at bedtime before school days",
+        "agreed_outcomes": "To follow two-step instructions in class",
+        "next_steps": "Visual timetable at home and in class; meet again in January",
+    }
+
+
+def test_the_notification_letter_carries_the_early_discussion(tmp_path):
+    result = run("render", "parent-notification", sample_json(tmp_path, _early_discussion), "-o", tmp_path / "out", "--pupil", NOT_YET_TOLD, "--date", DATE)
+    assert result.exit_code == 0, result.output
+    path = next((tmp_path / "out").glob("*.docx"))
+    text = _docx_text(path)
+    assert "When we talked on 14 November 2025, this is what we discussed:" in text
+    import zipfile
+
+    body = zipfile.ZipFile(path).read("word/document.xml").decode()
+    assert '<w:b/></w:rPr><w:t xml:space="preserve">Strengths: </w:t>' in body  # the label bold, the words plain
+    for line in ("Strengths: Kind to others; loves building models", "Difficulties: Finds it hard to follow spoken instructions",
+                 "Your concerns: Is unsettled at bedtime before school days", "What we agreed to aim for: To follow two-step instructions in class",
+                 "Next steps: Visual timetable at home and in class; meet again in January"):
+        assert line in text
+
+
+def test_without_an_early_discussion_the_letter_has_no_such_section(tmp_path):
+    def no_discussion(data):
+        data["pupils"][12]["meetings"][2]["type"] = "review"
+
+    result = run("render", "parent-notification", sample_json(tmp_path, no_discussion), "-o", tmp_path / "out", "--pupil", NOT_YET_TOLD, "--date", DATE)
+    assert result.exit_code == 0, result.output
+    assert "this is what we discussed" not in _docx_text(next((tmp_path / "out").glob("*.docx")))
+
+
+def test_the_early_discussion_is_read_from_the_workbook_meetings_sheet(tmp_path):
+    import openpyxl
+
+    import senforms
+
+    from .conftest import SAMPLES
+
+    workbook = openpyxl.load_workbook(SAMPLES / "register.xlsx")
+    sheet = workbook["Meetings"]
+    headers = [cell.value for cell in sheet[1]]
+    if "Strengths discussed" not in headers:  # a workbook made before the columns: senforms reads them by name
+        for offset, header in enumerate(("Strengths discussed", "Parents' concerns", "Agreed outcomes", "Next steps")):
+            sheet.cell(row=1, column=len(headers) + 1 + offset).value = header
+        headers = [cell.value for cell in sheet[1]]
+    column = {h: i + 1 for i, h in enumerate(headers)}
+    row = sheet.max_row + 1
+    for header, value in (("UPN", NOT_YET_TOLD), ("Meeting ID", "M0"), ("Date", dt.date(2026, 8, 28)), ("Type", "Early discussion"), ("Held", "Yes"),
+                          ("Strengths discussed", "Kind to others"), ("Parents' concerns", "Bedtimes"), ("Next steps", "Meet again in January")):
+        sheet.cell(row=row, column=column[header]).value = value
+    path = tmp_path / "register.xlsx"
+    workbook.save(path)
+    pupil = senforms.load_register(path, as_of=dt.date(2026, 11, 23)).register.pupil(NOT_YET_TOLD)
+    assert pupil.early_discussion is not None
+    assert pupil.early_discussion.discussion_points == [("Strengths", "Kind to others"), ("Your concerns", "Bedtimes"), ("Next steps", "Meet again in January")]
+
+
+def test_the_samples_newly_identified_pupil_has_an_early_discussion(tmp_path):
+    import senforms
+
+    pupil = senforms.load_register(sample_json(tmp_path), as_of=dt.date(2026, 11, 23)).register.pupil(NOT_YET_TOLD)
+    assert pupil.early_discussion is not None and pupil.early_discussion.date == dt.date(2026, 7, 17)
+    assert [label for label, _ in pupil.early_discussion.discussion_points] == [
+        "Strengths", "Difficulties", "Your concerns", "What we agreed to aim for", "Next steps"]

@@ -12,6 +12,8 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from docxtpl import RichText
+
 from senforms.model import Cycle, LocalAuthority, Meeting, ParentCarer, Pupil, Register
 from senforms.model.calendar import NO_TERM_DATES, TermDates, reply_by, school_year, term_label
 from senforms.model.codes import ReviewDecision
@@ -79,6 +81,34 @@ def contact_context(contact: ParentCarer, pupil: Pupil) -> dict[str, Any]:
     }
 
 
+def early_discussion_context(pupil: Pupil) -> dict[str, Any] | None:
+    """The latest early discussion with parents that records what was said, or None (§1.2, §5.5)."""
+    meeting = pupil.early_discussion
+    if meeting is None:
+        return None
+    return {
+        "date": meeting.date,
+        "strengths": meeting.strengths or "",
+        "difficulties": meeting.difficulties or "",
+        "concerns": meeting.concerns or "",
+        "agreed_outcomes": meeting.agreed_outcomes or "",
+        "next_steps": meeting.next_steps or "",
+        "points": [{"label": label, "text": text, "rich": labelled(label, text)} for label, text in meeting.discussion_points],
+    }
+
+
+def labelled(label: str, text: str) -> RichText:
+    """'**Strengths:** Kind to others' as formatted text for `{{r point.rich }}`: the label bold,
+    the record's words plain (docxtpl escapes them, so they print exactly as typed)."""
+    rich = RichText()
+    rich.add(f"{label}: ", bold=True)
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            rich.xml += "<w:r><w:br/></w:r>"  # a line break typed in the register, as in plain values
+        rich.add(line)
+    return rich
+
+
 def pupil_context(pupil: Pupil, on: dt.date) -> dict[str, Any]:
     years, months = pupil.age(on)
     return {
@@ -104,6 +134,7 @@ def pupil_context(pupil: Pupil, on: dt.date) -> dict[str, Any]:
         "secondary_need": pupil.secondary_need.label if pupil.secondary_need else "",
         "secondary_need_code": pupil.secondary_need.value if pupil.secondary_need else "",
         "broad_areas": [a.label for a in pupil.broad_areas],
+        "early_discussion": early_discussion_context(pupil),
         "eal": pupil.eal,
         "first_language": pupil.first_language or "",
         "pupil_premium": pupil.pupil_premium,

@@ -240,8 +240,13 @@ MEETINGS = Table(
         Column("invite_contact_ids", "Invite contacts", "list", help="contact IDs; blank = everyone with parental responsibility", width=12),
         Column("staff_attending", "Staff attending", "list", width=30),
         Column("held", "Held", "yesno", width=7),
+        Column("strengths", "Strengths discussed", help="early discussion: the pupil's strengths", width=30),
+        Column("difficulties", "Difficulties discussed", help="early discussion: what the pupil finds difficult", width=30),
+        Column("concerns", "Parents' concerns", aliases=("concerns",), width=30),
+        Column("agreed_outcomes", "Agreed outcomes", width=30),
+        Column("next_steps", "Next steps", width=30),
     ),
-    "Meetings with parents and carers, held or booked.",
+    "Meetings with parents and carers, held or booked; for an early discussion, what was talked about and agreed.",
     parent=("upn",),
 )
 

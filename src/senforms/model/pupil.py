@@ -11,7 +11,7 @@ from pydantic_core import PydanticCustomError
 from senforms.model import calendar
 from senforms.model._base import Record
 from senforms.model.apdr import Cycle
-from senforms.model.codes import BroadArea, ContactMethod, Gender, NeedCode, ProfessionalRole, SenStatus
+from senforms.model.codes import BroadArea, ContactMethod, Gender, MeetingType, NeedCode, ProfessionalRole, SenStatus
 from senforms.model.events import Consent, EvidenceFile, Meeting
 from senforms.model.values import Address, Email, OptionalText, OptionalUkDate, Phone, Text, UkDate, Upn, YesNo
 from senforms.ukformat import age_on
@@ -220,6 +220,12 @@ class Pupil(Record):
         """When the school sends the EHC needs assessment request (the deciding review's Request date), if recorded."""
         review = self.latest_review
         return review.request_date if self.requests_ehc_assessment and review is not None else None
+
+    @property
+    def early_discussion(self) -> Meeting | None:
+        """The latest held early discussion with parents (Meetings › Type = Early discussion) that records what was said."""
+        held = [m for m in self.meetings if m.held and m.type == MeetingType.EARLY_DISCUSSION and m.discussion_points]
+        return max(held, key=lambda m: m.date) if held else None
 
     def contact(self, contact_id: str) -> ParentCarer | None:
         return next((c for c in self.contacts if c.id == contact_id), None)
