@@ -449,3 +449,8 @@ def test_formatted_text_keeps_a_records_markup_as_text_and_its_line_breaks():
 
     xml = labelled("Next steps", "Meet <Mrs> Lee & Dad\nthen review").xml
     assert "Meet &lt;Mrs&gt; Lee &amp; Dad" in xml and "<w:br/>" in xml and "then review" in xml
+
+
+def test_a_bold_letterhead_in_the_header_is_not_a_heading(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [], header=[para(("Hollybrook Primary School", BOLD))])
+    assert not [f for f in findings(path) if "heading" in f]

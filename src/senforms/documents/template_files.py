@@ -275,7 +275,8 @@ def _accessibility_findings(part: TemplatePart) -> list[Problem]:
                 f"table {number} has no header row marked, so a screen reader cannot tell which heading each cell belongs to: "
                 "type the column headings in its first row, click in it, then Table Layout › Repeat Header Rows"), "warning"))
     after_salutation = False  # a letter's bold subject line follows its "Dear …" and is not a heading
-    for paragraph in part.paragraphs:
+    # Only the main text has headings: a letterhead's bold name in a header or footer is not one.
+    for paragraph in part.paragraphs if part.name == "the main text" else ():
         if paragraph.element is None:
             continue
         typed = _TAG.sub("", paragraph.text).strip()
@@ -284,7 +285,7 @@ def _accessibility_findings(part: TemplatePart) -> list[Problem]:
                 "this short paragraph is made to look like a heading with bold or large text, but a screen reader "
                 "reads it as ordinary text: give it a Heading style (Home › Styles › Heading 2) instead"), "warning"))
         if typed:
-            after_salutation = typed.startswith("Dear ") and part.name == "the main text"
+            after_salutation = typed.startswith("Dear ")
     return findings
 
 
