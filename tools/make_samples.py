@@ -289,6 +289,15 @@ def build_meetings(serial: int, n_cycles: int) -> list[dict]:
         held_dates = held_dates[-1:]  # fewer than three a year: a warning the SENCo needs
     for index, day in enumerate(held_dates, start=1):
         meetings.append({"id": f"M{index}", "date": day.isoformat(), "start_time": "15:30", "end_time": "16:15", "type": "review", "location": "SENCo office", "purpose": "Review of SEN support", "held": True, "staff_attending": ["Mr Daniel Price (SENCo)", "Class teacher"]})
+    if serial == 13:  # the newly identified pupil: the early discussion before SEN support began (§1.2, §5.5)
+        meetings[-1].update(
+            type="early_discussion", purpose="Early discussion about starting SEN support",
+            strengths="Enthusiastic about science and a kind friend to others",
+            difficulties="Finds it hard to start written work and to keep going with it",
+            concerns="Tiredness and frustration after school on days with a lot of writing",
+            agreed_outcomes="To plan and write a paragraph independently with a word bank",
+            next_steps="Start SEN support in September with a writing frame; meet again in the autumn term",
+        )
     booked = D(2026, 12, 1) + dt.timedelta(days=(serial * 3) % 10)
     if booked.weekday() >= 5:
         booked += dt.timedelta(days=7 - booked.weekday())

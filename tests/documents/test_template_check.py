@@ -312,3 +312,145 @@ def test_an_unreviewed_cycle_and_a_loop_over_needs_are_checked(tmp_path):
         "stops the document: put it inside {% if cycle.review %} … {% endif %}",
         "error: paragraph 2 ('{%for n in pupil.needs%}{{ n.lable }}{%endfor%}'): 'n.lable' is not a variable senforms provides: check its spelling against docs/templates.md",
     ]
+
+
+# --- issue 15: what a screen reader needs (warnings, never errors) ------------------------------------
+
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+
+
+def picture(descr: str | None, decorative: bool = False) -> str:
+    """A paragraph holding a picture as Word stores it (the image itself is not needed to check it)."""
+    alt = f' descr="{descr}"' if descr is not None else ""
+    extension = ('<a:extLst xmlns:a="' + A + '"><a:ext uri="{C183D7F6-B498-43B3-948B-1728B52AA6E4}">'
+                 '<adec:decorative xmlns:adec="http://schemas.microsoft.com/office/drawing/2017/decorative" val="1"/></a:ext></a:extLst>') if decorative else ""
+    return (f'<w:p><w:r><w:drawing><wp:inline><wp:extent cx="914400" cy="914400"/>'
+            f'<wp:docPr id="7" name="Picture 7"{alt}>{extension}</wp:docPr></wp:inline></w:drawing></w:r></w:p>')
+
+
+NO_ALT = ("warning: paragraph 1: the picture 'Picture 7' has no alt text, so a screen reader cannot say what it shows: right-click it "
+          "in Word, choose View Alt Text and describe it (or tick Mark as decorative)")
+
+
+def test_a_picture_without_alt_text_is_a_warning(tmp_path):
+    assert findings(support_plan(tmp_path / "support-plan.docx", [picture(None)])) == [NO_ALT]
+    assert findings(support_plan(tmp_path / "blank-alt.docx", [picture("  ")])) == [NO_ALT]
+
+
+def test_a_picture_with_alt_text_or_marked_decorative_is_fine(tmp_path):
+    assert findings(support_plan(tmp_path / "support-plan.docx", [picture("The school's crest: an oak tree")])) == []
+    assert findings(support_plan(tmp_path / "decorative.docx", [picture(None, decorative=True)])) == []
+
+
+HEADER_ROW = '<w:trPr><w:tblHeader/></w:trPr>'
+
+
+def test_a_data_table_without_a_header_row_is_a_warning(tmp_path):
+    headings = row(cell(para("Outcome")), cell(para("Target")))
+    values = row(cell(para("{{ cycle.number }}")), cell(para("{{ cycle.term }}")))
+    path = support_plan(tmp_path / "support-plan.docx", [table(headings, values)])
+    assert findings(path) == [
+        "warning: table 1, row 1, cell 1 ('Outcome'): table 1 has no header row marked, so a screen reader cannot tell which "
+        "heading each cell belongs to: type the column headings in its first row, click in it, then Table Layout › Repeat Header Rows"
+    ]
+    marked = headings.replace("<w:tr>", f"<w:tr>{HEADER_ROW}", 1)
+    assert findings(support_plan(tmp_path / "marked.docx", [table(marked, values)])) == []
+
+
+def test_a_row_loop_table_needs_a_header_row_and_a_label_table_or_form_does_not(tmp_path):
+    loop = table(row(cell(para("No.")), cell(para("Outcome"))), row(cell(para("{%tr for o in cycle.outcomes %}")), cell()),
+                 row(cell(para("{{ o.id }}")), cell(para("{{ o.description }}"))), row(cell(para("{%tr endfor %}")), cell()))
+    assert [f for f in findings(support_plan(tmp_path / "support-plan.docx", [loop])) if "header row" in f]
+    labels = table(row(cell(para("Full name")), cell(para("{{ pupil.full_name }}"))), row(cell(para("UPN")), cell(para("{{ pupil.upn }}"))))
+    form = table(row(cell(para("Name")), cell()), row(cell(para("Signature")), cell()))
+    assert findings(support_plan(tmp_path / "labels.docx", [labels, form])) == []
+
+
+FAKE = ("warning: paragraph 1 ('Strengths and interests'): this short paragraph is made to look like a heading with bold or large "
+        "text, but a screen reader reads it as ordinary text: give it a Heading style (Home › Styles › Heading 2) instead")
+
+
+@pytest.mark.parametrize("formatting", [BOLD, '<w:sz w:val="32"/>'])
+def test_a_heading_made_of_bold_or_large_text_is_a_warning(tmp_path, formatting):
+    path = support_plan(tmp_path / "support-plan.docx", [para(("Strengths and interests", formatting)), para("{{ pupil.strengths }}")])
+    assert findings(path) == [FAKE]
+
+
+def test_bold_that_is_not_a_heading_is_no_finding(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [
+        para(("Strengths and interests", BOLD), style="Heading2"),  # a real heading
+        para(("Please read this before the meeting.", BOLD)),  # a sentence
+        para(("Name: ", BOLD), "{{ pupil.full_name }}"),  # a bold label beside a value
+        para(("Reply slip for {{ pupil.full_name }}", BOLD)),  # names the pupil: a slip's title
+        para(("Private and confidential", BOLD), style="Address"),  # the school's own style
+        table(row(cell(para(("Outcome", BOLD))), cell(para("{{ pupil.upn }}")))),  # a table's own label
+    ])
+    assert findings(path) == []
+
+
+def test_a_letters_subject_line_after_dear_is_no_finding(tmp_path):
+    from tests.documents.template_corpus.word import build
+
+    letter = build(tmp_path / "letter.docx", [
+        para("Dear {{ recipient.salutation }},"), para(("Your support at school", BOLD)), para("We are writing …"),
+        para(("What happens next", BOLD)), para("We will meet you."),
+    ])
+    found = [f.within_file for f in check_template(letter, "parent-notification")]
+    assert found == [
+        "paragraph 4 ('What happens next'): this short paragraph is made to look like a heading with bold or large text, but a screen "
+        "reader reads it as ordinary text: give it a Heading style (Home › Styles › Heading 2) instead"
+    ]
+
+
+# --- issue 17: formatted values senforms marks up itself (`….rich`) ------------------------------------
+
+LETTER = example_context("parent-notification")
+
+
+def build(*args, **kwargs):
+    from tests.documents.template_corpus.word import build as write
+
+    return write(*args, **kwargs)
+
+
+def test_a_formatted_value_prints_with_its_bold_label_and_passes_the_check(tmp_path):
+    path = build(tmp_path / "parent-notification.docx", [
+        para("{%p if pupil.early_discussion %}"), para("{%p for point in pupil.early_discussion.points %}"),
+        para("{{r point.rich }}"), para("{%p endfor %}"), para("{%p endif %}"),
+    ])
+    assert [f.within_file for f in check_template(path, "parent-notification")] == []
+    data = render_docx(path, LETTER)
+    body = zipfile.ZipFile(io.BytesIO(data)).read("word/document.xml").decode()
+    assert '<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">Strengths: </w:t></w:r><w:r><w:t xml:space="preserve">Kind</w:t></w:r>' in body
+    assert "Your concerns: Homework" in rendered_text(path, LETTER)
+
+
+def test_a_formatted_value_in_a_plain_tag_is_an_error_the_check_names(tmp_path):
+    path = build(tmp_path / "parent-notification.docx", [
+        para("{%p if pupil.early_discussion %}"), para("{%p for point in pupil.early_discussion.points %}"), para("{{ point.rich }}"),
+        para("{%p endfor %}"), para("{%p endif %}"),
+    ])
+    found = [f"{f.severity}: {f.within_file}" for f in check_template(path, "parent-notification")]
+    assert found == ["error: paragraph 3 ('{{ point.rich }}'): {{ point.rich }} is formatted text (a value ending in .rich), which prints "
+                     "only in a tag written with an r: {{r point.rich }}"]
+
+
+def test_only_formatted_values_may_go_in_an_r_tag(tmp_path):
+    path = build(tmp_path / "parent-notification.docx", [
+        para("{%p if pupil.early_discussion %}"), para("{%p for point in pupil.early_discussion.points %}"), para("{{r point.text }}"),
+        para("{%p endfor %}"), para("{%p endif %}"),
+    ])
+    found = [f.within_file for f in check_template(path, "parent-notification")]
+    assert len(found) == 1 and "{{r point.text }} is for formatted text, and senforms gives plain text" in found[0], found
+
+
+def test_formatted_text_keeps_a_records_markup_as_text_and_its_line_breaks():
+    from senforms.documents.context import labelled
+
+    xml = labelled("Next steps", "Meet <Mrs> Lee & Dad\nthen review").xml
+    assert "Meet &lt;Mrs&gt; Lee &amp; Dad" in xml and "<w:br/>" in xml and "then review" in xml
+
+
+def test_a_bold_letterhead_in_the_header_is_not_a_heading(tmp_path):
+    path = support_plan(tmp_path / "support-plan.docx", [], header=[para(("Hollybrook Primary School", BOLD))])
+    assert not [f for f in findings(path) if "heading" in f]

@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from senforms.model import EvidenceKind, LocalAuthority, Pupil
-from senforms.model.checks import MEETINGS_A_YEAR, meetings_held
+from senforms.model.calendar import NO_TERM_DATES, TermDates
+from senforms.model.checks import MEETINGS_A_YEAR, TERMS_BEFORE_A_REQUEST, educational_psychologist_involved, meetings_held, terms_covered
 from senforms.model.consent import request_agreement
 from senforms.model.costing import ProvisionCosts
 from senforms.ukformat import long_date, money
@@ -41,12 +42,18 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, 28))
 
 
-def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date, costs: ProvisionCosts) -> list[ChecklistItem]:
-    """Every check, in the order a panel reads the pack; `costs` is the pupil's provision costed to `on`."""
+def build_checklist(
+    pupil: Pupil, la: LocalAuthority, on: dt.date, costs: ProvisionCosts, *, term_dates: TermDates = NO_TERM_DATES
+) -> list[ChecklistItem]:
+    """Every check, in the order a panel reads the pack; `costs` is the pupil's provision costed to `on`,
+    `term_dates` the school's own (terms follow Easter without them)."""
     items: list[ChecklistItem] = []
 
     def check(label: str, ok: bool, good: str, bad: str) -> None:
         items.append(ChecklistItem(label, ok, good if ok else bad))
+
+    def advise(label: str, ok: bool, good: str, bad: str) -> None:  # §7.3 warnings: never MISSING
+        items.append(ChecklistItem(label, ok, good if ok else bad, advisory=True))
 
     evidence_kinds = {e.kind for e in pupil.evidence}
     completed = pupil.completed_cycles
@@ -76,6 +83,13 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date, costs: Provis
         f"{len(completed)} completed cycles, oldest from {long_date(completed[0].start_date)}" if completed else "",
         f"only {len(completed)} completed cycle{'s' if len(completed) != 1 else ''}; {la.name} expects at least {la.expected_cycles}",
     )
+    covered = terms_covered(pupil, on, term_dates)
+    advise(
+        f"APDR cycles over at least {TERMS_BEFORE_A_REQUEST} terms",
+        len(covered) >= TERMS_BEFORE_A_REQUEST,
+        f"{len(covered)} terms, from the {covered[0]}" if covered else "",
+        f"the cycles cover {' and '.join(covered) if covered else 'no term'} only; LAs look for SEN support over at least {TERMS_BEFORE_A_REQUEST} terms",
+    )
     recent = latest is not None and latest.date >= on - dt.timedelta(days=RECENT_REVIEW_DAYS)
     check(
         "A review in the last six months",
@@ -93,6 +107,12 @@ def build_checklist(pupil: Pupil, la: LocalAuthority, on: dt.date, costs: Provis
         bool(reports),
         f"{len(reports)} report{'s' if len(reports) != 1 else ''} attached",
         "no report from an external professional (for example an educational psychologist) is attached",
+    )
+    advise(
+        "Educational psychologist involvement",
+        educational_psychologist_involved(pupil),
+        "an educational psychologist is recorded on the Professionals sheet",
+        "no educational psychologist's involvement is recorded; many LAs expect their advice before a request",
     )
     oldest_allowed = _months_before(on, la.max_report_age_months)
     # An undated report cannot be shown to be recent, so it never counts as recent.

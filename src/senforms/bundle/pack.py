@@ -214,7 +214,7 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         )
     la = _local_authority(register, options)
     options = replace(options, on=request_date(pupil, options.on))  # every date below is this one
-    checklist = build_checklist(pupil, la, options.date, register.provision_costs(pupil, options.date))
+    checklist = build_checklist(pupil, la, options.date, register.provision_costs(pupil, options.date), term_dates=register.term_dates)
     if options.strict and any(item.missing for item in checklist):
         missing = "; ".join(f"{i.label} ({i.detail})" for i in checklist if i.missing)
         raise SenformsError(f"the pack is incomplete (--strict): {missing}", fix="fill the gaps, or run without --strict to make the pack anyway")
@@ -422,7 +422,7 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
                 assert cycle.review is not None  # review jobs are made only for reviewed cycles
                 when = cycle.review.date
             items.append(_Item("apdr", title, senco, when, path, cycle=cycle.number, generated=True))
-    items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.date, provision_map_document(pupil, la, register.provision_costs(pupil, options.date), docs / "provision-map.docx"), generated=True))
+    items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.date, provision_map_document(pupil, la, register.provision_costs(pupil, options.date), docs / "provision-map.docx", term_dates=register.term_dates), generated=True))
     latest = pupil.latest_review
     summaries = [
         ("child_views", "The child's views (from the record)", [("In their own words", pupil.pupil_views or ""), ("At the latest review", latest.pupil_views if latest and latest.pupil_views else "")]),
@@ -466,7 +466,7 @@ def _spec(pupil: Pupil, la: LocalAuthority, items: list[_Item], options: PackOpt
             for cycle in pupil.cycles:
                 documents = tuple(_document(i) for i in members if i.cycle == cycle.number)
                 end = cycle.review.date if cycle.review else cycle.review_date
-                label = f"Cycle {cycle.number}: {term_label(cycle.start_date)} ({long_date(cycle.start_date)} to {long_date(end) if end else 'now'})"
+                label = f"Cycle {cycle.number}: {term_label(cycle.start_date, register.term_dates)} ({long_date(cycle.start_date)} to {long_date(end) if end else 'now'})"
                 children.append(BundleSection(f"cycle-{cycle.number}", label, documents))
             section = BundleSection(key, la.label(key), (), tuple(c for c in children if c.documents))
         elif key == "request":

@@ -16,7 +16,7 @@ from docx.shared import Mm, Pt
 
 from senforms.documents.templating import normalise_docx
 from senforms.model import LocalAuthority, Pupil
-from senforms.model.calendar import term_label
+from senforms.model.calendar import NO_TERM_DATES, TermDates, term_label
 from senforms.model.costing import ProvisionCosts
 from senforms.outputs.atomic import write_atomic
 from senforms.ukformat import long_date, money, short_date
@@ -49,7 +49,7 @@ def _save(document, path: Path) -> Path:
     return write_atomic(path, normalise_docx(buffer.getvalue()), overwrite=True)
 
 
-def provision_map_document(pupil: Pupil, la: LocalAuthority, costs: ProvisionCosts, path: Path) -> Path:
+def provision_map_document(pupil: Pupil, la: LocalAuthority, costs: ProvisionCosts, path: Path, *, term_dates: TermDates = NO_TERM_DATES) -> Path:
     """Every provision row of every cycle, oldest first, with the arithmetic of the pupil's cost over
     the 12 months before the request, cycle totals and the total compared with the notional threshold."""
     document = _new_document(landscape=True)
@@ -71,7 +71,7 @@ def provision_map_document(pupil: Pupil, la: LocalAuthority, costs: ProvisionCos
             cells = table.add_row().cells
             p = row.provision
             values = (
-                f"{cycle.number} ({term_label(cycle.start_date)})",
+                f"{cycle.number} ({term_label(cycle.start_date, term_dates)})",
                 p.description,
                 p.frequency,
                 p.group,

@@ -24,11 +24,11 @@ from senforms.cli._common import relative, uk_date_option
 @click.option("--max-mb", type=click.FloatRange(min=0.5), help="Also split the bundle into parts under this size, for email.")
 @click.option("--overwrite", is_flag=True, help="Replace a pack that already exists.")
 @click.option("--workbook-password", help="Password of a protected workbook.")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (TOML or JSON) whose [local_authority] table sets the LA's section order and labels, expected APDR cycles, report age and email size limit.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (TOML or JSON) whose [local_authority] table sets the LA's section order and labels, expected APDR cycles, report age and email size limit; [hourly_rates] and [terms] set staff hourly rates and the school's term dates.")
 def command(register, upn, out_dir, evidence_dir, on, name_pattern, templates_dir, strict, sections, password, max_mb, overwrite, workbook_password, config_path):
     """Make the EHC needs assessment request pack for one pupil: request, covering letter,
     indexed evidence bundle, checklist and manifest."""
-    loaded = senforms.load_register(register, password=workbook_password)
+    loaded = senforms.load_register(register, password=workbook_password, settings=config_path)
     local_authority = senforms.local_authority_profile(loaded.register.local_authority, config_path)
     passphrase = senforms.generate_passphrase() if password == "generate" else password
     options = senforms.PackOptions(

@@ -25,7 +25,7 @@ def command() -> None:
 @click.option("-o", "--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Write the register workbook with the proposed meetings added (an .xlsx to adjust and feed to `senforms invite`).")
 @click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="Plan as of this date (default: today).")
 @click.option("--overwrite", is_flag=True, help="Replace the workbook if it already exists.")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (JSON or TOML): its [meetings] table gives the days, times, length and who attends.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (JSON or TOML): its [meetings] table gives the days, times, length and who attends; [terms] the school's term dates.")
 @workbook_password_option
 def plan(register, out_path, on, overwrite, config_path, workbook_password):
     """For every pupil on SEN support or with an EHC plan: meetings held and booked this school
@@ -34,7 +34,7 @@ def plan(register, out_path, on, overwrite, config_path, workbook_password):
     if out_path is not None and out_path.suffix.lower() != ".xlsx":
         raise click.BadParameter("the workbook must be an .xlsx file", param_hint="-o")
     availability = load_availability(config_path)  # before reading the register: a bad setting costs nothing
-    loaded = senforms.load_register(register, password=workbook_password, as_of=on)
+    loaded = senforms.load_register(register, password=workbook_password, as_of=on, settings=config_path)
     meeting_plan = senforms.plan_meetings(loaded.register, on, availability)
     show_plan(meeting_plan)
     if out_path is not None:

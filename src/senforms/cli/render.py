@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import click
@@ -26,18 +25,19 @@ from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each document (needs LibreOffice).")
 @click.option("--pdf-only", is_flag=True, help="Write PDFs only.")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), help="Use the school's own templates from this folder.")
-@click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the documents carry (default: today).")
+@click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the documents carry (default: today; a request and its covering letter: the Request date on the Reviews sheet).")
 @click.option("--dry-run", is_flag=True, help="Check the templates against the data and list what would be made; write nothing.")
 @click.option("--overwrite", is_flag=True, help="Replace documents that already exist.")
+@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (TOML or JSON): its [hourly_rates] and [terms] tables set staff hourly rates and the school's term dates.")
 @workbook_password_option
-def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, include_ehc_plans, include_notified, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, workbook_password):
+def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, include_ehc_plans, include_notified, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, config_path, workbook_password):
     """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
-    loaded = senforms.load_register(register, password=workbook_password)
+    loaded = senforms.load_register(register, password=workbook_password, settings=config_path)
     chosen = senforms.select_pupils(loaded.register, pupils, where)
     options = senforms.RenderOptions(
         out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,
         all_cycles=all_cycles, include_ehc_plans=include_ehc_plans, include_notified=include_notified, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,
-        on=on or dt.date.today(), logo=loaded.logo,
+        on=on, logo=loaded.logo,
     )
     with ProgressBar(f"Making {senforms.KINDS[doc].title.lower()}s") as bar:
         result = senforms.render(loaded.register, doc, options, chosen, on_progress=bar.advance, on_start=bar.start)

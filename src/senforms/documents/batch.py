@@ -37,7 +37,8 @@ class RenderOptions:
     duplex: bool = False
     pdf: bool = False
     pdf_only: bool = False
-    on: dt.date = field(default_factory=dt.date.today)
+    # None (no --date): today; for the request and its covering letter, each pupil's stored request date.
+    on: dt.date | None = None
     logo: Path | None = None
 
 

@@ -69,6 +69,7 @@ class DocumentKind:
     jobs: Callable[[Register, Pupil, dt.date, bool], Iterator[Job]]
     sen_support_only: bool = False  # SEN support plans and reviews: not for a pupil with an EHC plan unless asked
     not_for_ehc_plans: bool = False  # a needs assessment request: never for a pupil who already has an EHC plan
+    dated_by_request: bool = False  # without a date given, dated on the pupil's stored request date (Reviews › Request date)
 
 
 ANNUAL_REVIEW_ROUTE = (
@@ -171,12 +172,12 @@ def _cycles_for(pupil: Pupil, all_cycles: bool, reviewed: bool) -> list[Cycle]:
 
 def _support_plans(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=False):
-        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates, on)}, cycle=cycle, on=on)
+        yield Job("support-plan", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates, on, term_dates=register.term_dates)}, cycle=cycle, on=on)
 
 
 def _reviews(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
     for cycle in _cycles_for(pupil, all_cycles, reviewed=True):
-        yield Job("review", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates)}, cycle=cycle, on=on)
+        yield Job("review", pupil, {**base_context(register, pupil, on), "cycle": cycle_context(cycle, register.hourly_rates, term_dates=register.term_dates)}, cycle=cycle, on=on)
 
 
 def _recipients(pupil: Pupil, on: dt.date, only: list[str] | None = None) -> Iterator[tuple[ParentCarer | None, dict[str, Any]]]:
@@ -195,7 +196,7 @@ def _notifications(register: Register, pupil: Pupil, on: dt.date, all_cycles: bo
         return
     cycle = pupil.current_cycle
     for contact, recipient in _recipients(pupil, on):
-        context = {**base_context(register, pupil, on), "recipient": recipient, "cycle": cycle_context(cycle, register.hourly_rates) if cycle else None}
+        context = {**base_context(register, pupil, on), "recipient": recipient, "cycle": cycle_context(cycle, register.hourly_rates, term_dates=register.term_dates) if cycle else None}
         yield Job("parent-notification", pupil, context, cycle=cycle, contact=contact, on=on)
 
 
@@ -223,8 +224,8 @@ KINDS: dict[str, DocumentKind] = {
         DocumentKind("review", "SEN support review record", "review.docx", "cycle", "{upn}-review-cycle-{cycle}", _reviews, sen_support_only=True),
         DocumentKind("parent-notification", "Letter telling parents about SEN support", "parent-notification.docx", "parent", "{upn}-parent-notification-{contact}", _notifications),
         DocumentKind("invitation", "Meeting invitation", "invitation.docx", "meeting invitee", "{upn}-invitation-{meeting}-{contact}", _invitations),
-        DocumentKind("ehc-request", "Request for an EHC needs assessment", "ehc-request.docx", "pupil", "{upn}-ehc-request", _requests("ehc-request"), not_for_ehc_plans=True),
-        DocumentKind("la-cover-letter", "Covering letter to the local authority", "la-cover-letter.docx", "pupil", "{upn}-la-cover-letter", _requests("la-cover-letter"), not_for_ehc_plans=True),
+        DocumentKind("ehc-request", "Request for an EHC needs assessment", "ehc-request.docx", "pupil", "{upn}-ehc-request", _requests("ehc-request"), not_for_ehc_plans=True, dated_by_request=True),
+        DocumentKind("la-cover-letter", "Covering letter to the local authority", "la-cover-letter.docx", "pupil", "{upn}-la-cover-letter", _requests("la-cover-letter"), not_for_ehc_plans=True, dated_by_request=True),
     )
 }
 
@@ -245,7 +246,10 @@ def plan_jobs(
     support plan or review unless `include_ehc_plans` asks for them. With `include_notified`
     False, parent-notification letters are planned only for families not yet told (s.68); the
     planner's default is every letter, the batch's (`RenderOptions`) only those still due.
+    Without `on`, documents are dated today, except the request and its covering letter: those
+    carry the pupil's stored request date when there is one, so every statutory date runs from it.
     """
+    given = on
     on = on or dt.date.today()
     document = KINDS[kind]
     chosen = pupils if pupils is not None else register.pupils
@@ -256,5 +260,6 @@ def plan_jobs(
             continue
         if kind == "parent-notification" and not include_notified and not notification_due(pupil):
             continue
-        jobs.extend(document.jobs(register, pupil, on, all_cycles))
+        dated = (given or pupil.ehc_request_date or on) if document.dated_by_request else on
+        jobs.extend(document.jobs(register, pupil, dated, all_cycles))
     return jobs

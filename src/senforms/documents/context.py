@@ -12,8 +12,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from docxtpl import RichText
+
 from senforms.model import Cycle, LocalAuthority, Meeting, ParentCarer, Pupil, Register
-from senforms.model.calendar import reply_by, school_year, term_label
+from senforms.model.calendar import NO_TERM_DATES, TermDates, reply_by, school_year, term_label
 from senforms.model.codes import ReviewDecision
 from senforms.model.consent import request_agreement
 from senforms.model.costing import HourlyRates, ProvisionCosts, row_annual_cost
@@ -79,6 +81,34 @@ def contact_context(contact: ParentCarer, pupil: Pupil) -> dict[str, Any]:
     }
 
 
+def early_discussion_context(pupil: Pupil) -> dict[str, Any] | None:
+    """The latest early discussion with parents that records what was said, or None (§1.2, §5.5)."""
+    meeting = pupil.early_discussion
+    if meeting is None:
+        return None
+    return {
+        "date": meeting.date,
+        "strengths": meeting.strengths or "",
+        "difficulties": meeting.difficulties or "",
+        "concerns": meeting.concerns or "",
+        "agreed_outcomes": meeting.agreed_outcomes or "",
+        "next_steps": meeting.next_steps or "",
+        "points": [{"label": label, "text": text, "rich": labelled(label, text)} for label, text in meeting.discussion_points],
+    }
+
+
+def labelled(label: str, text: str) -> RichText:
+    """'**Strengths:** Kind to others' as formatted text for `{{r point.rich }}`: the label bold,
+    the record's words plain (docxtpl escapes them, so they print exactly as typed)."""
+    rich = RichText()
+    rich.add(f"{label}: ", bold=True)
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            rich.xml += "<w:r><w:br/></w:r>"  # a line break typed in the register, as in plain values
+        rich.add(line)
+    return rich
+
+
 def pupil_context(pupil: Pupil, on: dt.date) -> dict[str, Any]:
     years, months = pupil.age(on)
     return {
@@ -99,11 +129,12 @@ def pupil_context(pupil: Pupil, on: dt.date) -> dict[str, Any]:
         "sen_status": pupil.sen_status.label,
         "sen_status_code": pupil.sen_status.value,
         "sen_support_start": pupil.sen_support_start,
-        "primary_need": pupil.primary_need.label,
-        "primary_need_code": pupil.primary_need.value,
+        "primary_need": pupil.primary_need.label if pupil.primary_need else "",
+        "primary_need_code": pupil.primary_need.value if pupil.primary_need else "",
         "secondary_need": pupil.secondary_need.label if pupil.secondary_need else "",
         "secondary_need_code": pupil.secondary_need.value if pupil.secondary_need else "",
         "broad_areas": [a.label for a in pupil.broad_areas],
+        "early_discussion": early_discussion_context(pupil),
         "eal": pupil.eal,
         "first_language": pupil.first_language or "",
         "pupil_premium": pupil.pupil_premium,
@@ -135,7 +166,7 @@ def pupil_context(pupil: Pupil, on: dt.date) -> dict[str, Any]:
     }
 
 
-def cycle_context(cycle: Cycle, rates: HourlyRates, on: dt.date | None = None) -> dict[str, Any]:
+def cycle_context(cycle: Cycle, rates: HourlyRates, on: dt.date | None = None, *, term_dates: TermDates = NO_TERM_DATES) -> dict[str, Any]:
     """One APDR cycle, its provision costed with the school's hourly `rates`. With `on` (the document's
     date), `review_overdue` says whether its planned review date has passed with no review recorded,
     so a plan never promises a review in the past."""
@@ -194,7 +225,7 @@ def cycle_context(cycle: Cycle, rates: HourlyRates, on: dt.date | None = None) -
         "number": cycle.number,
         "start_date": cycle.start_date,
         "end_date": cycle.end_date,
-        "term": term_label(cycle.start_date),
+        "term": term_label(cycle.start_date, term_dates),
         "school_year": school_year(cycle.start_date),
         "assessment": cycle.assessment,
         "baseline": cycle.baseline or "",
@@ -227,7 +258,7 @@ def meeting_context(meeting: Meeting, letter_date: dt.date) -> dict[str, Any]:
     }
 
 
-def provision_map(pupil: Pupil, costs: ProvisionCosts, rates: HourlyRates) -> dict[str, Any]:
+def provision_map(pupil: Pupil, costs: ProvisionCosts, rates: HourlyRates, *, term_dates: TermDates = NO_TERM_DATES) -> dict[str, Any]:
     """Every provision row across all cycles, oldest first, with the pupil's cost over the 12 months
     before the request (the costed provision map; the same figures as the bundle's map and checklist)."""
     rows = []
@@ -237,7 +268,7 @@ def provision_map(pupil: Pupil, costs: ProvisionCosts, rates: HourlyRates) -> di
             cost = by_row[id(provision)]
             rows.append(
                 {
-                    **row, "cycle": cycle.number, "term": term_label(cycle.start_date),
+                    **row, "cycle": cycle.number, "term": term_label(cycle.start_date, term_dates),
                     "share": cost.share, "days": cost.days, "cost": cost.cost, "arithmetic": cost.arithmetic,
                 }
             )
@@ -277,7 +308,7 @@ def request_context(register: Register, pupil: Pupil, on: dt.date, la: LocalAuth
     (settings file over the register), so the threshold is the one the pack's checklist uses."""
     la = la or register.local_authority
     threshold = la.notional_threshold if la else Decimal("6000")
-    pmap = provision_map(pupil, register.provision_costs(pupil, on), register.hourly_rates)
+    pmap = provision_map(pupil, register.provision_costs(pupil, on), register.hourly_rates, term_dates=register.term_dates)
     agreement = request_agreement(pupil, on)
     consents = [
         {
@@ -303,7 +334,7 @@ def request_context(register: Register, pupil: Pupil, on: dt.date, la: LocalAuth
     }
     return {
         **base_context(register, pupil, on),
-        "cycles": [cycle_context(c, register.hourly_rates) for c in pupil.cycles],
+        "cycles": [cycle_context(c, register.hourly_rates, term_dates=register.term_dates) for c in pupil.cycles],
         "completed_cycles": len(pupil.completed_cycles),
         "provision_map": pmap,
         "notional_threshold": threshold,

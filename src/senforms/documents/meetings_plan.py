@@ -31,7 +31,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from senforms.documents.meeting_slots import Availability, Diary, diary_of, people_for
 from senforms.inputs.tables import PLAN_SHEET
 from senforms.model import Meeting, MeetingType, Pupil, Register, SenStatus
-from senforms.model.calendar import school_year, school_year_start
+from senforms.model.calendar import NO_TERM_DATES, TermDates, good_friday, school_year, school_year_start
 from senforms.outputs.cells import keep_as_text
 from senforms.ukformat import long_date, short_date
 
@@ -39,11 +39,13 @@ EXPECTED_PER_YEAR = 3  # Code of Practice 6.65
 OVERDUE_AFTER = dt.timedelta(days=122)  # about four months: longer than any term
 NOTICE = dt.timedelta(days=7)
 PURPOSE = "SEN support review"
-# (term, first month, middle (month, day), last day a meeting may be proposed (month, day), end (month, day))
+# Without the school's own term dates: (term, middle (month, day), last day a meeting may be proposed
+# (month, day)). The spring term ends at Easter (Good Friday), so its last meeting day is the earlier of
+# 31 March and the day before Good Friday; the summer term counts from the day after Good Friday.
 TERMS = (
-    ("autumn", 9, (11, 15), (12, 18), (12, 31)),
-    ("spring", 1, (3, 10), (3, 31), (3, 31)),
-    ("summer", 4, (6, 20), (7, 20), (8, 31)),
+    ("autumn", (11, 15), (12, 18)),
+    ("spring", (3, 10), (3, 31)),
+    ("summer", (6, 20), (7, 20)),
 )
 _M_NUMBER = re.compile(r"^M(\d+)$", re.IGNORECASE)
 
@@ -66,15 +68,34 @@ class Term:
         return f"{self.name} term {self.first.year}"
 
 
-def terms_of(on: dt.date) -> list[Term]:
-    """The three terms of the school year that `on` falls in."""
+def terms_of(on: dt.date, term_dates: TermDates = NO_TERM_DATES) -> list[Term]:
+    """The three terms of the school year that `on` falls in, end to end from 1 September to 31 August
+    (a holiday counts with the term before it): from the school's own term dates when it gives them
+    for that year (meetings proposed for the middle of each term, up to its last day), else by rule."""
     start = school_year_start(on)
+    year_end = dt.date(start + 1, 8, 31)
+    own = term_dates.get(school_year(on))
+    if own is not None:
+        spans = own.spans()
+        terms = []
+        for i, (name, first, last) in enumerate(spans):
+            counts_from = dt.date(start, 9, 1) if i == 0 else first
+            counts_to = spans[i + 1][1] - dt.timedelta(days=1) if i + 1 < len(spans) else year_end
+            terms.append(Term(name, counts_from, counts_to, first + (last - first) / 2, last))
+        return terms
+    easter_break = good_friday(start + 1)
+    counting = {
+        "autumn": (dt.date(start, 9, 1), dt.date(start, 12, 31)),
+        "spring": (dt.date(start + 1, 1, 1), easter_break),
+        "summer": (easter_break + dt.timedelta(days=1), year_end),
+    }
     terms = []
-    for name, month, (mid_m, mid_d), (last_m, last_d), (end_m, end_d) in TERMS:
-        year = start if month >= 9 else start + 1
-        terms.append(
-            Term(name, dt.date(year, month, 1), dt.date(year, end_m, end_d), dt.date(year, mid_m, mid_d), dt.date(year, last_m, last_d))
-        )
+    for name, middle, last_day in TERMS:
+        first, last = counting[name]
+        latest = dt.date(first.year, *last_day)
+        if name == "spring":
+            latest = min(latest, easter_break - dt.timedelta(days=1))
+        terms.append(Term(name, first, last, dt.date(first.year, *middle), latest))
     return terms
 
 
@@ -208,7 +229,7 @@ def _first_free(days: list[dt.date], start: int, people: set[str], diary: Diary,
 def plan_meetings(register: Register, on: dt.date, availability: Availability | None = None) -> MeetingPlan:
     """Held, booked and proposed meetings for every pupil on SEN support or with an EHC plan,
     proposals at the school's meeting times (`availability`; default: `Availability()`)."""
-    terms = terms_of(on)
+    terms = terms_of(on, register.term_dates)
     pupils = [p for p in register.pupils if p.sen_status in (SenStatus.SEN_SUPPORT, SenStatus.EHC_PLAN)]
     rows = [plan_pupil(p, register, on, terms) for p in pupils]
     _propose(rows, register, on, terms, availability or Availability())

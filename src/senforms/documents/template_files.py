@@ -64,7 +64,11 @@ _EXAMPLE = {
             "contacts": [{"id": "C1", "name": "Parent", "relationship": "Mother", "parental_responsibility": True, "email": "p@example.com"}],
             "professionals": [{"role": "educational_psychologist", "service": "EPS"}],
             "consents": [{"given_by": "Parent", "scope": "ehc_request", "date": "2026-01-01", "method": "signed"}],
-            "meetings": [{"id": "M1", "date": "2099-01-01", "start_time": "15:00"}],
+            "meetings": [
+                {"id": "M1", "date": "2099-01-01", "start_time": "15:00"},
+                {"id": "M0", "date": "2025-11-14", "type": "early_discussion", "held": True, "strengths": "Kind", "difficulties": "Reading",
+                 "concerns": "Homework", "agreed_outcomes": "Read daily", "next_steps": "Meet in January"},
+            ],
             "cycles": [
                 {
                     "number": 1, "start_date": "2026-01-01", "assessment": "A", "review_date": "2026-03-01",
@@ -115,6 +119,7 @@ _TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _OPENED = re.compile(r"\{\{|\{%|\{#")
 _STRAIGHT = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _ALONE = {"p": ("paragraph", "in a paragraph of its own"), "tr": ("table row", "alone in a row of its own"), "tc": ("table cell", "alone in a cell of its own")}
+_RICH = re.compile(r"\b[A-Za-z_][\w.]*\.rich\b")  # senforms' formatted values all end in .rich
 _BROKEN_BY_CURLY = re.compile(r"'[^'\n]*’[^'\n]*'|‘[^’\n]*’[^’\n]*’")
 
 
@@ -180,8 +185,15 @@ def _layout_findings(part: TemplatePart) -> list[Problem]:
                 findings.append(_finding(where, (
                     f"the tag {tag} has an apostrophe inside text in single quotes, which ends the text early: put "
                     "that text in double quotes instead, e.g. \"Alex’s plan\"")))
-            rich = re.match(r"\{\{([rp]) ", tag.translate(_STRAIGHT))
-            if rich:
+            straight = tag.translate(_STRAIGHT)
+            rich = re.match(r"\{\{([rp]) ", straight)
+            formatted = re.fullmatch(r"\{\{r\s+([A-Za-z_][\w.]*\.)?rich\s*\}\}", straight)
+            named_rich = _RICH.search(straight)
+            if not rich and named_rich and straight.startswith("{{"):
+                findings.append(_finding(where, (
+                    f"{tag} is formatted text (a value ending in .rich), which prints only in a tag written with an r: "
+                    f"{{{{r {named_rich.group()} }}}}")))
+            if rich and not formatted:
                 plain = "{{ " + tag[4:].strip()
                 findings.append(_finding(where, (
                     f"{tag} is for formatted text, and senforms gives plain text, so the value would be lost: "
@@ -223,6 +235,121 @@ def _unrendered_findings(part: TemplatePart) -> list[Problem]:
     return findings
 
 
+# --- accessibility (issue 15): what a screen reader needs from the template ------------------------
+
+_WP = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
+_DECORATIVE = "http://schemas.microsoft.com/office/drawing/2017/decorative"
+FAKE_HEADING_WORDS = 12  # a bold or large paragraph this short, not ending like a sentence, reads as a heading
+LARGE_TEXT = 28  # half-points: 14 pt and more is heading-sized against the templates' 11 pt body text
+
+
+def _accessibility_findings(part: TemplatePart) -> list[Problem]:
+    """Warnings, never errors: pictures without alt text, tables whose first row is not a header
+    row, and headings made of bold or large text instead of a Heading style. The PDFs senforms makes
+    are tagged from these, so a parent using a screen reader hears what the template gives them."""
+    root = _part_root(part)
+    if root is None:
+        return []
+    findings = []
+    by_element = {id(p.element): p for p in part.paragraphs}
+
+    def paragraph_of(element: Any) -> Paragraph | None:
+        holder = element if element.tag == qn("w:p") else next(element.iterancestors(qn("w:p")), None)
+        return by_element.get(id(holder)) if holder is not None else None
+
+    for picture in root.iter(f"{{{_WP}}}docPr"):
+        decorative = any(e.get("val") in ("1", "true") for e in picture.iter(f"{{{_DECORATIVE}}}decorative"))
+        if not (picture.get("descr") or "").strip() and not decorative:
+            name = picture.get("name") or "a picture"
+            findings.append(_finding(_where(part, paragraph_of(picture)), (
+                f"the picture '{name}' has no alt text, so a screen reader cannot say what it shows: right-click it in Word, "
+                "choose View Alt Text and describe it (or tick Mark as decorative)"), "warning"))
+    for number, tbl in enumerate(root.iter(qn("w:tbl")), start=1):
+        rows = tbl.findall(qn("w:tr"))
+        first = rows[0].find(qn("w:trPr")) if rows else None
+        marked = first is not None and any(e.get(qn("w:val"), "true") not in ("0", "false") for e in first.findall(qn("w:tblHeader")))
+        if not marked and _is_a_data_table(rows):
+            first_cell = next(rows[0].iter(qn("w:p")), None)
+            place = _where(part, by_element.get(id(first_cell))) if first_cell is not None else part.name
+            findings.append(_finding(place, (
+                f"table {number} has no header row marked, so a screen reader cannot tell which heading each cell belongs to: "
+                "type the column headings in its first row, click in it, then Table Layout › Repeat Header Rows"), "warning"))
+    after_salutation = False  # a letter's bold subject line follows its "Dear …" and is not a heading
+    # Only the main text has headings: a letterhead's bold name in a header or footer is not one.
+    for paragraph in part.paragraphs if part.name == "the main text" else ():
+        if paragraph.element is None:
+            continue
+        typed = _TAG.sub("", paragraph.text).strip()
+        if _looks_like_a_heading(paragraph) and not after_salutation:
+            findings.append(_finding(_where(part, paragraph), (
+                "this short paragraph is made to look like a heading with bold or large text, but a screen reader "
+                "reads it as ordinary text: give it a Heading style (Home › Styles › Heading 2) instead"), "warning"))
+        if typed:
+            after_salutation = typed.startswith("Dear ")
+    return findings
+
+
+def _part_root(part: TemplatePart) -> Any:
+    """The part's XML as typed, from its paragraphs' own tree (None for document properties)."""
+    first = next((p.element for p in part.paragraphs if p.element is not None), None)
+    return first.getroottree().getroot() if first is not None else None
+
+
+def _is_a_data_table(rows: list[Any]) -> bool:
+    """A table of data under column headings: it repeats a row per record ({%tr for %}), or its
+    first row is all headings (every cell typed, no tag) over rows of values. A table of labels
+    beside values ('Full name | {{ pupil.full_name }}') or a form to fill in has no header row."""
+    texts = [["".join(t.text or "" for t in tc.iter(qn("w:t"))) for tc in tr.findall(qn("w:tc"))] for tr in rows]
+    if any("{%tr for " in text.translate(_STRAIGHT) for row in texts for text in row):
+        return True
+    if len(texts) < 2 or len(texts[0]) < 2:
+        return False
+    headings = all(text.strip() and not _OPENED.search(text) for text in texts[0])
+    return headings and any(_OPENED.search(text) for row in texts[1:] for text in row)
+
+
+BODY_STYLES = {"", "normal", "bodytext", "body text"}
+
+
+def _style_id(paragraph: Paragraph) -> str:
+    properties = paragraph.element.find(qn("w:pPr"))
+    style = properties.find(qn("w:pStyle")) if properties is not None else None
+    return (style.get(qn("w:val")) or "") if style is not None else ""
+
+
+def _heading_style(paragraph: Paragraph) -> bool:
+    properties = paragraph.element.find(qn("w:pPr"))
+    outline = properties is not None and properties.find(qn("w:outlineLvl")) is not None
+    return outline or _style_id(paragraph).lower().startswith(("heading", "title", "subtitle"))
+
+
+def _looks_like_a_heading(paragraph: Paragraph) -> bool:
+    """A short paragraph in a body style, every word bold or large: a heading made by hand. Not one
+    that holds a tag or a colon (a line naming the pupil, or a label), nor one ending like a sentence;
+    a style of the school's own (Address, Label …) is a choice, not a heading."""
+    element = paragraph.element
+    if next(element.iterancestors(qn("w:tbl")), None) is not None:
+        return False  # a bold cell is a table's own heading
+    if _style_id(paragraph).lower() not in BODY_STYLES or _heading_style(paragraph):
+        return False
+    words = paragraph.text.strip()
+    if not words or _OPENED.search(words) or ":" in words or len(words.split()) > FAKE_HEADING_WORDS or words[-1] in ".,;!?":
+        return False
+    runs = [(text, formatting) for text, formatting in _runs_of(paragraph) if text.strip()]
+    return bool(runs) and all(_bold_or_large(formatting) for _, formatting in runs)
+
+
+def _bold_or_large(formatting: bytes) -> bool:
+    if not formatting:
+        return False
+    properties = etree.fromstring(formatting)
+    bold = properties.find(qn("w:b"))
+    size = properties.find(qn("w:sz"))
+    is_bold = bold is not None and bold.get(qn("w:val"), "true") not in ("0", "false")
+    is_large = size is not None and (size.get(qn("w:val")) or "0").isdigit() and int(size.get(qn("w:val"))) >= LARGE_TEXT
+    return is_bold or is_large
+
+
 def kind_of(template: Path) -> str | None:
     """The document kind a template is for, from its file name (support-plan.docx → support-plan)."""
     stem = template.stem.lower()
@@ -256,6 +383,7 @@ def check_template(template: Path, kind: str | None = None) -> list[Problem]:
             if not (problem.message.startswith("a tag is broken") and place in explained):  # already said why
                 findings.append(_finding(place, problem.message, problem.severity))
         findings.extend(layout)
+        findings.extend(_accessibility_findings(part))
     unique = [dataclasses.replace(f, location=dataclasses.replace(f.location, file=template.name)) for f in dict.fromkeys(findings)]
     # Errors first, then in the order of the document: part by part, paragraph by paragraph.
     order = {part.name: (i, -1) for i, part in enumerate(parts)}

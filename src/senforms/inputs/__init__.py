@@ -54,8 +54,11 @@ def _cycle_order(data: dict[str, Any]) -> dict[tuple[int, int], int]:
     return order
 
 
-def load_register(path: Path | str, *, password: str | None = None, as_of: dt.date | None = None) -> LoadedRegister:
-    """Read and validate a register.
+def load_register(
+    path: Path | str, *, password: str | None = None, as_of: dt.date | None = None, settings: Path | None = None
+) -> LoadedRegister:
+    """Read and validate a register; with `settings`, the school settings file's hourly rates and
+    term dates are laid over its School sheet before the checks, so warnings use them too.
 
     Raises InputError carrying every error (and the warnings) when the register is not valid, or
     UnreadableFileError when the file cannot be read at all.
@@ -90,6 +93,10 @@ def load_register(path: Path | str, *, password: str | None = None, as_of: dt.da
         register = Register.model_validate(data)
     except ValidationError as exc:
         problems.items.extend(problems_from_validation(exc, locator))
+    if register is not None and settings is not None:
+        from senforms.config.school_settings import with_school_settings  # config reads inputs' locators
+
+        register = with_school_settings(register, settings)
     if register is not None:
         problems.items.extend(cross_record_problems(register, locator.find, as_of=as_of))
     if problems.errors or register is None:
@@ -149,7 +156,7 @@ class Validation:
     summary: Summary
 
 
-def validate(path: Path | str, *, password: str | None = None, as_of: dt.date | None = None) -> Validation:
+def validate(path: Path | str, *, password: str | None = None, as_of: dt.date | None = None, settings: Path | None = None) -> Validation:
     """Check a register: InputError with every problem when it is not valid, else what it holds."""
-    loaded = load_register(path, password=password, as_of=as_of)
+    loaded = load_register(path, password=password, as_of=as_of, settings=settings)
     return Validation(loaded, summarise(loaded.register))

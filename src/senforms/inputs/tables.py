@@ -70,7 +70,7 @@ PUPILS = Table(
         Column("admission_date", "Admission date", "date", aliases=("date of admission", "entry date")),
         Column("sen_status", "SEN status", "code", True, ("sen provision", "sen stage", "sen"), codes=codes.SenStatus, help="K = SEN support, E = EHC plan, N = no SEN", width=10),
         Column("sen_support_start", "SEN support started", "date", aliases=("sen start date", "sen support start")),
-        Column("primary_need", "Primary need", "code", True, ("sen need 1", "primary need code", "sen type 1", "sen need", "primary sen need"), codes=codes.NeedCode, width=12),
+        Column("primary_need", "Primary need", "code", False, ("sen need 1", "primary need code", "sen type 1", "sen need", "primary sen need"), codes=codes.NeedCode, help="needed for K and E; blank for N (no SEN)", width=12),
         Column("secondary_need", "Secondary need", "code", aliases=("sen need 2", "secondary need code", "sen type 2", "secondary sen need"), codes=codes.NeedCode, width=12),
         Column("broad_areas", "Broad areas of need", "list", help="separate several with ;", width=30),
         Column("eal", "EAL", "yesno", aliases=("english as an additional language",), width=7),
@@ -240,8 +240,13 @@ MEETINGS = Table(
         Column("invite_contact_ids", "Invite contacts", "list", help="contact IDs; blank = everyone with parental responsibility", width=12),
         Column("staff_attending", "Staff attending", "list", width=30),
         Column("held", "Held", "yesno", width=7),
+        Column("strengths", "Strengths discussed", help="early discussion: the pupil's strengths", width=30),
+        Column("difficulties", "Difficulties discussed", help="early discussion: what the pupil finds difficult", width=30),
+        Column("concerns", "Parents' concerns", aliases=("concerns",), width=30),
+        Column("agreed_outcomes", "Agreed outcomes", width=30),
+        Column("next_steps", "Next steps", width=30),
     ),
-    "Meetings with parents and carers, held or booked.",
+    "Meetings with parents and carers, held or booked; for an early discussion, what was talked about and agreed.",
     parent=("upn",),
 )
 

@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated
 
 from dateutil.easter import easter
+from pydantic import Field, model_validator
+
+from senforms.model._base import Record
+from senforms.model.values import UkDate
+from senforms.ukformat import short_date
+
+TERM_NAMES = ("autumn", "spring", "summer")
 
 
 def school_year_start(on: dt.date) -> int:
@@ -18,19 +27,77 @@ def school_year(on: dt.date) -> str:
     return f"{start}/{(start + 1) % 100:02d}"
 
 
-def term(on: dt.date) -> str:
-    """'autumn' (September to December), 'spring' (January to Good Friday) or 'summer' (after Easter
-    to August): English schools break for Easter, so the spring term ends with it, not with March
-    (1 April 2025 is still spring: Easter Sunday was 20 April)."""
+TermSpan = Annotated[list[UkDate], Field(min_length=2, max_length=2, description="The term's first and last day")]
+
+
+class SchoolYearTerms(Record):
+    """One school year's term dates, as the school publishes them (the settings file's [terms."2025/26"]
+    table, or School › term_dates in JSON): each term's first and last day."""
+
+    autumn: TermSpan
+    spring: TermSpan
+    summer: TermSpan
+
+    @model_validator(mode="after")
+    def _in_order(self) -> SchoolYearTerms:
+        previous_last: dt.date | None = None
+        for name in TERM_NAMES:
+            first, last = getattr(self, name)
+            if last < first:
+                raise ValueError(f"the {name} term ends ({short_date(last)}) before it starts ({short_date(first)})")
+            if previous_last is not None and first <= previous_last:
+                raise ValueError(f"the {name} term starts ({short_date(first)}) before the term before it ends")
+            previous_last = last
+        return self
+
+    def spans(self) -> list[tuple[str, dt.date, dt.date]]:
+        return [(name, *getattr(self, name)) for name in TERM_NAMES]
+
+    def term_of(self, on: dt.date) -> str:
+        """The term `on` falls in; in a holiday, the term just ended (before the autumn term starts: autumn)."""
+        current = "autumn"
+        for name, first, _last in self.spans():
+            if on >= first:
+                current = name
+        return current
+
+
+TermDates = Mapping[str, SchoolYearTerms]  # keyed by school year, '2025/26'
+NO_TERM_DATES: TermDates = {}
+
+
+def check_term_dates(table: Mapping[str, SchoolYearTerms]) -> Mapping[str, SchoolYearTerms]:
+    """Each key a school year ('2025/26') whose terms fall inside it (1 September to 31 August)."""
+    for key, terms in table.items():
+        start = int(key[:4]) if len(key) == 7 and key[:4].isdigit() and key[4] == "/" else None
+        if start is None or key != f"{start}/{(start + 1) % 100:02d}":
+            raise ValueError(f"'{key}' is not a school year: write it as 2025/26")
+        for name, first, last in terms.spans():
+            if school_year(first) != key or school_year(last) != key:
+                raise ValueError(f"the {name} term given for {key} is not inside that school year (1 September to 31 August)")
+    return table
+
+
+def term(on: dt.date, term_dates: TermDates = NO_TERM_DATES) -> str:
+    """'autumn', 'spring' or 'summer'. From the school's own term dates for that school year when
+    it gives them; else by rule: autumn is September to December, spring January to Good Friday,
+    summer after Easter to August. English schools break for Easter, so the spring term ends with
+    it, not with March (1 April 2025 is still spring: Easter Sunday was 20 April)."""
+    own = term_dates.get(school_year(on))
+    if own is not None:
+        return own.term_of(on)
     if on.month >= 9:
         return "autumn"
-    good_friday = easter(on.year) - dt.timedelta(days=2)
-    return "spring" if on <= good_friday else "summer"
+    return "spring" if on <= good_friday(on.year) else "summer"
 
 
-def term_label(on: dt.date) -> str:
+def good_friday(year: int) -> dt.date:
+    return easter(year) - dt.timedelta(days=2)
+
+
+def term_label(on: dt.date, term_dates: TermDates = NO_TERM_DATES) -> str:
     """'autumn term 2025' / 'spring term 2026'."""
-    return f"{term(on)} term {on.year}"
+    return f"{term(on, term_dates)} term {on.year}"
 
 
 def _last_friday_of_june(year: int) -> dt.date:

@@ -12,14 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from senforms.errors import Location, Problem
-from senforms.model import Pupil, Register, SenStatus
+from senforms.model import ProfessionalRole, Pupil, Register, SenStatus
 from senforms.model.apdr import Cycle
-from senforms.model.calendar import national_curriculum_year, school_year
+from senforms.model.calendar import NO_TERM_DATES, TermDates, national_curriculum_year, school_year, term
 from senforms.model.consent import request_agreement
 from senforms.model.events import Meeting
+from senforms.model.la_codes import is_known_la_number, la_number
 from senforms.ukformat import long_date, money, short_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
+TERMS_BEFORE_A_REQUEST = 2  # §7.3: LAs look for cycles over at least two terms [R38]
 
 
 PlaceFinder = Callable[[tuple], Location]
@@ -98,6 +100,25 @@ def consent_problems(pupil: Pupil, index: int, place: PlaceFinder, *, as_of: dt.
     return problems
 
 
+def terms_covered(pupil: Pupil, on: dt.date, term_dates: TermDates = NO_TERM_DATES) -> list[str]:
+    """The terms ('spring term 2026') the pupil's APDR cycles ran in up to `on`, oldest first: a cycle
+    counts from its start to its review (or end, or planned review date), never past `on`."""
+    seen: dict[tuple[str, str], str] = {}
+    for cycle in pupil.cycles:
+        if cycle.start_date > on:
+            continue
+        last = cycle.review.date if cycle.review else cycle.end_date or cycle.review_date or on
+        for day in (cycle.start_date, min(last, on)):
+            name = term(day, term_dates)
+            seen.setdefault((school_year(day), name), f"{name} term {school_year(day)}")
+    return list(seen.values())
+
+
+def educational_psychologist_involved(pupil: Pupil) -> bool:
+    """An educational psychologist is on the pupil's Professionals sheet (§7.3: no EP involvement is a warning)."""
+    return any(p.role == ProfessionalRole.EP for p in pupil.professionals)
+
+
 def _cycle_place(place: PlaceFinder, index: int, pupil: Pupil, number: int, original_order: dict[tuple[int, int], int]) -> Location:
     return place(("pupils", index, "cycles", original_order.get((index, number), 0)))
 
@@ -144,6 +165,13 @@ def register_warnings(
 
     for index, pupil in enumerate(register.pupils):
         row = place(("pupils", index))
+        if not is_known_la_number(pupil.upn):
+            warn(
+                place(("pupils", index, "upn")),
+                f"pupil {pupil.upn}'s UPN starts with LA number {la_number(pupil.upn)}, which is not on the DfE's list of "
+                "local authority numbers (characters 2 to 4 of a UPN)",
+                "check the UPN against the school information system; if it is right, nothing needs doing",
+            )
         expected = national_curriculum_year(pupil.date_of_birth, as_of)
         if pupil.year_group != expected and not pupil.taught_out_of_year_group and pupil.date_of_birth <= as_of:
             warn(
@@ -153,6 +181,22 @@ def register_warnings(
                 "correct the year group, or set Taught out of year group = Yes",
             )
         if pupil.requests_ehc_assessment:
+            covered = terms_covered(pupil, as_of, register.term_dates)
+            if len(covered) < TERMS_BEFORE_A_REQUEST:
+                warn(
+                    row,
+                    f"pupil {pupil.upn}'s latest review decided to request an EHC needs assessment, but their APDR cycles "
+                    f"cover {' and '.join(covered) if covered else 'no term'} only; local authorities look for SEN support "
+                    f"over at least {TERMS_BEFORE_A_REQUEST} terms",
+                    "record the earlier cycles on the Cycles sheet, or say in the request why it cannot wait",
+                )
+            if not educational_psychologist_involved(pupil):
+                warn(
+                    row,
+                    f"pupil {pupil.upn}'s latest review decided to request an EHC needs assessment, but no educational "
+                    "psychologist's involvement is recorded; many local authorities expect their advice first",
+                    "add the educational psychologist on the Professionals sheet (and their report on the Evidence sheet)",
+                )
             for wrong in request_agreement(pupil, as_of).not_counted:
                 warn(
                     place(("pupils", index, "consents", wrong.index)),
@@ -247,7 +291,7 @@ def summarise(register: Register) -> Summary:
     return Summary(
         pupils=len(register.pupils),
         by_status=dict(Counter(p.sen_status.label for p in register.pupils).most_common()),
-        by_need=dict(Counter(p.primary_need.value for p in register.pupils).most_common()),
+        by_need=dict(Counter(p.primary_need.value for p in register.pupils if p.primary_need).most_common()),
         cycles=sum(len(p.cycles) for p in register.pupils),
         completed_cycles=sum(len(p.completed_cycles) for p in register.pupils),
         meetings=sum(len(p.meetings) for p in register.pupils),

@@ -25,6 +25,21 @@ class Meeting(Record):
     invite_contact_ids: TextList = Field(default_factory=list)  # empty: everyone with parental responsibility
     staff_attending: TextList = Field(default_factory=list)
     held: YesNo = False
+    # What an early discussion with parents covered (§1.2, §5.5); any meeting may record it.
+    strengths: OptionalText = None
+    difficulties: OptionalText = None
+    concerns: OptionalText = None  # the parents' concerns
+    agreed_outcomes: OptionalText = None
+    next_steps: OptionalText = None
+
+    @property
+    def discussion_points(self) -> list[tuple[str, str]]:
+        """(label, what was said) for each part of the discussion recorded, in the Code's order."""
+        labelled = (
+            ("Strengths", self.strengths), ("Difficulties", self.difficulties), ("Your concerns", self.concerns),
+            ("What we agreed to aim for", self.agreed_outcomes), ("Next steps", self.next_steps),
+        )
+        return [(label, text) for label, text in labelled if text]
 
     @model_validator(mode="after")
     def _times_in_order(self) -> Meeting:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from senforms.model import calendar
 from senforms.model._base import Record
 from senforms.model.apdr import Cycle
-from senforms.model.codes import BroadArea, ContactMethod, Gender, NeedCode, ProfessionalRole, SenStatus
+from senforms.model.codes import BroadArea, ContactMethod, Gender, MeetingType, NeedCode, ProfessionalRole, SenStatus
 from senforms.model.events import Consent, EvidenceFile, Meeting
 from senforms.model.values import Address, Email, OptionalText, OptionalUkDate, Phone, Text, UkDate, Upn, YesNo
 from senforms.ukformat import age_on
@@ -93,7 +93,9 @@ class Pupil(Record):
     admission_date: OptionalUkDate = None
     sen_status: SenStatus
     sen_support_start: OptionalUkDate = None
-    primary_need: NeedCode
+    primary_need: NeedCode | None = Field(
+        None, validate_default=True, description="Needed for SEN support (K) and an EHC plan (E); none for status N (no SEN)"
+    )
     secondary_need: NeedCode | None = None
     broad_areas: list[BroadArea] = Field(default_factory=list)
     eal: YesNo = False
@@ -120,6 +122,17 @@ class Pupil(Record):
     meetings: list[Meeting] = Field(default_factory=list)
     evidence: list[EvidenceFile] = Field(default_factory=list)
     consents: list[Consent] = Field(default_factory=list)
+
+    @field_validator("primary_need")
+    @classmethod
+    def _needed_unless_no_sen(cls, need: NeedCode | None, info: ValidationInfo) -> NeedCode | None:
+        # Status N (no SEN) has no type of need; K and E always have one (the census asks for it).
+        if need is None and info.data.get("sen_status", SenStatus.NO_SEN) != SenStatus.NO_SEN:
+            raise PydanticCustomError(
+                "primary_need", "is empty, but a pupil on SEN support or with an EHC plan needs a primary need",
+                {"fix": "give the census type-of-need code (for example SPLD, ASD or SEMH; NSA for SEN support without a specialist assessment)"},
+            )
+        return need
 
     @model_validator(mode="after")
     def _coherent(self) -> Pupil:
@@ -207,6 +220,12 @@ class Pupil(Record):
         """When the school sends the EHC needs assessment request (the deciding review's Request date), if recorded."""
         review = self.latest_review
         return review.request_date if self.requests_ehc_assessment and review is not None else None
+
+    @property
+    def early_discussion(self) -> Meeting | None:
+        """The latest held early discussion with parents (Meetings › Type = Early discussion) that records what was said."""
+        held = [m for m in self.meetings if m.held and m.type == MeetingType.EARLY_DISCUSSION and m.discussion_points]
+        return max(held, key=lambda m: m.date) if held else None
 
     def contact(self, contact_id: str) -> ParentCarer | None:
         return next((c for c in self.contacts if c.id == contact_id), None)

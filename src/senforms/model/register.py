@@ -7,6 +7,7 @@ import datetime as dt
 from pydantic import Field
 
 from senforms.model._base import Record
+from senforms.model.calendar import NO_TERM_DATES, TermDates
 from senforms.model.costing import HourlyRates, ProvisionCosts, provision_costs
 from senforms.model.pupil import Pupil
 from senforms.model.school import LocalAuthority, School
@@ -24,6 +25,11 @@ class Register(Record):
     def hourly_rates(self) -> HourlyRates:
         """The school's hourly rates by staff role (the defaults without a School sheet)."""
         return self.school.hourly_rates if self.school is not None else HourlyRates()
+
+    @property
+    def term_dates(self) -> TermDates:
+        """The school's own term dates by school year ({} without them: terms then follow Easter)."""
+        return self.school.term_dates if self.school is not None else NO_TERM_DATES
 
     def provision_costs(self, pupil: Pupil, as_of: dt.date) -> ProvisionCosts:
         """The pupil's provision costed over the 12 months to `as_of`: the one figure every document uses."""

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from senforms.model._base import Record
+from senforms.model.calendar import SchoolYearTerms, check_term_dates
 from senforms.model.codes import EvidenceKind
 from senforms.model.costing import HourlyRates
 from senforms.model.values import Address, Email, Money, OptionalText, Phone, Text
@@ -132,3 +133,15 @@ class School(Record):
     senco: StaffMember
     sendiass: Sendiass = Field(default_factory=Sendiass)
     hourly_rates: HourlyRates = Field(default_factory=HourlyRates)  # for provision with no typed cost
+    term_dates: dict[str, SchoolYearTerms] = Field(
+        default_factory=dict, description="The school's own term dates by school year ('2025/26'); without them terms follow Easter"
+    )
+
+    @field_validator("term_dates")
+    @classmethod
+    def _school_years(cls, table: dict[str, SchoolYearTerms]) -> dict[str, SchoolYearTerms]:
+        try:
+            check_term_dates(table)
+        except ValueError as exc:
+            raise PydanticCustomError("term_dates", "{problem}", {"problem": str(exc), "fix": "give each school year's terms as [first day, last day]"}) from None
+        return table

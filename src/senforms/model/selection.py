@@ -10,7 +10,7 @@ from senforms.model import Pupil, Register
 WHERE_FIELDS = {
     "year": lambda p: str(p.year_group),
     "class": lambda p: p.class_name or "",
-    "need": lambda p: p.primary_need.value,
+    "need": lambda p: p.primary_need.value if p.primary_need else "",
     "status": lambda p: p.sen_status.value,
     "upn": lambda p: p.upn,
     "surname": lambda p: p.legal_surname,

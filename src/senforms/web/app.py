@@ -121,6 +121,13 @@ def root() -> Path:
     return current_app.config["SENFORMS_ROOT"]
 
 
+def settings_file() -> Path | None:
+    """The school settings file this app reads (serve --config, or the one the Settings page wrote)."""
+    from flask import current_app
+
+    return current_app.config["SENFORMS_SETTINGS"]
+
+
 def queue() -> JobQueue:
     from flask import current_app
 

@@ -46,7 +46,8 @@ class NoRegister(SenformsError):
 
 
 _lock = threading.Lock()
-_cache: dict[tuple[str, int], tuple[dt.date, LoadedRegister]] = {}
+# (data folder, register) → ((the day it was read, the settings file's path and time), the register)
+_cache: dict[tuple[str, int], tuple[tuple[dt.date, tuple[str, float] | None], LoadedRegister]] = {}
 _passwords: dict[tuple[str, int], str] = {}
 
 
@@ -72,14 +73,15 @@ def _named(problems: list[Problem], stored_name: str, original_name: str) -> lis
     return [rename(p) for p in problems]
 
 
-def accept_upload(db: sqlite3.Connection, root: Path, user_id: int, stream: IO[bytes], original_name: str, password: str | None) -> UploadOutcome:
+def accept_upload(db: sqlite3.Connection, root: Path, user_id: int, stream: IO[bytes], original_name: str, password: str | None, settings: Path | None = None) -> UploadOutcome:
     """Check an upload; keep it as the current register only when it is valid."""
     try:
         path = save_register_upload(root, stream, original_name)
     except SenformsError as error:
         return UploadOutcome(None, [], [], refusal=f"{error.message}" + (f" ({error.fix})" if error.fix else ""))
     try:
-        loaded = senforms.load_register(path, password=password or None)
+        settings_stamp = _settings_stamp(settings)
+        loaded = senforms.load_register(path, password=password or None, settings=settings if settings_stamp else None)
     except InputError as error:
         discard_upload(path)
         return UploadOutcome(None, _named(error.problems, path.name, original_name), _named(error.warnings, path.name, original_name))
@@ -94,7 +96,7 @@ def accept_upload(db: sqlite3.Connection, root: Path, user_id: int, stream: IO[b
     register_id = int(cursor.lastrowid or 0)
     _forget_older(db, root, register_id)
     with _lock:
-        _cache[(str(root), register_id)] = (dt.date.today(), loaded)
+        _cache[(str(root), register_id)] = ((dt.date.today(), settings_stamp), loaded)
         if password:
             _passwords[(str(root), register_id)] = password
     return UploadOutcome(loaded, [], _named(loaded.warnings, path.name, original_name))
@@ -110,21 +112,30 @@ def _forget_older(db: sqlite3.Connection, root: Path, keep: int) -> None:
             _passwords.pop((str(root), row["id"]), None)
 
 
-def load_current(db: sqlite3.Connection, root: Path) -> tuple[StoredRegister, LoadedRegister]:
-    """The current register, read again only when it changed or the day did (its warnings depend on the date)."""
+def _settings_stamp(settings: Path | None) -> tuple[str, float] | None:
+    try:
+        return (str(settings), settings.stat().st_mtime) if settings is not None and settings.is_file() else None
+    except OSError:
+        return None
+
+
+def load_current(db: sqlite3.Connection, root: Path, settings: Path | None) -> tuple[StoredRegister, LoadedRegister]:
+    """The current register with the school settings file's hourly rates and term dates laid over it,
+    as the CLI's --config does; read again only when it, the settings file or the day changed (its
+    warnings depend on the date)."""
     stored = current(db, root)
     if stored is None:
         raise NoRegister()
     key = (str(root), stored.id)
-    today = dt.date.today()
+    stamp = (dt.date.today(), _settings_stamp(settings))
     with _lock:
         cached = _cache.get(key)
         password = _passwords.get(key)
-    if cached and cached[0] == today:
+    if cached and cached[0] == stamp:
         return stored, cached[1]
     if stored.needs_password and password is None:
         raise NoRegister("the register is password-protected and senforms was restarted since it was uploaded (it never keeps the password)")
-    loaded = senforms.load_register(stored.path, password=password)
+    loaded = senforms.load_register(stored.path, password=password, settings=settings if stamp[1] else None)
     with _lock:
-        _cache[key] = (today, loaded)
+        _cache[key] = (stamp, loaded)
     return stored, loaded

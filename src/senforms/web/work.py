@@ -29,7 +29,7 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _register(context: JobContext) -> Register:
-    _, loaded = load_current(context.db, context.root)
+    _, loaded = load_current(context.db, context.root, context.settings_path)
     return loaded.register
 
 
@@ -234,7 +234,7 @@ def make_pack(context: JobContext) -> dict[str, Any]:
     from senforms.web.passphrases import SEALED, unseal
 
     options = context.options
-    _, loaded = load_current(context.db, context.root)
+    _, loaded = load_current(context.db, context.root, context.settings_path)
     upn = options["upn"]
     taken = evidence.uploads(context.root, upn)
     register = evidence.with_uploads(loaded.register, upn, taken)

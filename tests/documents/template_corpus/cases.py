@@ -21,6 +21,8 @@ from tests.documents.template_corpus.word import TEMPLATES, build, cell, control
 BOLD, ITALIC = "<w:b/>", "<w:i/>"
 GREY = '<w:shd w:val="clear" w:color="auto" w:fill="D9D9D9"/>'
 UNKNOWN = "is not a variable senforms provides: check its spelling against docs/templates.md"
+NO_HEADER_ROW = ("table {number} has no header row marked, so a screen reader cannot tell which heading each cell belongs to: "
+                 "type the column headings in its first row, click in it, then Table Layout › Repeat Header Rows")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,10 +50,11 @@ class Case:
 
 
 def _loop_table(header: list[str], cells: list[str], loop: str) -> str:
-    """A table with a header row, then one row per item: the docxtpl `{%tr for %}` pattern."""
+    """A table with a header row (marked as one, as Word's Repeat Header Rows does), then one row
+    per item: the docxtpl `{%tr for %}` pattern."""
     width = len(header)
     return table(
-        row(*[cell(para((h, BOLD))) for h in header]),
+        row(*[cell(para((h, BOLD))) for h in header]).replace("<w:tr>", "<w:tr><w:trPr><w:tblHeader/></w:trPr>", 1),
         row(cell(para(f"{{%tr for {loop} %}}")), *[cell() for _ in range(width - 1)]),
         row(*[cell(para(*c)) if isinstance(c, tuple) else cell(para(c)) for c in cells]),
         row(cell(para("{%tr endfor %}")), *[cell() for _ in range(width - 1)]),
@@ -180,7 +183,8 @@ MISTAKES = [
     Case("mistake-words-before-a-joining-tag", [para("Languages: English"), para("and {%- if pupil.eal %} more{% endif %}")],
          [_where("paragraph 2 ('and {%- if pupil.eal %} more{% endif %}')", "{%- joins this paragraph to the end of the one before, so 'and' before it will never print: put {%- if pupil.eal %} at the start of the paragraph, or write {% without the -", "warning")]),
     Case("mistake-words-beside-a-row-tag", [table(row(cell(para("{%tr for o in cycle.outcomes %}")), cell(para("Outcomes"))), row(cell(para("{{ o.description }}")), cell(para("x"))), row(cell(para("{%tr endfor %}")), cell(para(""))))],
-         [_where("table 1, row 1, cell 1 ('{%tr for o in cycle.outcomes %}')", "the table row holding {%tr for o in cycle.outcomes %} is removed when the document is filled in, so 'Outcomes' beside it will never print: put {%tr for o in cycle.outcomes %} alone in a row of its own", "warning")]),
+         [_where("table 1, row 1, cell 1 ('{%tr for o in cycle.outcomes %}')", "the table row holding {%tr for o in cycle.outcomes %} is removed when the document is filled in, so 'Outcomes' beside it will never print: put {%tr for o in cycle.outcomes %} alone in a row of its own", "warning"),
+          _where("table 1, row 1, cell 1 ('{%tr for o in cycle.outcomes %}')", NO_HEADER_ROW.format(number=1), "warning")]),
     Case("mistake-words-beside-a-paragraph-tag", [para("Note: {%p if pupil.eal %}"), para("EAL"), para("{%p endif %}")],
          [_where("paragraph 1 ('Note: {%p if pupil.eal %}')", "the paragraph holding {%p if pupil.eal %} is removed when the document is filled in, so 'Note:' beside it will never print: put {%p if pupil.eal %} in a paragraph of its own", "warning")]),
 ]

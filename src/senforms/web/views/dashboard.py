@@ -11,7 +11,7 @@ import senforms
 from senforms.errors import SenformsError
 from senforms.model.agenda import agenda
 from senforms.web import evidence
-from senforms.web.app import allow, db, root
+from senforms.web.app import allow, db, root, settings_file
 from senforms.web.chart import cost_chart
 from senforms.web.registers import NoRegister, load_current
 
@@ -38,7 +38,7 @@ def pack_states(register, la, pupils, on: dt.date) -> dict[str, dict[str, int]]:
 @allow("senco")
 def show() -> ResponseReturnValue:
     try:
-        stored, loaded = load_current(db(), root())
+        stored, loaded = load_current(db(), root(), settings_file())
     except NoRegister as missing:
         return render_template("dashboard.html", stored=None, why_none=missing.message, due=None)
     today = dt.date.today()

@@ -13,7 +13,7 @@ from senforms.documents.preview import preview_blocks
 from senforms.errors import SenformsError
 from senforms.model.codes import NeedCode, SenStatus
 from senforms.outputs.atomic import private_temp_dir
-from senforms.web.app import allow, db, queue, root
+from senforms.web.app import allow, db, queue, root, settings_file
 from senforms.web.datadir import OUTPUTS
 from senforms.web.registers import load_current
 from senforms.web.school_settings import school_templates
@@ -32,7 +32,7 @@ def _chosen_pupils(register, filters: dict[str, str]):
 
 
 def _form(kind: str, problem: str = "", status: int = 200, preview=None, preview_name: str = "") -> tuple[str, int]:
-    stored, loaded = load_current(db(), root())
+    stored, loaded = load_current(db(), root(), settings_file())
     register = loaded.register
     filters = _filters()
     pupils = _chosen_pupils(register, filters)
@@ -60,7 +60,7 @@ def _checked_request():
     kind = request.form.get("kind", "")
     if kind not in senforms.KINDS:
         raise SenformsError("choose which document to make")
-    _, loaded = load_current(db(), root())
+    _, loaded = load_current(db(), root(), settings_file())
     upns = request.form.getlist("upn")
     if not upns:
         raise SenformsError("no pupils are ticked", fix="tick at least one pupil")

@@ -16,7 +16,7 @@ from senforms.errors import SenformsError
 from senforms.inputs import LoadedRegister
 from senforms.model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil
 from senforms.web import audit, evidence
-from senforms.web.app import allow, db, queue, root
+from senforms.web.app import allow, db, queue, root, settings_file
 from senforms.web.evidence import AUTO, Arrival, Upload
 from senforms.web.passphrases import SEALED, seal
 from senforms.web.registers import load_current
@@ -55,7 +55,7 @@ def _pupil(loaded: LoadedRegister, upn: str) -> Pupil:
 
 
 def _page_state(upn: str) -> PackPage:
-    _, loaded = load_current(db(), root())
+    _, loaded = load_current(db(), root(), settings_file())
     pupil = _pupil(loaded, upn)
     la = senforms.local_authority_profile(loaded.register.local_authority, _settings())
     taken = evidence.uploads(root(), upn)
@@ -94,7 +94,7 @@ def _render_pupil(state: PackPage, arrivals: list[Arrival] | None = None, status
 @blueprint.get("/ehc")
 @allow("senco")
 def index() -> ResponseReturnValue:
-    _, loaded = load_current(db(), root())
+    _, loaded = load_current(db(), root(), settings_file())
     pupils = [p for p in loaded.register.pupils if not p.has_ehc_plan]
     pupils.sort(key=lambda p: not p.requests_ehc_assessment)  # those a review decided to refer first
     return render_template("ehc_index.html", pupils=pupils)
@@ -177,7 +177,7 @@ def _made_pack(job_id: str):
 @allow("senco")
 def confirm(job_id: str) -> ResponseReturnValue:
     job = _made_pack(job_id)
-    _, loaded = load_current(db(), root())
+    _, loaded = load_current(db(), root(), settings_file())
     pack, addressing, drafts = pack_drafts_now(root(), job.id, loaded.register, _settings())
     rows = [{"key": d.key, "address": d.to_address, "channel": "email", "failed": ""} for d in drafts]
     still = {r["key"] for r in pending_emails(_settings(), rows)}

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, g, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 
 from senforms.errors import SenformsError
-from senforms.web.app import allow, db, queue, root
+from senforms.web.app import allow, db, queue, root, settings_file
 from senforms.web.jobs import kept
 from senforms.web.registers import load_current
 from senforms.web.views.jobs import visible_job
@@ -32,7 +32,7 @@ def _date(name: str, *, required: bool = False) -> str:
 @blueprint.get("/invitations")
 @allow("office")
 def choose() -> ResponseReturnValue:
-    load_current(db(), root())  # no register: the error page says to upload one
+    load_current(db(), root(), settings_file())  # no register: the error page says to upload one
     return render_template("invitations.html", today=dt.date.today().isoformat(), problem="")
 
 

@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 import senforms
 from senforms.documents.meeting_slots import load_availability
 from senforms.documents.meetings_plan import EXPECTED_PER_YEAR
-from senforms.web.app import allow, db, root
+from senforms.web.app import allow, db, root, settings_file
 from senforms.web.files import job_folder, offer, token
 from senforms.web.registers import load_current
 from senforms.web.work import XLSX_MIME
@@ -21,7 +21,7 @@ blueprint = Blueprint("meetings", __name__)
 @blueprint.get("/meetings")
 @allow("office")
 def plan() -> ResponseReturnValue:
-    _, loaded = load_current(db(), root())
+    _, loaded = load_current(db(), root(), settings_file())
     meeting_plan = senforms.plan_meetings(loaded.register, dt.date.today(), load_availability(current_app.config["SENFORMS_SETTINGS"]))
     return render_template("meetings.html", plan=meeting_plan, expected=EXPECTED_PER_YEAR, overdue=sum(1 for p in meeting_plan.pupils if p.overdue))
 
@@ -30,7 +30,7 @@ def plan() -> ResponseReturnValue:
 @allow("office")
 def workbook() -> ResponseReturnValue:
     """The register workbook with the proposed meetings added, to adjust and upload again."""
-    _, loaded = load_current(db(), root())
+    _, loaded = load_current(db(), root(), settings_file())
     today = dt.date.today()
     meeting_plan = senforms.plan_meetings(loaded.register, today, load_availability(current_app.config["SENFORMS_SETTINGS"]))
     folder = job_folder(root(), f"meetings-{token()}")

@@ -9,7 +9,7 @@ from senforms.errors import SenformsError
 from senforms.model.checks import summarise
 from senforms.resources import workbook_template
 from senforms.web import audit
-from senforms.web.app import allow, db, root
+from senforms.web.app import allow, db, root, settings_file
 from senforms.web.registers import NoRegister, accept_upload, load_current
 
 blueprint = Blueprint("register", __name__)
@@ -17,7 +17,7 @@ blueprint = Blueprint("register", __name__)
 
 def _current_summary():
     try:
-        stored, loaded = load_current(db(), root())
+        stored, loaded = load_current(db(), root(), settings_file())
     except NoRegister as missing:
         return None, None, missing.message
     except SenformsError as error:
@@ -43,7 +43,7 @@ def upload() -> ResponseReturnValue:
         page = render_template("register.html", stored=stored, loaded=loaded, summary=summarise(loaded.register) if loaded else None,
                                warnings=loaded.warnings if loaded else [], why_none=why, outcome=None, problem="Choose the register file to upload.")
         return page, 400
-    outcome = accept_upload(db(), root(), g.user.id, upload.stream, upload.filename, request.form.get("password") or None)
+    outcome = accept_upload(db(), root(), g.user.id, upload.stream, upload.filename, request.form.get("password") or None, settings_file())
     stored, loaded, why = _current_summary()
     if outcome.loaded and stored:
         audit.record("register uploaded", f"register {stored.id}", f"in use, {len(outcome.warnings)} warning(s)")

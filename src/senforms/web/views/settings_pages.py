@@ -9,7 +9,7 @@ from flask.typing import ResponseReturnValue
 
 from senforms.errors import InputError, SenformsError
 from senforms.web import audit
-from senforms.web.app import allow, db, queue, root
+from senforms.web.app import allow, db, queue, root, settings_file
 from senforms.web.registers import load_current
 from senforms.web.school_settings import DEFAULT_FILE, la_values, retention_days, save_la, save_retention_days, save_smtp, smtp_view
 
@@ -17,7 +17,7 @@ blueprint = Blueprint("settings_pages", __name__)
 EMAIL_BODIES = (("minimal", "Minimal: the reference, the school and who to contact"), ("cover-letter", "The covering letter's text (the child's details)"))
 
 
-def settings_file() -> Path:
+def writable_settings_file() -> Path:
     """The file the pages write: serve's --config, else settings.toml in the data folder."""
     return current_app.config["SENFORMS_SETTINGS"] or root() / DEFAULT_FILE
 
@@ -32,14 +32,14 @@ def adopt_settings_file(path: Path) -> None:
 
 def _register_la():
     try:
-        _, loaded = load_current(db(), root())
+        _, loaded = load_current(db(), root(), settings_file())
     except SenformsError:
         return None  # no register yet: the settings must name the LA themselves
     return loaded.register.local_authority
 
 
 def _page(status: int = 200, *, problem: str = "", problems=(), section: str = "", typed: dict[str, str] | None = None) -> tuple[str, int]:
-    path = settings_file()
+    path = writable_settings_file()
     existing = path if path.exists() else None
     smtp = smtp_view(existing)
     la = la_values(existing)
@@ -61,9 +61,9 @@ def _page(status: int = 200, *, problem: str = "", problems=(), section: str = "
 
 
 def _changed(section: str) -> ResponseReturnValue:
-    adopt_settings_file(settings_file())
+    adopt_settings_file(writable_settings_file())
     audit.record("settings changed", f"[{section}]")
-    flash(f"Saved the [{section}] settings in {settings_file().name}.", "success")
+    flash(f"Saved the [{section}] settings in {writable_settings_file().name}.", "success")
     return redirect(url_for("settings_pages.index"), code=303)
 
 
@@ -85,7 +85,7 @@ def index() -> ResponseReturnValue:
 @allow("senco")
 def smtp() -> ResponseReturnValue:
     try:
-        save_smtp(settings_file(), request.form, forget_password=bool(request.form.get("forget_password")))
+        save_smtp(writable_settings_file(), request.form, forget_password=bool(request.form.get("forget_password")))
     except SenformsError as error:
         return _refused("smtp", error)
     return _changed("smtp")
@@ -95,7 +95,7 @@ def smtp() -> ResponseReturnValue:
 @allow("senco")
 def local_authority() -> ResponseReturnValue:
     try:
-        save_la(settings_file(), request.form, _register_la())
+        save_la(writable_settings_file(), request.form, _register_la())
     except SenformsError as error:
         return _refused("local_authority", error)
     return _changed("local_authority")
@@ -105,7 +105,7 @@ def local_authority() -> ResponseReturnValue:
 @allow("senco")
 def retention() -> ResponseReturnValue:
     try:
-        save_retention_days(settings_file(), request.form.get("retention_days", ""))
+        save_retention_days(writable_settings_file(), request.form.get("retention_days", ""))
     except SenformsError as error:
         return _refused("web", error)
     return _changed("web")

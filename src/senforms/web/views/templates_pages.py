@@ -26,7 +26,7 @@ from senforms.web.app import allow, db, root
 from senforms.web.datadir import UPLOADS
 from senforms.web.files import offer
 from senforms.web.school_settings import la_values, set_la_form, templates_folder
-from senforms.web.views.settings_pages import adopt_settings_file, settings_file
+from senforms.web.views.settings_pages import adopt_settings_file, writable_settings_file
 
 blueprint = Blueprint("templates_pages", __name__)
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -190,7 +190,7 @@ def la_form() -> ResponseReturnValue:
             return _page(422, problem="The form was not used: " + message + (f" ({error.fix})" if error.fix else ""))
         final_form = write_atomic(target / form_path.name, form_path.read_bytes(), overwrite=True)
         final_map = write_atomic(target / map_path.name, map_path.read_bytes(), overwrite=True)
-        path = settings_file()
+        path = writable_settings_file()
         set_la_form(path, final_form, final_map)
         adopt_settings_file(path)
         audit.record("LA form uploaded", final_form.name, f"in use, {len(inventory.fields)} field(s)")
