@@ -69,6 +69,7 @@ class DocumentKind:
     jobs: Callable[[Register, Pupil, dt.date, bool], Iterator[Job]]
     sen_support_only: bool = False  # SEN support plans and reviews: not for a pupil with an EHC plan unless asked
     not_for_ehc_plans: bool = False  # a needs assessment request: never for a pupil who already has an EHC plan
+    to_parent: bool = False  # one letter per parent (or young person): a school's Word mail-merge letter can be used
 
 
 ANNUAL_REVIEW_ROUTE = (
@@ -221,8 +222,8 @@ KINDS: dict[str, DocumentKind] = {
     for kind in (
         DocumentKind("support-plan", "SEN support plan", "support-plan.docx", "cycle", "{upn}-support-plan-cycle-{cycle}", _support_plans, sen_support_only=True),
         DocumentKind("review", "SEN support review record", "review.docx", "cycle", "{upn}-review-cycle-{cycle}", _reviews, sen_support_only=True),
-        DocumentKind("parent-notification", "Letter telling parents about SEN support", "parent-notification.docx", "parent", "{upn}-parent-notification-{contact}", _notifications),
-        DocumentKind("invitation", "Meeting invitation", "invitation.docx", "meeting invitee", "{upn}-invitation-{meeting}-{contact}", _invitations),
+        DocumentKind("parent-notification", "Letter telling parents about SEN support", "parent-notification.docx", "parent", "{upn}-parent-notification-{contact}", _notifications, to_parent=True),
+        DocumentKind("invitation", "Meeting invitation", "invitation.docx", "meeting invitee", "{upn}-invitation-{meeting}-{contact}", _invitations, to_parent=True),
         DocumentKind("ehc-request", "Request for an EHC needs assessment", "ehc-request.docx", "pupil", "{upn}-ehc-request", _requests("ehc-request"), not_for_ehc_plans=True),
         DocumentKind("la-cover-letter", "Covering letter to the local authority", "la-cover-letter.docx", "pupil", "{upn}-la-cover-letter", _requests("la-cover-letter"), not_for_ehc_plans=True),
     )
