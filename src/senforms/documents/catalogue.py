@@ -209,6 +209,12 @@ def _invitations(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool
             yield Job("invitation", pupil, context, contact=contact, meeting=meeting, on=on)
 
 
+def _profiles(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
+    """One "All about me" for each pupil on the SEN register (SEN support or an EHC plan)."""
+    if pupil.sen_status != SenStatus.NO_SEN:
+        yield Job("one-page-profile", pupil, base_context(register, pupil, on), on=on)
+
+
 def _requests(kind: str) -> Callable[[Register, Pupil, dt.date, bool], Iterator[Job]]:
     def jobs(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
         if pupil.requests_ehc_assessment:
@@ -226,6 +232,7 @@ KINDS: dict[str, DocumentKind] = {
         DocumentKind("invitation", "Meeting invitation", "invitation.docx", "meeting invitee", "{upn}-invitation-{meeting}-{contact}", _invitations, to_parent=True),
         DocumentKind("ehc-request", "Request for an EHC needs assessment", "ehc-request.docx", "pupil", "{upn}-ehc-request", _requests("ehc-request"), not_for_ehc_plans=True),
         DocumentKind("la-cover-letter", "Covering letter to the local authority", "la-cover-letter.docx", "pupil", "{upn}-la-cover-letter", _requests("la-cover-letter"), not_for_ehc_plans=True),
+        DocumentKind("one-page-profile", "One-page profile", "one-page-profile.docx", "pupil", "{upn}-one-page-profile", _profiles),
     )
 }
 
