@@ -208,6 +208,7 @@ def test_fields_senforms_cannot_fill_are_listed_with_their_place(tmp_path: Path)
         ["Notes: ", complex_field(" MERGEFIELD Teacher", "_Notes ", shown="«Teacher_Notes»")],
         [complex_field(' ASK Reason "Why?" ', shown="")],
         ["Page ", complex_field(" PAGE ", shown="1")],
+        [complex_field(" IF ", [" PAGE "], ' > "1" "(continued)" "" ', shown="")],
     ], header=[simple_field(" MERGEFIELD Form_Tutor ", "«Form_Tutor»")])
     found = letter_fields(letter, known=is_known_field)
     assert found.describe(found.cannot_fill) == (
@@ -217,7 +218,8 @@ def test_fields_senforms_cannot_fill_are_listed_with_their_place(tmp_path: Path)
     assert report.unfilled == ["Teacher_Notes", "ASK", "Form_Tutor"]
     paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
     assert paragraphs[0] == "Dear Mrs" and paragraphs[1] == "Notes: «Teacher_Notes»"
-    assert b'fldCharType="begin"' in _xml(out)  # the PAGE field is Word's to keep
+    xml = _xml(out)
+    assert xml.count(b'fldCharType="begin"') == 4  # ASK (listed), PAGE, and the IF on PAGE with its PAGE: Word's to keep
     with pytest.raises(TemplateProblemError, match=r"cannot fill: «Teacher_Notes» \(the body, paragraph 2\)"):
         read_own_letter(letter, "parent-notification", strict=True)
 
@@ -277,6 +279,11 @@ def test_strict_refuses_before_anything_is_made(tmp_path: Path) -> None:
     assert first < listed.output.index("made")  # listed before the batch's summary
     invite = _cli("invite", SAMPLES / "register.xlsx", "-o", tmp_path / "inv", "--template", letter, "--strict")
     assert invite.exit_code != 0 and "«Key_Worker»" in invite.output and not (tmp_path / "inv").exists()
+
+
+def test_a_letter_whose_only_fields_are_words_own_is_not_a_mail_merge_letter(tmp_path: Path) -> None:
+    letter = build_letter(tmp_path / "plain.docx", [["{{ pupil.full_name }}"], [complex_field(" IF ", [" PAGE "], ' > "1" "(continued)" "" ', shown="")]])
+    assert not read_own_letter(letter, "support-plan").mail_merge
 
 
 def test_a_mail_merge_letter_is_refused_for_a_document_that_is_not_a_letter_to_a_parent(tmp_path: Path) -> None:

@@ -134,8 +134,8 @@ def letter_fields(docx_path: Path | str, known: Callable[[str], bool] | None = N
         paragraphs = {p: i for i, p in enumerate(root.iter(P), start=1)}
         for node in _walk(_find_fields(root)):
             kind = node.kind
-            if kind not in MAIL_MERGE_KINDS:
-                continue
+            if kind not in MAIL_MERGE_KINDS or (kind == "IF" and not _reads_the_record(node)):
+                continue  # Word's own fields (PAGE, an IF on the page number) stay Word's
             name = merge_field_name(node.words) if kind == "MERGEFIELD" else kind
             use = FieldUse(kind, name, _where(part_name, paragraphs, node.anchor))
             uses.append(use)
@@ -155,6 +155,11 @@ def _where(part_name: str, paragraphs: dict[etree._Element, int], anchor: etree.
              else "the endnotes" if base.startswith("endnotes") else part_name)
     paragraph = next((a for a in anchor.iterancestors(P)), None) if anchor is not None else None
     return f"{story}, paragraph {paragraphs[paragraph]}" if paragraph is not None and paragraph in paragraphs else story
+
+
+def _reads_the_record(node: _Node) -> bool:
+    """An IF on a merge field (Mailings › Rules), not one on a PAGE or a bookmark."""
+    return any(inner.kind in ("MERGEFIELD", "ADDRESSBLOCK", "GREETINGLINE") for inner in node.code_fields())
 
 
 def _under_unfillable(node: _Node) -> bool:
@@ -350,7 +355,7 @@ def _evaluate(node: _Node, lookup: Lookup, missing: list[str], notes: list[str])
 def _fill(node: _Node, lookup: Lookup, filled: list[str], unfilled: list[str], notes: list[str]) -> bool:
     """Replace `node` by its text when it is a mail-merge field senforms fills, else fill the fields
     in its result; True when the part changed."""
-    if node.kind in FILLED:
+    if node.kind in FILLED and (node.kind != "IF" or _reads_the_record(node)):
         missing: list[str] = []
         text = _evaluate(node, lookup, missing, notes)
         names = _names(node)
