@@ -92,6 +92,23 @@ NEEDS = {
     "OTH": ("social_emotional_mental_health", "A rare medical condition affecting stamina and attendance; needs rest breaks and a reduced workload."),
 }
 
+# The one-page profile ("All about me"): what helps and what does not, by primary need; positive
+# and in the words a pupil (with an adult scribing) would use.
+HELPS = {
+    "SLCN": ("Short instructions, one step at a time, with a picture to show me. Time to think before I answer.", "Long talks with lots of words. Being asked to answer in front of the class straight away."),
+    "ASD": ("Knowing what is happening next on my visual timetable. A warning before things change. A quiet space when it gets loud.", "Surprises and sudden changes. Crowded, noisy places like the dinner hall at lunchtime."),
+    "SPLD": ("Reading with a coloured overlay. Showing what I know by talking or drawing. Word banks for spelling.", "Copying from the board. Reading out loud without practising first."),
+    "SEMH": ("A calm adult I trust. Being told quietly when I have done well. My feelings fan so I can show how I feel.", "Being told off in front of others. Not knowing who to go to when I am upset."),
+    "MLD": ("Going over things lots of times. Using real things to count and build. Small steps and a tick when I finish each one.", "Too many new things at once. Being rushed."),
+    "HI": ("Sitting near the front where I can see faces. The teacher wearing my radio aid. Checking I have understood.", "Background noise. People talking with their back to me or covering their mouth."),
+    "NSA": ("Games to practise sounds and numbers. Lots of praise when I try.", "Sitting still for a long time."),
+    "VI": ("Big print and a sloping board. Sitting near the board. Being told where things are.", "Small print and shiny worksheets. Things being moved without telling me."),
+    "PD": ("Extra time to get ready and move between rooms. A laptop for longer writing. Being asked before someone helps me.", "Rushing in the corridor. Being left out of PE and games."),
+    "SLD": ("Makaton signs and photos. The same adult and routine each day. Music and singing.", "Lots of talking without signs. Places that are too busy."),
+    "MSI": ("The same adult each day. Touch cues before something happens. Time to explore things with my hands.", "Being touched without warning. Changes of room or adult without preparation."),
+    "OTH": ("Rest breaks when I get tired. Work sent home when I am away. Friends keeping me in the loop.", "Being asked to catch up on everything at once."),
+}
+
 OUTCOME_BANK = {
     "communication_and_interaction": [
         ("will follow a two-part classroom instruction without adult repetition", "observed in 4 of 5 lessons", "1 of 5 lessons", "4 of 5 lessons"),
@@ -184,6 +201,10 @@ def build_pupil(row: tuple) -> dict:
         "attendance_period": "2025/26 school year",
         "strengths": f"{known} is kind and curious, loves art and animals, and works hard when tasks are broken into steps.",
         "pupil_views": f"I like drawing and playing with my friends. I find it hard when it is noisy. It helps me when my teacher shows me what to do. — {known}",
+        "important_to_me": f"My family, my friends at school and my drawings. Having time to finish what I start. — {known}",
+        "how_to_support_me": HELPS[primary][0],
+        "what_does_not_help": HELPS[primary][1],
+        "hopes_for_the_future": f"I want to be an artist or a vet when I grow up, and to read a whole book by myself. — {known}" if serial != 13 else None,
         "parent_views": "We want school and home to work together. At home things are calmer when routines are clear. We worry about the move to the next year group.",
         "attainment": "Reading: working towards (standardised score 78, York Assessment of Reading for Comprehension). Writing: pre-key stage. Maths: working towards (standardised score 82).",
         "attainment_date": D(2026, 10, 16).isoformat(),

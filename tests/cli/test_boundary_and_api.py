@@ -97,6 +97,9 @@ def test_demo_makes_every_document_and_makes_nothing_twice(tmp_path):
     assert plans, first.output
     text = "\n".join(p.text for p in Document(str(plans[0])).paragraphs)
     assert "SEN support plan" in text or "Support plan" in text
+    profiles = sorted((out / "documents" / "one-page-profile").glob("*.docx"))
+    assert "One-page profile: 13 made" in first.output and len(profiles) == 13
+    assert "What is important to me" in "\n".join(p.text for p in Document(str(profiles[0])).paragraphs)
     assert (out / "meetings-plan.xlsx").is_file()
     before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
     second = run("demo", "-o", out, "--no-pdf")

@@ -1,6 +1,6 @@
 """Golden plain-text renderings of every document the shipped samples call for.
 
-Each of the six document kinds has one file, tests/golden/<kind>.txt, holding the text of every
+Each of the seven document kinds has one file, tests/golden/<kind>.txt, holding the text of every
 document of that kind that samples/register.xlsx produces on a fixed date, one after another,
 each under a line naming its file. A wording change in a template therefore shows up as a
 readable diff of those files in review. After a deliberate change, rewrite them with

@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from pypdf import PdfReader
 
 from senforms.cli import cli
+from senforms.documents.catalogue import KINDS
 from senforms.resources import docx_templates_dir
 
 DATE = "23/11/2026"
@@ -314,9 +315,9 @@ def test_sandbox_refuses_a_memory_bomb(samples, tmp_path):
 def test_templates_export_then_check_clean(tmp_path):
     run("templates", "export", str(tmp_path / "ours"))
     exported = sorted(p.name for p in (tmp_path / "ours").glob("*.docx"))
-    assert exported == sorted(p.name for p in docx_templates_dir().glob("*.docx")) and len(exported) == 6
+    assert exported == sorted(p.name for p in docx_templates_dir().glob("*.docx")) and len(exported) == len(KINDS) == 7
     result = run("templates", "check", *[str(p) for p in sorted((tmp_path / "ours").glob("*.docx"))])
-    assert result.output.count("no problems found") == 6
+    assert result.output.count("no problems found") == 7
     again = CliRunner().invoke(cli, ["templates", "export", str(tmp_path / "ours")])
     assert again.exit_code == 1 and "already exists" in again.output
 

@@ -1,4 +1,4 @@
-"""The six shipped Word templates: what a filled-in document really contains, and that the
+"""The seven shipped Word templates: what a filled-in document really contains, and that the
 templates and docs/templates.md agree with each other and with context.py.
 
 The rules the .docx files themselves must keep (whole tags, headings, header rows, house style,
@@ -21,13 +21,14 @@ from docx.oxml.ns import qn
 from senforms.documents.catalogue import KINDS, plan_jobs
 from senforms.documents.templating import render_docx
 from senforms.inputs import load_register
+from senforms.model import SenStatus
 from senforms.ukformat import long_date, time_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates" / "docx"
 DOCS = ROOT / "docs" / "templates.md"
 ON = dt.date(2026, 11, 23)
-MARKED = {"support-plan", "review", "ehc-request", "la-cover-letter"}
+MARKED = {"support-plan", "review", "ehc-request", "la-cover-letter", "one-page-profile"}
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 
 
@@ -312,6 +313,35 @@ def test_la_cover_letter_lists_enclosures(register):
     assert bullets == ["Costed provision map", "Educational psychology report"]
     assert "evidence bundle" not in _body(document)
     assert "not yet recorded the family's agreement" in _body(document)
+
+
+def test_one_page_profile(register):
+    job = _first(register, "one-page-profile")
+    pupil = job.context["pupil"]
+    document = _render("one-page-profile", job.context)
+    body = _body(document)
+    assert [p.text for p in document.paragraphs if p.style.name == "Title"] == ["All about me"]
+    assert _headings(document, 1) == ["What people like and admire about me", "What is important to me", "How best to support me",
+                                      "What does not help", "My hopes for the future", "In my own words"]
+    for field in ("strengths", "important_to_me", "how_to_support_me", "what_does_not_help", "hopes_for_the_future", "pupil_views"):
+        assert pupil[field] and pupil[field] in body, field
+    assert "A one-page profile of Amara, Year 6, Willow class, made on 23 November 2026." in body
+    assert "One-page profile: Amara Okafor" in _text(document.sections[0].header._element)
+
+
+def test_one_page_profile_with_nothing_recorded_yet(register):
+    context = copy.deepcopy(_first(register, "one-page-profile").context)
+    context["pupil"].update(strengths="", important_to_me="", how_to_support_me="", what_does_not_help="", hopes_for_the_future="", pupil_views="")
+    document = _render("one-page-profile", context)
+    assert _headings(document, 1) == ["What people like and admire about me", "What is important to me", "How best to support me", "What does not help"]
+    assert _body(document).count("Not recorded yet.") == 4
+
+
+def test_only_pupils_on_the_sen_register_get_a_profile(register):
+    changed = register.model_copy(deep=True)
+    changed.pupils[0].sen_status = SenStatus.NO_SEN
+    upns = [job.pupil.upn for job in plan_jobs(changed, "one-page-profile", on=ON)]
+    assert changed.pupils[0].upn not in upns and len(upns) == len(register.pupils) - 1
 
 
 def test_a_logo_goes_in_the_letterhead(register, tmp_path):

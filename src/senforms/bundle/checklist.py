@@ -97,7 +97,8 @@ def build_checklist(
         f"last reviewed on {long_date(latest.date)}" if latest else "",
         f"the last review was on {long_date(latest.date)}" if latest else "no cycle has been reviewed",
     )
-    child_views = bool(pupil.pupil_views or EvidenceKind.PUPIL_VIEWS in evidence_kinds or (latest and latest.pupil_views))
+    profile = (pupil.pupil_views, pupil.important_to_me, pupil.how_to_support_me, pupil.what_does_not_help, pupil.hopes_for_the_future)
+    child_views = bool(any(profile) or EvidenceKind.PUPIL_VIEWS in evidence_kinds or (latest and latest.pupil_views))
     check("The child's views", child_views, "included", "no views of the child are recorded: add them (All about me) or attach them")
     parent_views = bool(pupil.parent_views or EvidenceKind.PARENT_VIEWS in evidence_kinds or (latest and latest.parent_views))
     check("The parents' views", parent_views, "included", "no parents' views are recorded: add them or attach them")

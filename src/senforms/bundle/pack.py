@@ -423,9 +423,18 @@ def _make_documents(register, pupil: Pupil, la: LocalAuthority, options: PackOpt
                 when = cycle.review.date
             items.append(_Item("apdr", title, senco, when, path, cycle=cycle.number, generated=True))
     items.append(_Item("provision_map", "Costed provision map, all cycles", senco, options.date, provision_map_document(pupil, la, register.provision_costs(pupil, options.date), docs / "provision-map.docx", term_dates=register.term_dates), generated=True))
+    # With no child's views uploaded, the one-page profile made from the record stands in their place
+    # (and carries the child's own words, so the summary below keeps only the latest review's).
+    profile_job = next(iter(plan_jobs(register, "one-page-profile", on=options.date, pupils=[pupil])), None)
+    profile = profile_job is not None and not any(i.section == "child_views" and not i.generated for i in items)
+    if profile and profile_job is not None:
+        title = "One-page profile: all about me"
+        path = _render("one-page-profile", profile_job.context, options, docs / "one-page-profile.docx", logo, title)
+        items.append(_Item("child_views", title, senco, options.date, path, generated=True))
     latest = pupil.latest_review
+    own_words = "" if profile else pupil.pupil_views or ""
     summaries = [
-        ("child_views", "The child's views (from the record)", [("In their own words", pupil.pupil_views or ""), ("At the latest review", latest.pupil_views if latest and latest.pupil_views else "")]),
+        ("child_views", "The child's views (from the record)", [("In their own words", own_words), ("At the latest review", latest.pupil_views if latest and latest.pupil_views else "")]),
         ("parent_views", "Parents' and carers' views (from the record)", [("Their views", pupil.parent_views or ""), ("At the latest review", latest.parent_views if latest and latest.parent_views else "")]),
         ("attainment", "Attainment, progress and attendance", [("Attainment and progress" + (f" ({long_date(pupil.attainment_date)})" if pupil.attainment_date else ""), pupil.attainment or ""), ("Attendance", f"{pupil.attendance_percent:g}% {pupil.attendance_period or ''}".strip() if pupil.attendance_percent is not None else "")]),
         ("professional_reports", "External professionals involved", [(f"{p.role.label}: {p.name or ''} ({p.service})".replace(":  (", ": ("), _professional_text(p)) for p in pupil.professionals]),

@@ -11,8 +11,10 @@ import click
 import senforms
 from senforms.cli._common import relative, uk_date_option, workbook_password_option
 from senforms.cli._sending import confirm_send, report_sending, send_options
+from senforms.cli.render import read_letter
 from senforms.deliver import check_saved_drafts, pending, school_ledger
-from senforms.deliver.invitations import MERGE_FIELDS, InvitationBatch
+from senforms.deliver.invitations import InvitationBatch
+from senforms.deliver.merge_values import MERGE_FIELDS
 from senforms.model.values import parse_uk_date
 from senforms.ukformat import long_date
 
@@ -36,18 +38,19 @@ def meeting_range(value: str | None) -> tuple[dt.date | None, dt.date | None]:
     return start, end
 
 
-@click.command("invite", epilog=f"Word mail-merge fields senforms fills (case and spaces ignored): {MERGE_HELP}. Address1 to Address5 are the address lines.")
+@click.command("invite", epilog=f"Word mail-merge fields senforms fills (case and spaces ignored): {MERGE_HELP}. Address1 to Address5 are the address lines. Word's ADDRESSBLOCK, GREETINGLINE, IF fields and \\@ date, \\* case, \\b and \\f switches are filled too; NEXT, NEXTIF and SKIPIF are refused (one letter per parent).")
 @click.argument("register", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder for letters, email drafts, calendar files and the print PDF.")
 @click.option("--meeting-date", "meeting_dates", metavar="FROM..TO", help="Only meetings on these dates (dd/mm/yyyy; either side may be empty). Default: every meeting from --date on.")
 @click.option("--pupil", "pupils", multiple=True, metavar="UPN", help="Only this pupil (repeatable).")
 @click.option("--template", "template_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="The school's own letter: a Word mail-merge letter, or a senforms invitation template.")
+@click.option("--strict", is_flag=True, help="With --template: refuse a mail-merge letter with a field senforms cannot fill.")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), help="Use the school's own templates from this folder.")
 @click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the letters carry (default: today).")
 @click.option("--overwrite", is_flag=True, help="Replace files that already exist.")
 @workbook_password_option
 @send_options
-def command(register, out_dir, meeting_dates, pupils, template_file, templates_dir, on, overwrite, workbook_password, send, yes, expect_count, resend_unknown, config_path):
+def command(register, out_dir, meeting_dates, pupils, template_file, strict, templates_dir, on, overwrite, workbook_password, send, yes, expect_count, resend_unknown, config_path):
     """Invite parents (or young people) to every upcoming meeting in REGISTER.
 
     Email drafts (.eml, with the letter and a calendar invitation) for those with an email address;
@@ -57,11 +60,12 @@ def command(register, out_dir, meeting_dates, pupils, template_file, templates_d
     on = on or dt.date.today()
     # Before any work: a broken settings file should not cost a batch of letters.
     settings = senforms.load_smtp_settings(config_path) if send else None
+    own_letter = read_letter(template_file, "invitation", strict) if template_file else None
     loaded = senforms.load_register(register, password=workbook_password, as_of=on)
     chosen = senforms.select_pupils(loaded.register, pupils) if pupils else None
     batch = senforms.prepare_invitations(
         loaded.register, out_dir, on=on, date_from=date_from, date_to=date_to, templates_dir=templates_dir,
-        mail_merge_template=template_file, overwrite=overwrite, pupils=chosen, logo=loaded.logo,
+        own_letter=own_letter, overwrite=overwrite, pupils=chosen, logo=loaded.logo,
     )
     show_batch(batch)
     failed = bool(batch.failures)
@@ -121,7 +125,7 @@ def show_batch(batch: InvitationBatch) -> None:
     if batch.skipped:
         click.echo(f"  {len(batch.skipped)} file(s) already there were kept (use --overwrite to replace them).")
     if batch.unfilled_fields:
-        fields = ", ".join(f"«{name}»" for name in batch.unfilled_fields)
+        fields = ", ".join(name if name.isupper() else f"«{name}»" for name in batch.unfilled_fields)
         click.secho(f"  The letter has mail-merge fields senforms does not fill: {fields} (left showing the field name).", fg="yellow")
     for warning in batch.warnings:
         click.secho(f"  ! {warning}", fg="yellow", err=True)

@@ -9,6 +9,7 @@ import click
 import senforms
 from senforms.cli._common import DOCUMENT_KINDS, ProgressBar, pupil_options, relative, uk_date_option, workbook_password_option
 from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_plan
+from senforms.documents.own_letter import OwnLetter, read_own_letter
 
 
 @click.command("render")
@@ -25,23 +26,28 @@ from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_
 @click.option("--pdf", is_flag=True, help="Also write a PDF beside each document (needs LibreOffice).")
 @click.option("--pdf-only", is_flag=True, help="Write PDFs only.")
 @click.option("--templates", "templates_dir", type=click.Path(file_okay=False, path_type=Path), help="Use the school's own templates from this folder.")
+@click.option("--template", "template_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="parent-notification, invitation: the school's own letter, a Word mail-merge letter (or a senforms template).")
+@click.option("--strict", is_flag=True, help="With --template: refuse a mail-merge letter with a field senforms cannot fill.")
 @click.option("--date", "on", callback=lambda c, p, v: uk_date_option(v), metavar="DD/MM/YYYY", help="The date the documents carry (default: today; a request and its covering letter: the Request date on the Reviews sheet).")
 @click.option("--dry-run", is_flag=True, help="Check the templates against the data and list what would be made; write nothing.")
 @click.option("--overwrite", is_flag=True, help="Replace documents that already exist.")
 @click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="School settings file (TOML or JSON): its [hourly_rates] and [terms] tables set staff hourly rates and the school's term dates.")
 @workbook_password_option
-def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, include_ehc_plans, include_notified, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, config_path, workbook_password):
+def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, include_ehc_plans, include_notified, merge_to, duplex, pdf, pdf_only, templates_dir, template_file, strict, on, dry_run, overwrite, config_path, workbook_password):
     """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
+    own_letter = read_letter(template_file, doc, strict) if template_file else None
     loaded = senforms.load_register(register, password=workbook_password, settings=config_path)
     chosen = senforms.select_pupils(loaded.register, pupils, where)
     options = senforms.RenderOptions(
         out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,
         all_cycles=all_cycles, include_ehc_plans=include_ehc_plans, include_notified=include_notified, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,
-        on=on, logo=loaded.logo,
+        on=on, logo=loaded.logo, own_letter=own_letter,
     )
     with ProgressBar(f"Making {senforms.KINDS[doc].title.lower()}s") as bar:
         result = senforms.render(loaded.register, doc, options, chosen, on_progress=bar.advance, on_start=bar.start)
     report_batch(doc, result, dry_run)
+    for note in result.report.notes:
+        click.secho(f"  ! {note}", fg="yellow", err=True)
     report_left_out(result)
     held_back = held_back_for_ehc_plan(doc, chosen if chosen is not None else loaded.register.pupils, include_ehc_plans=include_ehc_plans)
     if held_back:
@@ -52,6 +58,16 @@ def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, inc
             click.echo(f"Left out {len(held_back)} pupil(s) with an EHC plan ({upns}): SEN support documents are not for them (use --include-ehc-plans to make them anyway).")
     if result.failed:
         raise SystemExit(1)
+
+
+def read_letter(template_file: Path, doc: str, strict: bool) -> OwnLetter:
+    """The school's own letter, read before anything is made; the fields it cannot fill are listed first."""
+    letter = read_own_letter(template_file, doc, strict=strict)
+    if letter.cannot_fill:
+        click.secho(f"{template_file.name} has mail-merge fields senforms cannot fill; the letters will show them as they are (--strict refuses):", fg="yellow", err=True)
+        for line in letter.cannot_fill:
+            click.secho(f"  ! {line}", fg="yellow", err=True)
+    return letter
 
 
 def report_batch(doc: str, result, dry_run: bool) -> None:

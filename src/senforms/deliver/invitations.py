@@ -16,13 +16,10 @@ Nothing here logs: results carry IDs, and names only where the user must see the
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import html
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,21 +34,18 @@ from senforms.deliver import (
     SmtpSettings,
     calendar_attachment,
     check_recipient,
-    fill_mail_merge,
     meeting_invitation,
-    merge_fields,
     normalise_address,
     send_all,
     write_draft,
 )
 from senforms.deliver.envelopes import envelope_key, postcode_of
-from senforms.deliver.mailmerge import field_key
-from senforms.deliver.merge_values import MERGE_FIELDS, merge_values
 from senforms.deliver.messages import html_page
 from senforms.deliver.saved import SavedDraft, check_saved_drafts
 from senforms.deliver.smtp import as_sent_by
 from senforms.documents.catalogue import Job, plan_jobs
-from senforms.documents.render import RenderRequest, plan_paths, render_documents
+from senforms.documents.own_letter import OwnLetter, read_own_letter
+from senforms.documents.render import RenderRequest, render_documents
 from senforms.errors import DeliveryError, OutputExistsError, SenformsError
 from senforms.model import ContactMethod, Meeting, Pupil, Register
 from senforms.model.calendar import reply_by
@@ -193,6 +187,8 @@ def prepare_invitations(
     date_to: dt.date | None = None,
     templates_dir: Path | None = None,
     mail_merge_template: Path | None = None,
+    strict: bool = False,
+    own_letter: OwnLetter | None = None,
     overwrite: bool = False,
     pupils: list[Pupil] | None = None,
     logo: Path | None = None,
@@ -203,14 +199,17 @@ def prepare_invitations(
 
     Meetings not yet held, dated from `date_from` (default and earliest: `on`, the date the letters
     carry) to `date_to`. `mail_merge_template` is a Word letter: a mail-merge letter (it has
-    MERGEFIELDs) is filled with MERGE_FIELDS; any other .docx is used as the senforms invitation
-    template. Existing files are kept and reported as skipped unless `overwrite`. Raises
+    MERGEFIELDs, an ADDRESSBLOCK…) is filled with MERGE_FIELDS; any other .docx is used as the
+    senforms invitation template. `strict` refuses a mail-merge letter with a field senforms cannot
+    fill; `own_letter` is the letter already read (by `read_own_letter`, to list such fields first). Existing files are kept and reported as skipped unless `overwrite`. Raises
     DeliveryError, before anything is written, if an email would go to an address not on its
     pupil's record.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise SenformsError(f"{out_dir} is a file, not a folder", fix="give a folder with -o")
+    if own_letter is None and mail_merge_template is not None:
+        own_letter = read_own_letter(mail_merge_template, "invitation", strict=strict)
     start = max(on, date_from) if date_from else on
     jobs = [j for j in plan_jobs(register, "invitation", on=on, pupils=pupils) if _in_range(j, start, date_to)]
     batch = InvitationBatch(out_dir=out_dir, on=on)
@@ -232,7 +231,7 @@ def prepare_invitations(
             check_recipient(_draft(job, inv, school_name, senco_name, from_address, ()))
 
     letters, emails, calendar = out_dir / "letters", out_dir / "emails", out_dir / "calendar"
-    _make_letters(logo, jobs, invitations, batch, letters, templates_dir, mail_merge_template, overwrite, on_progress)
+    _make_letters(logo, jobs, invitations, batch, letters, templates_dir, own_letter, overwrite, on_progress)
     _make_pdfs(invitations, batch, letters, overwrite, on_progress)
 
     for job, inv in zip(jobs, invitations):
@@ -282,44 +281,17 @@ def _make_letters(
     batch: InvitationBatch,
     letters: Path,
     templates_dir: Path | None,
-    template_file: Path | None,
+    own_letter: OwnLetter | None,
     overwrite: bool,
     on_progress: Callable[[str], None] | None,
 ) -> None:
-    """Render one Word letter per invitation: the senforms template, or a filled mail-merge letter."""
-    request = RenderRequest("invitation", letters, templates_dir=templates_dir, overwrite=overwrite, logo=logo)
-    fields = merge_fields(template_file) if template_file is not None else []
-    if fields and template_file is not None:
-        batch.template, batch.mail_merge = Path(template_file), True
-        # Fields no name in MERGE_FIELDS matches, known before filling, so a rerun that keeps the
-        # letters already made still lists them.
-        known = {field_key(name) for names, _ in MERGE_FIELDS for name in names}
-        unfilled: dict[str, None] = dict.fromkeys(f for f in fields if field_key(f) not in known)
-        for (job, path), inv in zip(plan_paths(jobs, request), invitations):
-            inv.letter_docx = path
-            try:
-                merged = fill_mail_merge(template_file, merge_values(job.context), path, overwrite=overwrite)
-                batch.written.append(path)
-                unfilled.update(dict.fromkeys(merged.unfilled))
-            except OutputExistsError:
-                batch.skipped.append(path)
-            if on_progress:
-                on_progress(inv.key)
-        batch.unfilled_fields = list(unfilled)
-        return
-    scratch: tempfile.TemporaryDirectory | None = None
-    try:
-        if template_file is not None:
-            # A senforms (docxtpl) letter given as a file: render_documents looks templates up by
-            # name in a folder, so lend it one.
-            scratch = tempfile.TemporaryDirectory(prefix="senforms-template-")
-            shutil.copyfile(template_file, Path(scratch.name) / "invitation.docx")
-            request = dataclasses.replace(request, templates_dir=Path(scratch.name))
-        report = render_documents(jobs, request, on_progress=(lambda d: on_progress(d.job.description)) if on_progress else None)
-        batch.template = Path(template_file) if template_file else report.template
-    finally:
-        if scratch is not None:
-            scratch.cleanup()
+    """Render one Word letter per invitation: the senforms template, or the school's own letter."""
+    request = RenderRequest("invitation", letters, templates_dir=templates_dir, overwrite=overwrite, logo=logo, own_letter=own_letter)
+    report = render_documents(jobs, request, on_progress=(lambda d: on_progress(d.job.description)) if on_progress else None)
+    batch.template = report.template
+    batch.mail_merge = own_letter is not None and own_letter.mail_merge
+    batch.unfilled_fields = list(report.unfilled)
+    batch.warnings.extend(report.notes)
     for document, inv in zip(report.documents, invitations):
         inv.letter_docx = document.path
         if document.status == "written":

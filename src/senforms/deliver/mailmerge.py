@@ -17,12 +17,26 @@ import copy
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
+from senforms.deliver.merge_codes import (
+    FILLED,
+    MAIL_MERGE_KINDS,
+    RECORD_MOVING,
+    UNSUPPORTED,
+    Lookup,
+    MergeValue,
+    Token,
+    evaluate,
+    kind_of,
+    merge_field_name,
+    record_lookup,
+    tokens,
+)
 from senforms.errors import TemplateProblemError
 from senforms.filetypes import zip_bomb
 from senforms.outputs.atomic import atomic_path
@@ -37,7 +51,7 @@ def _w(tag: str) -> str:
     return f"{{{W_NS}}}{tag}"
 
 
-R, RPR, T, BR, TAB = _w("r"), _w("rPr"), _w("t"), _w("br"), _w("tab")
+R, RPR, T, BR, TAB, P = _w("r"), _w("rPr"), _w("t"), _w("br"), _w("tab"), _w("p")
 FLDSIMPLE, FLDCHAR, INSTR = _w("fldSimple"), _w("fldChar"), _w("instrText")
 FLDCHARTYPE, INSTR_ATTR = _w("fldCharType"), _w("instr")
 # Zero-width markers that may sit among a field's runs; they are kept, everything else there goes.
@@ -51,7 +65,6 @@ _SETTINGS_TYPE = "wordprocessingml.settings+xml"
 _MAIL_MERGE_RELS = ("/mailMergeSource", "/mailMergeHeaderSource", "/recipientData")
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-_TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
 # XML 1.0 forbids C0 controls (other than tab/newline/CR), lone surrogates and U+FFFE/FFFF.
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
@@ -62,6 +75,34 @@ class MergeReport:
 
     filled: list[str] = field(default_factory=list)
     unfilled: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # switches senforms does not use, each once
+
+
+@dataclass(frozen=True)
+class FieldUse:
+    """One mail-merge field in a letter: its kind, its name (a MERGEFIELD's field name, else the
+    kind) and where it is ("the body, paragraph 3")."""
+
+    kind: str
+    name: str
+    where: str
+
+
+@dataclass(frozen=True)
+class LetterFields:
+    """Every mail-merge field of a letter, and those senforms cannot fill for a set of field names."""
+
+    fields: list[FieldUse]
+    cannot_fill: list[FieldUse]  # an unknown MERGEFIELD name, or a kind senforms does not fill
+    record_moving: list[FieldUse]  # NEXT, NEXTIF, SKIPIF: refused in one-letter-per-parent batches
+
+    def describe(self, uses: list[FieldUse]) -> str:
+        """«Teacher_Notes» (the body, paragraph 4); ASK (a header, paragraph 1)"""
+        return "; ".join(f"{_shown(use)} ({use.where})" for use in uses)
+
+
+def _shown(use: FieldUse) -> str:
+    return f"«{use.name}»" if use.kind == "MERGEFIELD" else f"a {use.kind} field"
 
 
 def field_key(name: str) -> str:
@@ -74,59 +115,127 @@ def field_key(name: str) -> str:
 
 def merge_fields(docx_path: Path | str) -> list[str]:
     """The names of every MERGEFIELD in the document (body, headers, footers, notes), each once."""
+    return list(dict.fromkeys(use.name for use in letter_fields(docx_path).fields if use.kind == "MERGEFIELD"))
+
+
+def is_mail_merge(docx_path: Path | str) -> bool:
+    """The letter has mail-merge fields (MERGEFIELD, ADDRESSBLOCK, GREETINGLINE, IF on a field…)."""
+    return bool(letter_fields(docx_path).fields)
+
+
+def letter_fields(docx_path: Path | str, known: Callable[[str], bool] | None = None) -> LetterFields:
+    """Every mail-merge field in the letter with its place, and (given `known`, which says whether a
+    MERGEFIELD name has a value) the ones senforms cannot fill. Nothing is written."""
     package = _Package.read(Path(docx_path))
-    names: list[str] = []
-    for root in package.stories():
-        for found in _find_fields(root):
-            if found.name not in names:
-                names.append(found.name)
-    return names
+    uses: list[FieldUse] = []
+    cannot: list[FieldUse] = []
+    moving: list[FieldUse] = []
+    for part_name, root in package.story_items():
+        paragraphs = {p: i for i, p in enumerate(root.iter(P), start=1)}
+        for node in _walk(_find_fields(root)):
+            kind = node.kind
+            if kind not in MAIL_MERGE_KINDS or (kind == "IF" and not _reads_the_record(node)):
+                continue  # Word's own fields (PAGE, an IF on the page number) stay Word's
+            name = merge_field_name(node.words) if kind == "MERGEFIELD" else kind
+            use = FieldUse(kind, name, _where(part_name, paragraphs, node.anchor))
+            uses.append(use)
+            if kind in RECORD_MOVING:
+                moving.append(use)
+            elif kind in UNSUPPORTED or (kind == "MERGEFIELD" and known is not None and not (name and known(name))):
+                cannot.append(use)
+            elif kind == "IF" and _under_unfillable(node):
+                cannot.append(use)
+    return LetterFields(uses, cannot, moving)
+
+
+def _where(part_name: str, paragraphs: dict[etree._Element, int], anchor: etree._Element | None) -> str:
+    base = PurePosixPath(part_name).name
+    story = ("the body" if base.startswith("document") else "a header" if base.startswith("header")
+             else "a footer" if base.startswith("footer") else "the footnotes" if base.startswith("footnotes")
+             else "the endnotes" if base.startswith("endnotes") else part_name)
+    paragraph = next((a for a in anchor.iterancestors(P)), None) if anchor is not None else None
+    return f"{story}, paragraph {paragraphs[paragraph]}" if paragraph is not None and paragraph in paragraphs else story
+
+
+def _reads_the_record(node: _Node) -> bool:
+    """An IF on a merge field (Mailings › Rules), not one on a PAGE or a bookmark."""
+    return any(inner.kind in ("MERGEFIELD", "ADDRESSBLOCK", "GREETINGLINE") for inner in node.code_fields())
+
+
+def _under_unfillable(node: _Node) -> bool:
+    """An IF whose comparison reads a field senforms does not fill (a PAGE, an ASK): left for Word."""
+    return any(child.kind not in FILLED for child in node.code_fields())
 
 
 def fill_mail_merge(
-    docx_path: Path | str, values: Mapping[str, str], out_path: Path | str, overwrite: bool = False
+    docx_path: Path | str,
+    values: Mapping[str, str | MergeValue | None],
+    out_path: Path | str,
+    overwrite: bool = False,
 ) -> MergeReport:
-    """Write a copy of the letter at `out_path` with every MERGEFIELD replaced by its value.
+    """Write a copy of the letter at `out_path` with every mail-merge field replaced by its text.
 
-    Values are plain text: control characters are stripped, a newline becomes a line break and a tab
-    a tab. Names match case- and space-insensitively. A field with no value (or None) is left
-    showing «Name» and listed in `MergeReport.unfilled`. The write is atomic and never replaces an
-    existing file unless `overwrite`.
+    Values are plain text (or MergeValue, for a date a ``\\@`` picture can format): control
+    characters are stripped, a newline becomes a line break and a tab a tab. Names match case- and
+    space-insensitively. ADDRESSBLOCK and GREETINGLINE read the values Title, FirstName, LastName,
+    ParentName, Address and Postcode. A MERGEFIELD with no value (or None) is left showing «Name»
+    and listed in `MergeReport.unfilled`; fields senforms does not fill (ASK, FILLIN…) are left as
+    they are and listed too. A letter with NEXT, NEXTIF or SKIPIF is refused. The write is atomic
+    and never replaces an existing file unless `overwrite`.
     """
-    lookup: dict[str, str | None] = {}
-    for name, value in values.items():
-        key = field_key(name)
-        text = None if value is None else _clean(str(value))
-        if key in lookup and lookup[key] != text:
-            raise ValueError(f"merge values {name!r} and another name both mean the field {key!r}")
-        lookup[key] = text
+    cleaned = {name: _clean_value(value) for name, value in values.items()}
+    lookup = record_lookup(cleaned, field_key)
 
     package = _Package.read(Path(docx_path))
     filled: list[str] = []
     unfilled: list[str] = []
+    notes: list[str] = []
     for part_name, root in package.story_items():
-        fields = _find_fields(root)
-        outcomes: list[tuple[str, bool]] = []
-        for found in reversed(fields):  # last first, so inner fields go before the fields around them
-            replacement = lookup.get(field_key(found.name))
-            if not found.fillable:
-                outcomes.append((found.name, False))
-            elif replacement is None:
-                found.replace(f"«{found.name}»", placeholder=True)
-                outcomes.append((found.name, False))
-            else:
-                outcomes.append((found.name, found.replace(replacement)))
-        for name, done in reversed(outcomes):
-            (filled if done else unfilled).append(name)
-        if fields:
+        roots = _find_fields(root)
+        moving = [n for n in _walk(roots) if n.kind in RECORD_MOVING]
+        if moving:
+            what, fix = _record_moving_message(Path(docx_path).name, moving[0].kind)
+            raise TemplateProblemError(what, fix=fix)
+        changed = False
+        part_filled: list[str] = []
+        part_unfilled: list[str] = []
+        for node in reversed(roots):
+            changed = _fill(node, lookup, part_filled, part_unfilled, notes) or changed
+        filled.extend(reversed(part_filled))  # filled last first (inner fields before outer ones)
+        unfilled.extend(reversed(part_unfilled))
+        if changed:
             package.changed(part_name)
     package.drop_mail_merge_link()
     package.write(Path(out_path), overwrite=overwrite)
-    return MergeReport(filled=_unique_in_order(filled), unfilled=_unique_in_order(unfilled))
+    return MergeReport(filled=_unique(filled), unfilled=_unique(unfilled), notes=_unique(notes))
 
 
-def _unique_in_order(names: list[str]) -> list[str]:
+def _record_moving_message(letter: str, kind: str) -> tuple[str, str]:
+    return (
+        f"{letter} has a {kind} field, which moves a Word merge on to the next person's record: "
+        "senforms makes one letter per parent, so that letter would carry another family's details",
+        "remove the field (in Word: Mailings › Rules, the Next Record or Skip Record rule) and give the letter again",
+    )
+
+
+def record_moving_problem(letter: Path, fields: LetterFields) -> TemplateProblemError | None:
+    """The refusal for a letter with NEXT, NEXTIF or SKIPIF, naming the field and where it is."""
+    if not fields.record_moving:
+        return None
+    what, fix = _record_moving_message(letter.name, fields.record_moving[0].kind)
+    return TemplateProblemError(f"{what} ({fields.describe(fields.record_moving)})", fix=fix)
+
+
+def _unique(names: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
+
+
+def _clean_value(value: str | MergeValue | None) -> str | MergeValue | None:
+    if value is None:
+        return None
+    if isinstance(value, MergeValue):
+        return MergeValue(_clean(value.text), value.moment)
+    return _clean(str(value))
 
 
 def _clean(text: str) -> str:
@@ -135,137 +244,154 @@ def _clean(text: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Field instructions
+# The fields of one XML part, as a tree (a field's code can hold fields, as an IF holds a MERGEFIELD)
 
 
-@dataclass
-class _Instruction:
-    name: str
-    before: str = ""  # \b: text put before a non-empty value
-    after: str = ""  # \f: text put after a non-empty value
-    case: str = ""  # \* Upper | Lower | FirstCap | Caps
-
-    def apply(self, value: str, *, placeholder: bool) -> str:
-        if placeholder or not value:
-            return value
-        if self.case == "upper":
-            value = value.upper()
-        elif self.case == "lower":
-            value = value.lower()
-        elif self.case == "firstcap":
-            value = value[:1].upper() + value[1:]
-        elif self.case == "caps":
-            value = " ".join(word[:1].upper() + word[1:] for word in value.split(" "))
-        return f"{self.before}{value}{self.after}"
-
-
-def _parse_instruction(text: str) -> _Instruction | None:
-    """`MERGEFIELD "Parent Name" \\b "Dear " \\* MERGEFORMAT` → name and switches.
-
-    None when the code is not a MERGEFIELD.
-    """
-    tokens = [(m.group(1) if m.group(1) is not None else m.group(2), m.group(1) is not None)
-              for m in _TOKEN.finditer(text or "")]
-    if len(tokens) < 2 or tokens[0][1] or tokens[0][0].upper() != "MERGEFIELD":
-        return None
-    name = tokens[1][0].replace('\\"', '"').strip()
-    if not name:
-        return None
-    instruction = _Instruction(name)
-    rest = iter(tokens[2:])
-    for token, quoted in rest:
-        if quoted or not token.startswith("\\"):
-            continue
-        switch = token[1:].lower()
-        if switch in ("b", "f", "*", "@", "#"):
-            argument = next(rest, ("", False))[0].replace('\\"', '"')
-            if switch == "b":
-                instruction.before = _clean(argument)
-            elif switch == "f":
-                instruction.after = _clean(argument)
-            elif switch == "*" and argument.lower() in ("upper", "lower", "firstcap", "caps"):
-                instruction.case = argument.lower()
-    return instruction
-
-
-# ---------------------------------------------------------------------------------------------------
-# Finding and replacing fields in one XML part
-
-
-@dataclass
-class _Field:
-    """One MERGEFIELD found in a part, simple or complex, and how to replace it with text."""
-
-    instruction: _Instruction
+@dataclass(eq=False)
+class _Node:
     simple: etree._Element | None = None
     begin: etree._Element | None = None
     separate: etree._Element | None = None
     end: etree._Element | None = None
-    code: list[str] = field(default_factory=list)
+    code: list[str | _Node] = field(default_factory=list)  # instruction text and fields nested in it
+    result: list[_Node] = field(default_factory=list)  # fields inside the displayed result
     result_rpr: etree._Element | None = None
-    inside_code: bool = False  # nested in another field's code (e.g. an IF): left alone
+    words: list[Token] = field(default_factory=list)  # the code read without nested values (for its kind)
 
     @property
-    def name(self) -> str:
-        return self.instruction.name
+    def anchor(self) -> etree._Element | None:
+        return self.simple if self.simple is not None else self.begin
 
     @property
-    def fillable(self) -> bool:
-        return not self.inside_code and (self.simple is not None or self.end is not None)
+    def kind(self) -> str:
+        return kind_of(self.words)
 
-    def replace(self, value: str, *, placeholder: bool = False) -> bool:
-        """Put `value` (after the field's switches) in place of the field; False if it cannot."""
-        text = self.instruction.apply(value, placeholder=placeholder)
-        if self.simple is not None:
-            return _replace_simple(self.simple, text)
-        return _replace_complex(self, text)
+    @property
+    def in_code(self) -> bool:
+        return self.simple is None and self.separate is None and self.end is None
+
+    def code_fields(self) -> Iterator[_Node]:
+        for piece in self.code:
+            if isinstance(piece, _Node):
+                yield piece
+                yield from piece.code_fields()
+
+    def read_code(self) -> None:
+        self.words = tokens([(p, False) if isinstance(p, str) else ("\x00", True) for p in self.code])
 
 
-def _find_fields(root: etree._Element) -> list[_Field]:
-    """Every MERGEFIELD in document order (by where each starts)."""
-    found: list[_Field] = []
-    stack: list[_Field] = []  # open complex fields of any kind; only MERGEFIELDs end up in `found`
+def _find_fields(root: etree._Element) -> list[_Node]:
+    """The outermost fields of a part, in document order, each with the fields inside it."""
+    top: list[_Node] = []
+    stack: list[_Node] = []  # open complex fields; a field whose separate has not come is in its code
+
+    def attach(node: _Node) -> None:
+        if not stack:
+            top.append(node)
+        elif stack[-1].separate is None:
+            stack[-1].code.append(node)
+        else:
+            stack[-1].result.append(node)
+
     for el in root.iter(FLDSIMPLE, FLDCHAR, INSTR, T):
         if el.tag == FLDSIMPLE:
-            instruction = _parse_instruction(el.get(INSTR_ATTR, ""))
-            if instruction:
-                found.append(_Field(instruction, simple=el, inside_code=_in_code(stack)))
+            node = _Node(simple=el, code=[el.get(INSTR_ATTR, "")])
+            node.read_code()
+            attach(node)
         elif el.tag == FLDCHAR:
             kind = el.get(FLDCHARTYPE)
             if kind == "begin":
-                frame = _Field(_Instruction(""), begin=el, inside_code=_in_code(stack))
-                stack.append(frame)
-            elif kind == "separate" and stack:
-                _close_code(stack[-1], found)
+                stack.append(_Node(begin=el))
+            elif kind == "separate" and stack and stack[-1].separate is None:
                 stack[-1].separate = el
+                stack[-1].read_code()
             elif kind == "end" and stack:
-                frame = stack.pop()
-                if frame.separate is None:
-                    _close_code(frame, found)
-                frame.end = el
+                node = stack.pop()
+                if node.separate is None:
+                    node.read_code()
+                node.end = el
+                attach(node)
         elif el.tag == INSTR and stack and stack[-1].separate is None:
             stack[-1].code.append(el.text or "")
         elif el.tag == T and stack and stack[-1].separate is not None and stack[-1].result_rpr is None:
-            rpr = el.getparent().find(RPR) if el.getparent() is not None else None
+            parent = el.getparent()
+            rpr = parent.find(RPR) if parent is not None else None
             stack[-1].result_rpr = rpr if rpr is not None else etree.Element(RPR)
-    return _in_document_order(root, found)
+    return top
 
 
-def _in_code(stack: list[_Field]) -> bool:
-    return any(frame.separate is None for frame in stack)
+def _walk(nodes: list[_Node]) -> Iterator[_Node]:
+    """Every field, in document order, the ones inside a field's code and result too."""
+    for node in nodes:
+        yield node
+        yield from _walk([p for p in node.code if isinstance(p, _Node)])
+        yield from _walk(node.result)
 
 
-def _close_code(frame: _Field, found: list[_Field]) -> None:
-    """The field's code is complete: if it is a MERGEFIELD, record it."""
-    instruction = _parse_instruction("".join(frame.code))
-    if instruction and not frame.instruction.name:
-        frame.instruction = instruction
-        found.append(frame)
+def _evaluate(node: _Node, lookup: Lookup, missing: list[str], notes: list[str]) -> str | None:
+    """What `node` prints, its nested fields evaluated first; None when senforms cannot fill it."""
+    pieces: list[tuple[str, bool]] = []
+    for piece in node.code:
+        if isinstance(piece, str):
+            pieces.append((piece, False))
+            continue
+        value = _evaluate(piece, lookup, missing, notes)
+        if value is None:
+            return None
+        pieces.append((value, True))
+    words = tokens(pieces)
+    outcome = evaluate(words, lookup)
+    notes.extend(outcome.notes)
+    if outcome.text is None and node.kind == "MERGEFIELD":
+        name = merge_field_name(words)
+        missing.append(name)
+        return f"«{name}»"  # shown, and listed, so nobody posts it unnoticed
+    if outcome.text is None and node.kind in ("ADDRESSBLOCK", "GREETINGLINE"):
+        missing.append(outcome.missing[0] if outcome.missing else node.kind)
+        return f"«{outcome.missing[0] if outcome.missing else node.kind}»"
+    return outcome.text
 
 
-def _in_document_order(root: etree._Element, fields: list[_Field]) -> list[_Field]:
-    position = {el: i for i, el in enumerate(root.iter(FLDSIMPLE, FLDCHAR))}
-    return sorted(fields, key=lambda f: position.get(f.simple if f.simple is not None else f.begin, 0))
+def _fill(node: _Node, lookup: Lookup, filled: list[str], unfilled: list[str], notes: list[str]) -> bool:
+    """Replace `node` by its text when it is a mail-merge field senforms fills, else fill the fields
+    in its result; True when the part changed."""
+    if node.kind in FILLED and (node.kind != "IF" or _reads_the_record(node)):
+        missing: list[str] = []
+        text = _evaluate(node, lookup, missing, notes)
+        names = _names(node)
+        if text is not None and _replace(node, text):
+            unfilled.extend(reversed(missing))
+            filled.extend(reversed([n for n in names if n not in missing]))
+            return True
+        unfilled.extend(reversed(names))
+        return False
+    if node.kind in UNSUPPORTED:
+        unfilled.append(node.kind)
+        return False
+    changed = False
+    for child in reversed(node.result):
+        changed = _fill(child, lookup, filled, unfilled, notes) or changed
+    for inner in node.code_fields():  # a MERGEFIELD in a PAGE's or a HYPERLINK's code: left, listed
+        if inner.kind == "MERGEFIELD":
+            unfilled.append(merge_field_name(inner.words))
+    return changed
+
+
+def _names(node: _Node) -> list[str]:
+    """The fields a field fills, in document order: a MERGEFIELD's name, ADDRESSBLOCK…"""
+    names: list[str] = []
+    for each in [node, *node.code_fields()]:
+        if each.kind == "MERGEFIELD":
+            names.append(merge_field_name(each.words))
+        elif each.kind in ("ADDRESSBLOCK", "GREETINGLINE"):
+            names.append({"ADDRESSBLOCK": "AddressBlock", "GREETINGLINE": "GreetingLine"}[each.kind])
+    return [n for n in names if n]
+
+
+def _replace(node: _Node, text: str) -> bool:
+    if node.simple is not None:
+        return _replace_simple(node.simple, text)
+    return _replace_complex(node, text)
 
 
 def _make_run(rpr: etree._Element | None, text: str) -> etree._Element:
@@ -296,15 +422,20 @@ def _replace_simple(element: etree._Element, text: str) -> bool:
     return True
 
 
-def _replace_complex(found: _Field, text: str) -> bool:
+def _replace_complex(found: _Node, text: str) -> bool:
     if found.begin is None or found.end is None:  # not a complete complex field
         return False
     begin_run, end_run = found.begin.getparent(), found.end.getparent()
     if begin_run is None or end_run is None or begin_run.tag != R or end_run.tag != R:
         return False
-    container = begin_run.getparent()
-    if container is None or end_run.getparent() is not container:
-        return False  # a field spanning paragraphs: leave it rather than guess
+    container, end_container = begin_run.getparent(), end_run.getparent()
+    if container is None or end_container is None:
+        return False
+    if end_container is not container:
+        # A result over several paragraphs (an ADDRESSBLOCK Word has previewed): the paragraphs
+        # after the first are folded into it, so the field's text replaces the whole result.
+        if not _fold_paragraphs(container, end_container):
+            return False
     between: list[etree._Element] = []
     if begin_run is not end_run:
         sibling = begin_run.getnext()
@@ -328,6 +459,28 @@ def _replace_complex(found: _Field, text: str) -> bool:
         container.remove(el)
     for offset, el in enumerate(new):
         container.insert(index + offset, el)
+    return True
+
+
+def _fold_paragraphs(first: etree._Element, last: etree._Element) -> bool:
+    """Move the runs of the paragraphs after `first` up to `last` into `first` and drop those
+    paragraphs; False (nothing changed) unless both are paragraphs of one story or cell."""
+    if first.tag != P or last.tag != P or first.getparent() is None or first.getparent() is not last.getparent():
+        return False
+    siblings: list[etree._Element] = []
+    sibling = first.getnext()
+    while sibling is not None and sibling is not last:
+        if sibling.tag != P:
+            return False
+        siblings.append(sibling)
+        sibling = sibling.getnext()
+    if sibling is None:
+        return False
+    for paragraph in [*siblings, last]:
+        for child in list(paragraph):
+            if child.tag != _w("pPr"):
+                first.append(child)
+        paragraph.getparent().remove(paragraph)
     return True
 
 

@@ -1,5 +1,7 @@
-"""The values a school's own Word mail-merge letter gets: every field name schools use, filled from
-an invitation's context (the names are matched ignoring case, spaces and underscores)."""
+r"""The values a school's own Word mail-merge letter gets: every field name schools use, filled from
+the context of any letter to one parent (an invitation, the letter telling parents about SEN
+support); the names are matched ignoring case, spaces and underscores. Dates and times carry the
+moment they are, so a field's ``\@ "dddd d MMMM yyyy"`` picture can lay them out."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ import datetime as dt
 from typing import Any
 
 from senforms.deliver.envelopes import postcode_of
-from senforms.ukformat import long_date, time_text
+from senforms.deliver.mailmerge import field_key
+from senforms.deliver.merge_codes import MergeValue, date_value, time_value
 
 # Word mail-merge field names senforms fills (matching ignores case, spaces and underscores, so
 # «Parent_Name», «PARENT NAME» and «ParentName» are the same field). Each row: the names a school
@@ -49,14 +52,25 @@ MERGE_FIELDS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("SENCoEmail",), "the SENCo's email address"),
     (("SENCoPhone",), "the SENCo's phone number"),
     (("HeadTeacher", "HeadTeacherName", "HeadName"), "the head teacher's name"),
-    (("ReplyBy", "ReplyDate", "RSVPDate", "RespondBy"), "a week before the meeting: 26 November 2026"),
+    (("ReplyBy", "ReplyDate", "RSVPDate", "RespondBy"), "the date to reply by: 26 November 2026 (empty when the meeting is too close)"),
     (("LetterDate", "Date", "Today", "DocumentDate"), "the date on the letter"),
+    (("ReviewDate", "PlanReviewDate", "NextReviewDate"), "the date the current SEN support plan is to be reviewed"),
 )
 
+_KNOWN = frozenset(field_key(name) for names, _ in MERGE_FIELDS for name in names)
 
-def merge_values(context: dict[str, Any]) -> dict[str, str]:
-    """The mail-merge values for one invitation's context (every name in MERGE_FIELDS; '' where unknown)."""
-    recipient, pupil, meeting = context["recipient"], context["pupil"], context["meeting"]
+
+def is_known_field(name: str) -> bool:
+    """Whether senforms fills a MERGEFIELD of this name (case, spaces and underscores ignored)."""
+    return field_key(name) in _KNOWN
+
+
+def merge_values(context: dict[str, Any]) -> dict[str, str | MergeValue]:
+    """The mail-merge values for one letter to a parent (every name in MERGE_FIELDS; '' where the
+    letter's context does not have it, as a meeting's fields in a parent-notification letter)."""
+    recipient, pupil = context["recipient"], context["pupil"]
+    meeting = context.get("meeting") or {}
+    cycle = context.get("cycle") or {}
     school = context.get("school") or {}
     senco = school.get("senco") or {}
     head = school.get("head_teacher") or {}
@@ -83,14 +97,7 @@ def merge_values(context: dict[str, Any]) -> dict[str, str]:
         pupil["year_group"],
         pupil["class_name"],
         pupil["upn"],
-        long_date(meeting["date"]),
-        meeting["date"].strftime("%A"),
-        time_text(meeting["start_time"]),
-        time_text(meeting["end_time"]),
-        meeting["location"] or ("Online" if meeting["online_link"] else ""),
-        meeting["online_link"],
-        meeting["purpose"],
-        meeting["type"],
+        *_meeting_values(meeting),
         school.get("name", ""),
         "\n".join(school.get("address") or []),
         school.get("phone", ""),
@@ -99,14 +106,30 @@ def merge_values(context: dict[str, Any]) -> dict[str, str]:
         senco.get("email", ""),
         senco.get("phone", ""),
         head.get("name", ""),
-        long_date(_reply_date(meeting, context["document_date"])),
-        long_date(context["document_date"]),
+        date_value(_reply_date(meeting, context["document_date"]) if meeting else None),
+        date_value(context["document_date"]),
+        date_value(cycle.get("review_date")),
     ]
-    result: dict[str, str] = {}
+    result: dict[str, str | MergeValue] = {}
     for (names, _), value in zip(MERGE_FIELDS, values, strict=True):
         for name in names:
-            result[name] = str(value or "")
+            result[name] = value if isinstance(value, MergeValue) else str(value or "")
     return result
+
+
+def _meeting_values(meeting: dict[str, Any]) -> list[str | MergeValue]:
+    if not meeting:
+        return [""] * 8
+    return [
+        date_value(meeting["date"]),
+        MergeValue(meeting["date"].strftime("%A"), meeting["date"]),
+        time_value(meeting["date"], meeting["start_time"]),
+        time_value(meeting["date"], meeting["end_time"]),
+        meeting["location"] or ("Online" if meeting["online_link"] else ""),
+        meeting["online_link"],
+        meeting["purpose"],
+        meeting["type"],
+    ]
 
 
 def _reply_date(meeting: dict[str, Any], letter_date: dt.date) -> dt.date | None:

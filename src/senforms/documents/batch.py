@@ -14,6 +14,7 @@ from typing import Any
 
 from senforms.documents.catalogue import KINDS, LeftOut, notifications_left_out, plan_jobs, require_request_facts
 from senforms.documents.merge import merge_documents
+from senforms.documents.own_letter import OwnLetter
 from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, job_row, render_documents
 from senforms.model import Pupil, Register
 from senforms.outputs.atomic import ensure_folder, private_temp_dir, sha256_file
@@ -40,6 +41,7 @@ class RenderOptions:
     # None (no --date): today; for the request and its covering letter, each pupil's stored request date.
     on: dt.date | None = None
     logo: Path | None = None
+    own_letter: OwnLetter | None = None  # `render --template`: the school's letter, read by read_own_letter
 
 
 @dataclass
@@ -94,6 +96,7 @@ def render(
             overwrite=options.overwrite or scratch is not None,
             dry_run=options.dry_run,
             logo=options.logo,
+            own_letter=options.own_letter,
         )
         report = render_documents(jobs, request, on_progress=on_progress)
         result = BatchResult(report, left_out=left_out)

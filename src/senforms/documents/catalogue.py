@@ -70,6 +70,7 @@ class DocumentKind:
     sen_support_only: bool = False  # SEN support plans and reviews: not for a pupil with an EHC plan unless asked
     not_for_ehc_plans: bool = False  # a needs assessment request: never for a pupil who already has an EHC plan
     dated_by_request: bool = False  # without a date given, dated on the pupil's stored request date (Reviews › Request date)
+    to_parent: bool = False  # one letter per parent (or young person): a school's Word mail-merge letter can be used
 
 
 ANNUAL_REVIEW_ROUTE = (
@@ -209,6 +210,12 @@ def _invitations(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool
             yield Job("invitation", pupil, context, contact=contact, meeting=meeting, on=on)
 
 
+def _profiles(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
+    """One "All about me" for each pupil on the SEN register (SEN support or an EHC plan)."""
+    if pupil.sen_status != SenStatus.NO_SEN:
+        yield Job("one-page-profile", pupil, base_context(register, pupil, on), on=on)
+
+
 def _requests(kind: str) -> Callable[[Register, Pupil, dt.date, bool], Iterator[Job]]:
     def jobs(register: Register, pupil: Pupil, on: dt.date, all_cycles: bool) -> Iterator[Job]:
         if pupil.requests_ehc_assessment:
@@ -222,10 +229,11 @@ KINDS: dict[str, DocumentKind] = {
     for kind in (
         DocumentKind("support-plan", "SEN support plan", "support-plan.docx", "cycle", "{upn}-support-plan-cycle-{cycle}", _support_plans, sen_support_only=True),
         DocumentKind("review", "SEN support review record", "review.docx", "cycle", "{upn}-review-cycle-{cycle}", _reviews, sen_support_only=True),
-        DocumentKind("parent-notification", "Letter telling parents about SEN support", "parent-notification.docx", "parent", "{upn}-parent-notification-{contact}", _notifications),
-        DocumentKind("invitation", "Meeting invitation", "invitation.docx", "meeting invitee", "{upn}-invitation-{meeting}-{contact}", _invitations),
+        DocumentKind("parent-notification", "Letter telling parents about SEN support", "parent-notification.docx", "parent", "{upn}-parent-notification-{contact}", _notifications, to_parent=True),
+        DocumentKind("invitation", "Meeting invitation", "invitation.docx", "meeting invitee", "{upn}-invitation-{meeting}-{contact}", _invitations, to_parent=True),
         DocumentKind("ehc-request", "Request for an EHC needs assessment", "ehc-request.docx", "pupil", "{upn}-ehc-request", _requests("ehc-request"), not_for_ehc_plans=True, dated_by_request=True),
         DocumentKind("la-cover-letter", "Covering letter to the local authority", "la-cover-letter.docx", "pupil", "{upn}-la-cover-letter", _requests("la-cover-letter"), not_for_ehc_plans=True, dated_by_request=True),
+        DocumentKind("one-page-profile", "One-page profile", "one-page-profile.docx", "pupil", "{upn}-one-page-profile", _profiles),
     )
 }
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from senforms.documents.catalogue import KINDS, Job
+from senforms.documents.own_letter import OwnLetter
 from senforms.documents.templating import render_docx
 from senforms.errors import OutputExistsError, SenformsError, TemplateProblemError
 from senforms.outputs.atomic import ensure_folder, sha256_file, write_atomic
@@ -28,6 +29,7 @@ class RenderRequest:
     overwrite: bool = False
     dry_run: bool = False
     logo: Path | None = None
+    own_letter: OwnLetter | None = None  # the school's own letter (mail-merge or template), for a letter to one parent
 
 
 @dataclass
@@ -46,6 +48,8 @@ class RenderReport:
     kind: str
     template: Path
     documents: list[RenderedDocument] = field(default_factory=list)
+    unfilled: list[str] = field(default_factory=list)  # a mail-merge letter's fields left showing their names
+    notes: list[str] = field(default_factory=list)  # a mail-merge letter's switches senforms does not use
 
     def count(self, status: str) -> int:
         return sum(1 for d in self.documents if d.status == status)
@@ -92,8 +96,10 @@ def render_documents(
     """
     from senforms.documents.template_files import check_template
 
-    template = template_for(request.kind, request.templates_dir)
-    findings = check_template(template, request.kind)
+    own = request.own_letter
+    merging = own is not None and own.mail_merge
+    template = own.path if own is not None else template_for(request.kind, request.templates_dir)
+    findings = [] if merging else check_template(template, request.kind)
     errors = [f for f in findings if f.severity == "error"]
     if errors:
         raise TemplateProblemError(
@@ -114,10 +120,22 @@ def render_documents(
                 result = RenderedDocument(job, path, "skipped", sha256_file(path))
             elif request.dry_run:
                 try:
-                    render_docx(template, job.context, title=title, logo=request.logo)
+                    if not merging:
+                        render_docx(template, job.context, title=title, logo=request.logo)
                     result = RenderedDocument(job, path, "would write")
                 except TemplateProblemError as exc:
                     result = RenderedDocument(job, path, "failed", error=exc.message)
+            elif merging:
+                assert own is not None
+                try:
+                    merged = own.fill(job, path, overwrite=request.overwrite)
+                    report.unfilled.extend(n for n in merged.unfilled if n not in report.unfilled)
+                    report.notes.extend(n for n in merged.notes if n not in report.notes)
+                    result = RenderedDocument(job, path, "written", sha256_file(path))
+                except TemplateProblemError as exc:
+                    result = RenderedDocument(job, path, "failed", error=exc.message)
+                except OutputExistsError:
+                    result = RenderedDocument(job, path, "skipped", sha256_file(path))
             else:
                 try:
                     data = render_docx(template, job.context, title=title, logo=request.logo)

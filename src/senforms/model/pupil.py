@@ -110,6 +110,11 @@ class Pupil(Record):
     needs_semh: OptionalText = None
     needs_sensory_physical: OptionalText = None
     pupil_views: OptionalText = None
+    # The one-page profile ("All about me"): strengths are what people like and admire about the pupil.
+    important_to_me: OptionalText = Field(None, description="One-page profile: what is important to the pupil, in their words")
+    how_to_support_me: OptionalText = Field(None, description="One-page profile: what helps, and how best to support the pupil")
+    what_does_not_help: OptionalText = Field(None, description="One-page profile: what does not help the pupil")
+    hopes_for_the_future: OptionalText = Field(None, description="One-page profile: the pupil's hopes and goals for the future")
     parent_views: OptionalText = None
     attainment: OptionalText = None
     attainment_date: OptionalUkDate = None
