@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -150,6 +151,15 @@ class Validation:
 
 
 def validate(path: Path | str, *, password: str | None = None, as_of: dt.date | None = None) -> Validation:
-    """Check a register: InputError with every problem when it is not valid, else what it holds."""
+    """Check a register: InputError with every problem when it is not valid, else what it holds.
+
+    A valid register may still lack what a document needs (the school's details, its LA): each such
+    gap is a warning here, so it is found before `render` refuses.
+    """
+    from senforms.documents.catalogue import documents_lacking
+
     loaded = load_register(path, password=password, as_of=as_of)
+    lacking = [Problem(Location(loaded.source.name), what, fix, "warning") for what, fix in documents_lacking(loaded.register)]
+    if lacking:
+        loaded = dataclasses.replace(loaded, warnings=lacking + loaded.warnings)
     return Validation(loaded, summarise(loaded.register))

@@ -8,7 +8,7 @@ from typing import Any
 
 from senforms.errors import Location, ProblemList
 from senforms.inputs.locate import Locator
-from senforms.inputs.tables import PUPILS, Column, Table
+from senforms.inputs.tables import PUPILS, SCHOOL_SETTINGS, Column, Table
 from senforms.model.values import _ILLEGAL_XML
 
 
@@ -109,6 +109,8 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
         elif isinstance(value, str) and path[-1] == "allowed_domains":
             value = [item.strip().lower() for item in re.split(r"[;,\s]+", value) if item.strip()]
         target[path[-1]] = value
+    if raw.settings:
+        _explain_missing_settings(raw, locator)
     # A staff member's role has an obvious default; say so rather than make the school type it.
     for person, role in (("head_teacher", "Head teacher"), ("senco", "SENCo")):
         staff = data.get("school", {}).get(person)
@@ -208,6 +210,30 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
     for values in cycle_index.values():
         values.pop("_path", None)
     return data, locator
+
+
+# What needs each required school detail, so a missing row says why it matters.
+_NEEDED_FOR = {
+    ("school", "name"): "every document is headed with the school's name",
+    ("school", "head_teacher", "name"): "letters to parents and the EHC request name the head teacher",
+    ("school", "senco", "name"): "support plans, reviews, letters and the EHC request name the SENCo",
+}
+
+
+def _explain_missing_settings(raw: RawInput, locator: Locator) -> None:
+    """Point a required school detail nobody typed at the School sheet (or school.csv) it belongs on."""
+    source = next(iter(raw.settings.values())).location
+    in_csv = source.sheet is None
+    for setting in SCHOOL_SETTINGS:
+        if not setting.required or setting.path in raw.settings or setting.path not in _NEEDED_FOR:
+            continue
+        place = Location(source.file, source.sheet, None, setting.label)
+        where = source.file if in_csv else f"the {source.sheet} sheet"
+        message = f"there is no {setting.label} row, and {_NEEDED_FOR[setting.path]}"
+        fix = f"add a row to {where} with '{setting.label}' in the {'Setting column' if in_csv else 'first column'} and the name beside it"
+        for path in {setting.path, setting.path[:2]}:  # a person with no row at all is missing as a whole
+            locator.add(path, place)
+            locator.explain_missing(path, message, fix)
 
 
 def _int_or_none(value: Any) -> int | None:

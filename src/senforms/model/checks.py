@@ -15,6 +15,7 @@ from senforms.errors import Location, Problem
 from senforms.model import Pupil, Register, SenStatus
 from senforms.model.calendar import national_curriculum_year, school_year
 from senforms.model.consent import request_agreement
+from senforms.model.postcodes import POSTCODE_FIX, bad_postcode
 from senforms.ukformat import long_date, money, short_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
@@ -119,6 +120,10 @@ def register_warnings(
     def warn(location: Location, message: str, fix: str = "") -> None:
         warnings.append(Problem(location, message, fix, "warning"))
 
+    for path, address in _addresses(register):
+        typed = bad_postcode(address)
+        if typed is not None:
+            warn(place(path), f"'{typed}' is not a valid UK postcode, so letters may not arrive", POSTCODE_FIX)
     year_ago = as_of - dt.timedelta(days=365)
     for index, pupil in enumerate(register.pupils):
         row = place(("pupils", index))
@@ -173,6 +178,19 @@ def register_warnings(
                     "record the review on the Reviews sheet, or set a new review date",
                 )
     return warnings
+
+
+def _addresses(register: Register) -> list[tuple[tuple[object, ...], list[str]]]:
+    """Every address in the register, with its path in the record."""
+    found: list[tuple[tuple[object, ...], list[str]]] = []
+    if register.school is not None:
+        found.append((("school", "address"), register.school.address))
+    if register.local_authority is not None:
+        found.append((("local_authority", "address"), register.local_authority.address))
+    for index, pupil in enumerate(register.pupils):
+        found.append((("pupils", index, "address"), pupil.address))
+        found.extend((("pupils", index, "contacts", c_index, "address"), contact.address) for c_index, contact in enumerate(pupil.contacts))
+    return found
 
 
 def cost_warnings(register: Register, pupil: Pupil, index: int, place: PlaceFinder, *, as_of: dt.date) -> list[Problem]:
