@@ -33,7 +33,7 @@ from senforms.documents.catalogue import ANNUAL_REVIEW_ROUTE, held_back_for_ehc_
 def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, include_ehc_plans, include_notified, merge_to, duplex, pdf, pdf_only, templates_dir, on, dry_run, overwrite, workbook_password):
     """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
     loaded = senforms.load_register(register, password=workbook_password)
-    chosen = senforms.select_pupils(loaded.register, pupils, where)
+    chosen = senforms.select_pupils(loaded.register, pupils, where, require_match=True)
     options = senforms.RenderOptions(
         out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,
         all_cycles=all_cycles, include_ehc_plans=include_ehc_plans, include_notified=include_notified, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,

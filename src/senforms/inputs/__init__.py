@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,12 @@ def load_register(path: Path | str, *, password: str | None = None, as_of: dt.da
     notes: list[str] = []
     kind = "csv" if path.is_dir() else sniff(path)
     locator: Locator
+    order: list[str] = []
+    mistyped_for: frozenset[str] = frozenset()
     if kind in {"xlsx", "ole"} or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-        data, locator = assemble(read_xlsx(path, problems, password=password), problems)
+        raw_workbook = read_xlsx(path, problems, password=password)
+        order = raw_workbook.order
+        data, locator, mistyped_for = assemble(raw_workbook, problems)
     elif kind == "json" or path.suffix.lower() == ".json":
         data = read_json(path)
         locator = JsonLocator(path.name)
@@ -79,7 +84,8 @@ def load_register(path: Path | str, *, password: str | None = None, as_of: dt.da
     elif kind in {"csv", "text", "utf16-text"} and (path.is_dir() or path.suffix.lower() in {".csv", ".txt"}):
         raw, encodings = read_csv(path, problems)
         notes.append("read as " + "; ".join(encodings))
-        data, locator = assemble(raw, problems)
+        order = raw.order
+        data, locator, mistyped_for = assemble(raw, problems)
     else:
         raise UnreadableFileError(
             f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a register')}",
@@ -92,11 +98,11 @@ def load_register(path: Path | str, *, password: str | None = None, as_of: dt.da
     except ValidationError as exc:
         problems.items.extend(problems_from_validation(exc, locator))
     if register is not None:
-        problems.items.extend(cross_record_problems(register, locator.find, as_of=as_of))
+        problems.items.extend(cross_record_problems(register, locator.find, as_of=as_of, mistyped_for=mistyped_for))
     if problems.errors or register is None:
-        raise InputError(_in_file_order(problems.errors), warnings=_in_file_order(problems.warnings))
+        raise InputError(_in_file_order(problems.errors, order), warnings=_in_file_order(problems.warnings, order))
     warnings = problems.warnings + register_warnings(register, locator.find, as_of=as_of, original_order=_cycle_order(data))
-    return LoadedRegister(register, path, _in_file_order(warnings), notes)
+    return LoadedRegister(register, path, _in_file_order(warnings, order), notes)
 
 
 def _check_json_upns(data: dict[str, Any], locator: Locator, problems: ProblemList) -> None:
@@ -131,12 +137,39 @@ def _check_json_text(data: dict[str, Any], locator: Locator, problems: ProblemLi
             stack.extend(((*where, index), item) for index, item in enumerate(value))
 
 
-def _in_file_order(problems: list[Problem]) -> list[Problem]:
+# A JSON register's top-level keys in the order the schema (and a person reading it) has them.
+_JSON_ORDER = ["schema_version", "school", "local_authority", "pupils"]
+
+
+def _in_file_order(problems: list[Problem], order: list[str]) -> list[Problem]:
+    """As a person reads the register: the whole file first, then sheet by sheet (or CSV file by CSV
+    file) in the register's own order, row by row; JSON by its paths, pupils[3] before pupils[11]."""
+    rank = {name: index for index, name in enumerate(order)}
+
     def key(p: Problem) -> tuple:
         loc: Location = p.location
-        return (loc.file, loc.sheet or "", loc.row or 0, loc.column or "")
+        where = loc.sheet if loc.sheet is not None else loc.file
+        if loc.sheet is None and loc.row is None and loc.column is None:
+            place = -1  # the register as a whole
+        else:
+            place = rank.get(where, len(rank))
+        return (place, loc.file, loc.sheet or "", loc.row or 0, _path_key(loc.column or ""))
 
     return sorted(problems, key=key)
+
+
+def _path_key(column: str) -> tuple:
+    """'pupils[11].address' sorts after 'pupils[3].upn': numbers as numbers, top-level keys in schema order."""
+    parts: list[tuple[int, int | str]] = []
+    for index, part in enumerate(re.findall(r"\[(\d+)\]|([^.\[\]]+)", column)):
+        number, name = part
+        if number:
+            parts.append((0, int(number)))
+        elif index == 0 and name in _JSON_ORDER:
+            parts.append((0, _JSON_ORDER.index(name)))
+        else:
+            parts.append((1, name))
+    return tuple(parts)
 
 
 __all__ = ["LoadedRegister", "load_register"]

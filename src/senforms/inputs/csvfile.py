@@ -170,11 +170,19 @@ def _read_school_rows(rows: list[list[str]], file: str, raw: RawInput, problems:
         raw.settings[setting.path] = RawCell(cell, location)
 
 
+def _reading_order(path: Path) -> tuple[int, str]:
+    """school.csv, then the tables in the workbook's sheet order (pupils, contacts, …), then the rest."""
+    if is_school_file(path.stem, []):
+        return (-1, path.name)
+    table = table_for(path.stem)
+    return (TABLES.index(table) if table is not None else len(TABLES), path.name)
+
+
 def read_csv(path: Path, problems: ProblemList) -> tuple[RawInput, list[str]]:
     """A single CSV file, or every CSV in a folder (each named after its table, e.g. contacts.csv)."""
-    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    files = sorted(path.glob("*.csv"), key=_reading_order) if path.is_dir() else [path]
     if not files:
         raise UnreadableFileError(f"{path} holds no CSV files", fix="export the register as CSV into this folder")
-    raw = RawInput(path.name)
+    raw = RawInput(path.name, order=[f.name for f in files])
     encodings = [f"{f.name}: {read_csv_table(f, problems, raw)}" for f in files]
     return raw, encodings

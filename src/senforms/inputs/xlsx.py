@@ -285,7 +285,7 @@ def read_xlsx(path: Path, problems: ProblemList, *, password: str | None = None)
     """Every sheet senforms knows, as raw rows with their places."""
     workbook, uncalculated = _open(path, password)
     file = path.name
-    raw = RawInput(file)
+    raw = RawInput(file, order=[sheet.title for sheet in workbook.worksheets])
     epoch = workbook.epoch
     for sheet in workbook.worksheets:
         if normalise_header(sheet.title) in {normalise_header(INSTRUCTIONS_SHEET), normalise_header(PLAN_SHEET), "lists", "readme"}:

@@ -24,8 +24,12 @@ MEETINGS_A_YEAR = 3  # Code of Practice 6.65
 PlaceFinder = Callable[[tuple], Location]
 
 
-def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.date) -> list[Problem]:
-    """Hard errors that involve more than one record, judged on `as_of` (who is a young person)."""
+def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.date, mistyped_for: frozenset[str] = frozenset()) -> list[Problem]:
+    """Hard errors that involve more than one record, judged on `as_of` (who is a young person).
+
+    `mistyped_for`: pupils whose rows on other sheets carry a mistyped UPN (already one error); what
+    they then seem to lack is not reported again.
+    """
     problems: list[Problem] = []
     # Duplicate UPNs are caught by the readers, before validation, so they are listed with the rest.
     # Every pupil the school makes provision for, whether or not the register has any contacts at
@@ -39,6 +43,8 @@ def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.d
                     "check the date of birth against the school information system (dd/mm/yyyy)",
                 )
             )
+        if pupil.upn in mistyped_for:
+            continue
         if pupil.sen_status != SenStatus.NO_SEN and not pupil.with_parental_responsibility and not pupil.is_young_person(as_of):
             problems.append(
                 Problem(
@@ -164,7 +170,7 @@ def register_warnings(
                 "book meetings with `senforms meetings plan`",
             )
         if not pupil.cycles:
-            warn(row, f"pupil {pupil.upn} is on SEN support but has no APDR cycle", "add the current plan on the Cycles sheet")
+            warn(row, f"pupil {pupil.upn} is on SEN support but has no APDR cycle", "add the current plan " + _where_cycles_go(row))
             continue
         cycle = pupil.current_cycle
         if cycle is not None and not cycle.completed:
@@ -178,6 +184,15 @@ def register_warnings(
                     "record the review on the Reviews sheet, or set a new review date",
                 )
     return warnings
+
+
+def _where_cycles_go(pupil_row: Location) -> str:
+    """Where a pupil's APDR cycles are added, in the terms of the register they came from."""
+    if pupil_row.sheet:
+        return "on the Cycles sheet"
+    if pupil_row.file.lower().endswith(".json"):
+        return f"to the pupil's 'cycles' in {pupil_row.file}"
+    return "in cycles.csv beside the other CSV files: a row with the pupil's UPN, Cycle (1), Start date and Assessment summary"
 
 
 def _addresses(register: Register) -> list[tuple[tuple[object, ...], list[str]]]:
