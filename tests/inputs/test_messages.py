@@ -189,3 +189,60 @@ def test_an_unknown_delivery_is_explained_without_naming_an_api_parameter(tmp_pa
     assert [(r.status, r.detail) for r in report.results] == [
         ("unknown", "may already have been delivered, so it was not sent again: ask the recipient whether it arrived")
     ]
+
+
+# --- a template that uses what a record lacks: the tag by name, and how to guard it --------------
+
+
+def _template(tmp_path, *paragraphs: str):
+    from docx import Document
+
+    document = Document()
+    for text in paragraphs:
+        document.add_paragraph(text)
+    path = tmp_path / "letter.docx"
+    document.save(str(path))
+    return path
+
+
+def _render_error(path, context) -> str:
+    from senforms.documents.templating import render_docx
+    from senforms.errors import SenformsError
+
+    with pytest.raises(SenformsError) as caught:
+        render_docx(path, context)
+    return caught.value.message
+
+
+def test_a_value_of_something_empty_names_the_tag_and_the_guard(tmp_path):
+    path = _template(tmp_path, "Reviewed on {{ cycle.review.date }}.")
+    assert _render_error(path, {"cycle": {"review": None}}) == (
+        "template letter.docx could not be filled in: it uses cycle.review.date, but this record has no cycle.review "
+        "(put it inside {% if cycle.review %} … {% endif %})"
+    )
+
+
+def test_a_register_without_a_school_is_named_not_there_is_no_name(tmp_path):
+    path = _template(tmp_path, "{{ school.name }}", "Yours, {{ pupil.known_as }}")
+    assert _render_error(path, {"school": {}, "pupil": {"known_as": "Amara"}}) == (
+        "template letter.docx could not be filled in: it uses school.name, which this record does not have (the register has no school details)"
+    )
+
+
+def test_a_broken_tag_does_not_hide_the_template_s_other_mistakes(tmp_path):
+    from senforms.documents.template_files import check_template
+
+    path = _template(
+        tmp_path,
+        "Dear {{ pupil.known_as }}",
+        "Born {{ pupil.date_of_birth|uk_dat }}",
+        "Hello {% if pupil.known_as %} there",
+        "Broken {{ pupil.known_as }",
+    )
+    path = path.rename(tmp_path / "support-plan.docx")
+    assert [p.within_file for p in check_template(path) if p.severity == "error"] == [
+        "paragraph 2 ('Born {{ pupil.date_of_birth|uk_dat }}'): '|uk_dat' is not a filter senforms knows (did you mean 'uk_date'?): "
+        "see the list of filters in docs/templates.md",
+        "paragraph 3 ('Hello {% if pupil.known_as %} there'): {% if %} is never closed with {% endif %}",
+        "paragraph 4 ('Broken {{ pupil.known_as }'): a tag is broken: unexpected '}'",
+    ]
