@@ -246,3 +246,15 @@ def test_a_broken_tag_does_not_hide_the_template_s_other_mistakes(tmp_path):
         "paragraph 3 ('Hello {% if pupil.known_as %} there'): {% if %} is never closed with {% endif %}",
         "paragraph 4 ('Broken {{ pupil.known_as }'): a tag is broken: unexpected '}'",
     ]
+
+
+def test_a_png_given_as_the_register_is_called_a_png(tmp_path):
+    result = run("validate", SAMPLES / "logo.png")
+    assert result.exit_code == 1
+    assert result.output == "Error: logo.png is a PNG image\nTip: senforms reads the Excel workbook from templates/xlsx/, CSV exports, or JSON\n"
+    folder = tmp_path / "export"
+    folder.mkdir()
+    shutil.copy(SAMPLES / "mis-export" / "pupils.csv", folder / "pupils.csv")
+    shutil.copy(SAMPLES / "logo.png", folder / "contacts.csv")
+    result = run("validate", folder)
+    assert result.output == "Error: contacts.csv is a PNG image, not a CSV file\nTip: export the data as CSV\n"
