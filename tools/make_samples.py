@@ -1,5 +1,5 @@
 """Generate the fictional sample register: samples/register.json, samples/register.xlsx,
-samples/mis-export/ (pupils.csv, contacts.csv) and the evidence files in samples/evidence/.
+samples/mis-export/ (school.csv, pupils.csv, contacts.csv and the APDR tables) and the evidence files in samples/evidence/.
 
 Every person, school and authority here is invented. Run: python tools/make_samples.py
 """
@@ -52,7 +52,7 @@ LA = {
     "send_team_name": "SEND Statutory Assessment Team",
     "send_team_email": "send.requests@northshire-council.example",
     "allowed_domains": ["northshire-council.example"],
-    "address": ["SEND Statutory Assessment Team", "County Hall", "Eastmere", "NR99 1CC"],
+    "address": ["SEND Statutory Assessment Team", "County Hall", "Eastmere", "NR99 1HQ"],
     "local_offer_url": "https://localoffer.northshire-council.example",
     "expected_cycles": 2,
     "max_report_age_months": 12,
@@ -187,7 +187,7 @@ def build_pupil(row: tuple) -> dict:
         "gender": gender,
         "year_group": year,
         "class_name": klass,
-        "address": [f"{10 + serial} Meadow Road", "Eastmere", "Northshire", f"NR99 {serial}AB"],
+        "address": [f"{10 + serial} Meadow Road", "Eastmere", "Northshire", f"NR99 {serial % 10}{'AB'[serial // 10]}B"],  # a real postcode's shape: a digit and two letters after the space
         "admission_date": D(SAMPLE_DATE.year - year - (SAMPLE_DATE.month < 9), 9, 5).isoformat(),  # the September they started Reception
         "sen_status": status,
         "primary_need": primary,
@@ -432,25 +432,55 @@ def write_logo() -> None:
     image.save(SAMPLES / "logo.png", "PNG")
 
 
-def write_mis_export(register: dict) -> None:
-    # Shaped like a SIMS export: a folder of two CSVs (pupils and their contacts) with the MIS's own
-    # headers, Windows line endings, UK dates and a BOM. The contacts are part of the route: without
-    # them nobody could be told about SEN support (s.68), so a pupils-only export is not valid.
+# The MIS's own names for the columns it exports: pupils and contacts as SIMS writes them (Arbor's
+# "Last Name", "Registration Form", "Primary SEN Need"… are read as well). Every other column, and
+# the APDR tables, keep the workbook's headings: they come from the SENCo's records, not the MIS.
+SIMS_PUPIL_HEADERS = {
+    "legal_surname": "Legal Surname", "legal_forename": "Forename", "preferred_name": "Preferred Forename", "date_of_birth": "DOB",
+    "year_group": "NC Year", "class_name": "Reg Group", "sen_status": "SEN Status", "primary_need": "SEN Need 1", "secondary_need": "SEN Need 2",
+    "address": "Address", "admission_date": "Date of Admission", "first_language": "Home Language", "pupil_premium": "Pupil Premium Indicator", "looked_after": "In Care",
+}
+SIMS_CONTACT_HEADERS = {"name": "Contact Name", "relationship": "Relation", "parental_responsibility": "Has Parental Responsibility", "email": "Email Address", "phone": "Telephone", "language": "Home Language"}
+SIMS_STATUS = {"K": "K - SEN Support", "E": "E - EHC Plan"}
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows(rows)
+    path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+
+
+def write_mis_export(register: Register) -> None:
+    # A folder of CSVs as a school would assemble it: pupils and contacts exported from SIMS (its own
+    # headers, Windows line endings, UK dates, a BOM), the school's details in school.csv (Setting and
+    # Value, as on the workbook's School sheet), and the APDR records the SENCo keeps, one CSV a table.
+    # It makes every document and a pack, so it is a whole route, not a demonstration of headers.
+    from senforms.inputs.tables import CHILD_TABLES, PUPILS, SCHOOL_SETTINGS
+    from senforms.inputs.workbook import csv_text, register_rows
+
     folder = SAMPLES / "mis-export"
     folder.mkdir(parents=True, exist_ok=True)
-    pupils = [["UPN", "Legal Surname", "Forename", "Preferred Forename", "DOB", "Gender", "NC Year", "Reg Group", "SEN Status", "SEN Need 1", "SEN Need 2"]]
-    contacts = [["UPN", "Contact ID", "Title", "Contact Name", "Relation", "Has Parental Responsibility", "Email Address", "Telephone", "Home Language"]]
-    for p in register["pupils"]:
-        dob = dt.date.fromisoformat(p["date_of_birth"])
-        status = {"K": "K - SEN Support", "E": "E - EHC Plan"}[p["sen_status"]]
-        year = "R" if p["year_group"] == 0 else str(p["year_group"])
-        pupils.append([p["upn"], p["legal_surname"], p["legal_forename"], p["preferred_name"] or "", dob.strftime("%d/%m/%Y"), p["gender"], year, p["class_name"], status, p["primary_need"], p["secondary_need"] or ""])
-        for c in p["contacts"]:
-            contacts.append([p["upn"], c["id"], c["title"] or "", c["name"], c["relationship"], "Y" if c["parental_responsibility"] else "N", c["email"] or "", c["phone"] or "", c["language"] or ""])
-    for name, rows in (("pupils.csv", pupils), ("contacts.csv", contacts)):
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\r\n").writerows(rows)
-        (folder / name).write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    rows = register_rows(register)
+    school = [["Setting", "Value"]]
+    data = register.model_dump(mode="json")
+    for setting in SCHOOL_SETTINGS:
+        value: object = data
+        for part in setting.path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value in (None, [], ""):
+            continue
+        school.append([setting.label, "; ".join(str(v) for v in value) if isinstance(value, list) else str(value)])
+    _write_csv(folder / "school.csv", school)
+    for table in (PUPILS, *CHILD_TABLES):
+        headers = SIMS_PUPIL_HEADERS if table is PUPILS else SIMS_CONTACT_HEADERS if table.key == "contacts" else {}
+        lines = [[headers.get(c.field, c.header) for c in table.columns]]
+        for row in rows[table.key]:
+            cells = [csv_text(c, row.get(c.field)) for c in table.columns]
+            if table is PUPILS:
+                cells[[c.field for c in table.columns].index("sen_status")] = SIMS_STATUS[row["sen_status"].value]
+            lines.append(cells)
+        if len(lines) > 1:
+            _write_csv(folder / f"{table.key}.csv", lines)
     (SAMPLES / "pupils-mis-export.csv").unlink(missing_ok=True)  # the pupils-only export it replaces
 
 
@@ -460,7 +490,7 @@ def main() -> None:
     SAMPLES.mkdir(exist_ok=True)
     (SAMPLES / "register.json").write_text(register.model_dump_json(indent=2, exclude_none=True) + "\n", encoding="utf-8")
     save_workbook(build_workbook(register), SAMPLES / "register.xlsx", overwrite=True)
-    write_mis_export(data)
+    write_mis_export(register)
     write_evidence(data)
     write_logo()
     print(f"wrote {len(register.pupils)} pupils to {SAMPLES}")

@@ -118,7 +118,10 @@ def test_a_value_missing_for_one_pupil_stops_only_that_pupils_form_naming_field_
     result = fill_forms(register, PDF_FORM, map_path, FillOptions(tmp_path / "out", on=AS_OF))
     assert [(f.upn, f.status) for f in result.forms] == [("Z881999919001", "written"), ("N881999919002", "failed"), ("C881999919003", "written")]
     failed = result.forms[1]
-    assert failed.error.startswith("field 'senco' could not be filled for pupil N881999919002: it uses a value the record does not have")
+    assert failed.error == (
+        "field 'senco' could not be filled for pupil N881999919002: it uses pupil.professionals[0], but this record's pupil.professionals "
+        "has none (put it inside {% if pupil.professionals %} … {% endif %}) (change the value of 'senco' in map.toml, or guard it with {% if … %})"
+    )
     assert not failed.path.exists()
 
 

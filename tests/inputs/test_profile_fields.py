@@ -22,6 +22,9 @@ def test_a_csv_export_with_all_about_me_columns(tmp_path: Path) -> None:
     pupils = folder / "pupils.csv"
     with pupils.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
+    # The shipped export has the workbook's own headings; an MIS export names them its own way.
+    own = [rows[0].index(h) for h in ("What is important to me", "How best to support me", "What does not help", "My hopes for the future")]
+    rows = [[cell for i, cell in enumerate(row) if i not in own] for row in rows]
     rows[0] += ["What's important to me", "What helps me", "What doesn't help", "Hopes and goals"]
     rows[1] += ["My dog Biscuit", "Pictures to show me", "Shouting", "To be a vet"]
     for row in rows[2:]:

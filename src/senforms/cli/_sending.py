@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from senforms.deliver import Draft, SendReport, SendResult
+from senforms.deliver.ledger import Ledger
 from senforms.errors import DeliveryError
 
 
@@ -26,12 +27,20 @@ def send_options(function: Callable) -> Callable:
     return function
 
 
-def confirm_send(todo: list[Draft], total: int, *, yes: bool, expect_count: int | None, label: Callable[[Draft], str]) -> bool:
-    """Show "N messages to M recipients" (first 3 listed) and ask. False: send nothing."""
+def confirm_send(todo: list[Draft], drafts: list[Draft], ledger: Ledger, *, yes: bool, expect_count: int | None, label: Callable[[Draft], str]) -> bool:
+    """Show "N messages to M recipients" (first 3 listed), and why the rest of `drafts` are not in it, and ask. False: send nothing."""
     recipients = {d.to_address.casefold() for d in todo}
-    already = total - len(todo)
+    waiting = {d.key for d in todo}
+    sent = sum(1 for d in drafts if d.key not in waiting and ledger.status(d.key) == "sent")
+    unknown = sum(1 for d in drafts if d.key not in waiting) - sent
+    held_back = [f"{sent} sent in an earlier run"] if sent else []
+    if unknown:
+        held_back.append(
+            f"{unknown} whose delivery is unknown, held back: ask the recipient whether it arrived, then run again with --resend-unknown to send "
+            + ("it" if unknown == 1 else "them")
+        )
     if not todo:
-        click.echo(f"Nothing to send: {already} message{'s' if already != 1 else ''} went in an earlier run (see the send log).")
+        click.echo("Nothing to send: " + "; ".join(held_back) + " (see the send log).")
         return False
     if expect_count is not None and expect_count != len(todo):
         raise DeliveryError(
@@ -39,7 +48,7 @@ def confirm_send(todo: list[Draft], total: int, *, yes: bool, expect_count: int 
             fix="check the list of drafts, then run again with the right count",
         )
     click.echo(f"\n{len(todo)} message{'s' if len(todo) != 1 else ''} to {len(recipients)} recipient{'s' if len(recipients) != 1 else ''}"
-               + (f" ({already} already sent before)" if already else "") + ":")
+               + (f" (not counted: {'; '.join(held_back)})" if held_back else "") + ":")
     for draft in todo[:3]:
         click.echo(f"  {label(draft)}")
     if len(todo) > 3:

@@ -101,7 +101,20 @@ def command(out_dir: Path, register: Path | None, no_pdf: bool, workbook_passwor
         senforms.save_plan(loaded.register, meeting_plan, workbook)
         click.echo(f"   {overdue} pupil(s) overdue a meeting this school year; {meeting_plan.proposed_count} meeting(s) proposed in {relative(workbook)}")
     _la_forms(loaded, out_dir, today, pdf)
+    if register is None:
+        _mis_export(out_dir, today)
     click.secho(f"\nDone. Everything is in {relative(out_dir)}/", fg="green", bold=True)
+
+
+def _mis_export(out_dir: Path, today: dt.date) -> None:
+    """Step 7: the same school as a folder of CSV exports (school.csv, pupils.csv, contacts.csv…) is a whole register too."""
+    source = samples_dir() / "mis-export"
+    click.secho(f"\n7. Reading the same school exported from its information system: {relative(source)}/", bold=True)
+    loaded = senforms.validate(source).loaded
+    folder = out_dir / "mis-export" / "support-plan"
+    result = senforms.render(loaded.register, "support-plan", senforms.RenderOptions(out_dir=folder, on=today, logo=loaded.logo))
+    made, kept = result.report.count("written"), result.report.count("skipped")
+    click.echo(f"   {len(loaded.register.pupils)} pupils: valid; {made} support plan(s) made" + (f", {kept} already there" if kept else "") + f" in {relative(folder)}")
 
 
 def _la_forms(loaded, out_dir: Path, today: dt.date, pdf: bool) -> None:

@@ -75,7 +75,7 @@ def command(register, out_dir, meeting_dates, pupils, template_file, strict, tem
         check_saved_drafts(batch.saved_drafts())
         ledger = school_ledger(config_path, folder=out_dir)
         todo = pending(batch.drafts, ledger, resend_unknown=resend_unknown)
-        if confirm_send(todo, len(batch.drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_name} <{d.to_address}>"):
+        if confirm_send(todo, batch.drafts, ledger, yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_name} <{d.to_address}>"):
             assert settings is not None  # loaded above whenever sending
             by_key = {inv.key: inv for inv in batch.invitations}
             report = senforms.send_invitations(batch, settings, ledger, resend_unknown=resend_unknown)

@@ -37,7 +37,7 @@ def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, inc
     """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
     own_letter = read_letter(template_file, doc, strict) if template_file else None
     loaded = senforms.load_register(register, password=workbook_password, settings=config_path)
-    chosen = senforms.select_pupils(loaded.register, pupils, where)
+    chosen = senforms.select_pupils(loaded.register, pupils, where, require_match=True)
     options = senforms.RenderOptions(
         out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,
         all_cycles=all_cycles, include_ehc_plans=include_ehc_plans, include_notified=include_notified, merge_to=merge_to, duplex=duplex, pdf=pdf, pdf_only=pdf_only,

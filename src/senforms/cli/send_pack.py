@@ -43,7 +43,7 @@ def command(pack_dir, register, workbook_password, to, overwrite, send, yes, exp
     check_saved_drafts(saved_pack_drafts(drafts, emails.folder))  # what the office reviewed is what goes
     ledger = school_ledger(config_path, folder=pack_dir)
     todo = pending(drafts, ledger, resend_unknown=resend_unknown)
-    if not confirm_send(todo, len(drafts), yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_address}: {d.subject}"):
+    if not confirm_send(todo, drafts, ledger, yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_address}: {d.subject}"):
         return
     assert settings is not None  # loaded above whenever sending
     subjects = {d.key: d.subject for d in drafts}

@@ -268,8 +268,7 @@ def send_all(
                 results[draft.key] = emit(
                     draft,
                     "unknown",
-                    "may already have been delivered; not resent (check with the recipient, then "
-                    "send again with resend_unknown)",
+                    "may already have been delivered, so it was not sent again: ask the recipient whether it arrived",
                 )
         if todo:
             _send_batch(todo, settings, ledger, results, emit, sleep, clock)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from senforms.documents.catalogue import KINDS, LeftOut, notifications_left_out, plan_jobs, require_request_facts
+from senforms.documents.catalogue import KINDS, LeftOut, notifications_left_out, plan_jobs, require_request_facts, require_school
 from senforms.documents.merge import merge_documents
 from senforms.documents.own_letter import OwnLetter
 from senforms.documents.render import RenderedDocument, RenderReport, RenderRequest, job_row, render_documents
@@ -75,6 +75,8 @@ def render(
         register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles,
         include_ehc_plans=options.include_ehc_plans, include_notified=options.include_notified,
     )
+    if jobs and options.templates_dir is None:
+        require_school(register, kind)  # the shipped templates all name the school: fail once, not per document
     if jobs and KINDS[kind].not_for_ehc_plans:
         require_request_facts(register)  # before any work: never a half-made request
     chosen = pupils if pupils is not None else register.pupils

@@ -79,21 +79,25 @@ ANNUAL_REVIEW_ROUTE = (
 )
 
 
+SCHOOL_DETAILS_FIX = (
+    "add the school's details: on the workbook's School sheet; in a folder of CSV exports, a school.csv with "
+    "Setting and Value columns and a row each for School name, School address, Head teacher, SENCo and Local authority; "
+    "in a JSON register, 'school'"
+)
+
+
 def request_facts_missing(register: Register, la: LocalAuthority | None = None) -> list[tuple[str, str]]:
     """What the request and the covering letter need from the register and is not there: (what, how to fill it)."""
     missing = []
     school = register.school
     if school is None:
-        missing.append((
-            "the register has no school details",
-            "fill in the School sheet (School name, School address, Head teacher, SENCo); in a JSON register, 'school'",
-        ))
+        missing.append(("the register has no school details", SCHOOL_DETAILS_FIX))
     elif not school.address:
-        missing.append(("the School sheet has no School address", "fill in 'School address' on the School sheet"))
+        missing.append(("the school's details have no School address", "add 'School address' on the School sheet (or a row in school.csv)"))
     if (la or register.local_authority) is None:
         missing.append((
             "the register does not say which local authority the request goes to",
-            "fill in 'Local authority' on the School sheet, or the [local_authority] table of the school settings file",
+            "add 'Local authority' on the School sheet (or a row in school.csv), or the [local_authority] table of the school settings file",
         ))
     return missing
 
@@ -106,6 +110,30 @@ def require_request_facts(register: Register, la: LocalAuthority | None = None) 
             "the request for an EHC needs assessment and the covering letter cannot be made: " + "; ".join(what for what, _ in missing),
             fix="; ".join(fix for _, fix in missing),
         )
+
+
+def require_school(register: Register, kind: str) -> None:
+    """Refuse, before anything is rendered, a shipped document the register has no school for."""
+    if register.school is None:
+        raise SenformsError(
+            f"{KINDS[kind].title}: nothing can be made, because the register has no school details (every document names the school, its head teacher and its SENCo)",
+            fix=SCHOOL_DETAILS_FIX,
+        )
+
+
+def documents_lacking(register: Register) -> list[tuple[str, str]]:
+    """What the shipped documents need that the register lacks, before `render` fails: (what, how to fill it)."""
+    if register.school is None:
+        return [("no document can be made yet: the register has no school details, and every document names the school, its head teacher and its SENCo", SCHOOL_DETAILS_FIX)]
+    if not any(p.requests_ehc_assessment and not p.has_ehc_plan for p in register.pupils):
+        return []
+    missing = request_facts_missing(register)
+    if not missing:
+        return []
+    return [(
+        "the request for an EHC needs assessment and the covering letter to the LA cannot be made: " + "; ".join(what for what, _ in missing),
+        "; ".join(fix for _, fix in missing),
+    )]
 
 
 def held_back_for_ehc_plan(kind: str, pupils: list[Pupil], *, include_ehc_plans: bool = False) -> list[Pupil]:

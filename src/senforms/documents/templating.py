@@ -142,9 +142,10 @@ def make_text_environment() -> ImmutableSandboxedEnvironment:
     return environment
 
 
-def describe_error(exc: Exception) -> str:
-    """A Jinja error in a SENCo's words ("it uses a value the record does not have: …")."""
-    return _describe(exc)
+def describe_error(exc: Exception, source: str = "") -> str:
+    """A Jinja error in a SENCo's words ("it uses a value the record does not have: …"), naming
+    the tag from `source`, the template text that failed, when it can."""
+    return _describe(exc, source)
 
 
 def _budgeted_range(budget: int):
@@ -602,21 +603,45 @@ def check_source(source: str, context: dict[str, Any], *others: dict[str, Any]) 
     containers, unknown variables, filters and tests, values used as if never empty, and tags that
     use other templates."""
     environment = make_environment()
-    try:
-        problems = balance_problems(source, environment)
-    except TemplateSyntaxError as exc:
-        return [TagProblem(exc.lineno or 1, f"a tag is broken: {exc.message}")]
-    if problems:
-        return problems
-    try:
-        tree = environment.parse(source)
-    except TemplateSyntaxError as exc:
-        return [TagProblem(exc.lineno or 1, f"a tag is broken: {exc.message}")]
+    # A broken tag is reported, then its paragraph is set aside so the rest is still checked:
+    # a misspelt filter elsewhere is found now, not only once the broken tag is mended.
+    broken: list[TagProblem] = []
+    while True:
+        try:
+            problems = balance_problems(source, environment)
+            if problems:  # set the unbalanced blocks' paragraphs aside too, and check the rest
+                for problem in problems:
+                    source = _without_line(source, problem.lineno)
+                broken.extend(problems)
+                problems = balance_problems(source, environment)
+                if problems:
+                    return broken + problems
+            tree = environment.parse(source)
+            break
+        except TemplateSyntaxError as exc:
+            line = exc.lineno or 1
+            broken.append(TagProblem(line, f"a tag is broken: {exc.message}"))
+            mended = _without_line(source, line)
+            if mended == source or len(broken) >= MAX_BROKEN_TAGS:
+                return broken
+            source = mended
     problems = mismatched_blocks(source, environment)
     walker = _Walker(environment)
     for record in (context, *others):
         walker.visit(tree, {**record, "school_logo": record.get("school_logo", "")}, frozenset())
-    return problems + list(dict.fromkeys(walker.problems))
+    return broken + problems + list(dict.fromkeys(walker.problems))
+
+
+MAX_BROKEN_TAGS = 50  # beyond this many, the rest of the list would not help anyone
+
+
+def _without_line(source: str, line: int) -> str:
+    """`source` with line `line` (1-based) emptied, keeping every other line where it was."""
+    lines = source.split("\n")
+    if not 1 <= line <= len(lines) or not lines[line - 1]:
+        return source
+    lines[line - 1] = ""
+    return "\n".join(lines)
 
 
 _ALWAYS = frozenset({"loop", "caller", "varargs", "kwargs", "self"})
@@ -862,15 +887,58 @@ def _dotted(node: nodes.Node) -> str:
     return "…"
 
 
-def _describe(exc: Exception) -> str:
+_NO_ATTRIBUTE = re.compile(r"'(?P<owner>.+?)' has no attribute '(?P<attr>\w+)'")
+_UNDEFINED = re.compile(r"'(?P<name>\w+)' is undefined")
+_NO_ELEMENT = re.compile(r"'?(?P<owner>.+?)'? has no element (?P<index>\d+)")
+
+
+def _uses(source: str, attr: str) -> list[str]:
+    """The dotted names in `source` that end in `.attr` (cut there), each once: 'cycle.review.date'."""
+    return list(dict.fromkeys(m.group(0) for m in re.finditer(rf"\b[A-Za-z_][\w.]*\.{re.escape(attr)}\b", source)))
+
+
+def _missing(text: str, source: str) -> str:
+    """Jinja's "'None' has no attribute 'date'" as the name in the template and what is empty."""
+    if match := _NO_ATTRIBUTE.fullmatch(text):
+        attr = match["attr"]
+        used = _uses(source, attr)
+        name = used[0] if len(used) == 1 else None
+        if match["owner"] == "None":
+            if name:
+                owner = name.rsplit(".", 1)[0]
+                return f"{name}, but this record has no {owner} (put it inside {{% if {owner} %}} … {{% endif %}})"
+            return f"the '{attr}' of something this record does not have (put it inside {{% if … %}} … {{% endif %}})"
+        why = {"school": " (the register has no school details)", "la": " (the register does not name its local authority)"}
+        if name:
+            return f"{name}, which this record does not have" + why.get(name.split(".")[0], "")
+        return f"'{attr}', which this record does not have"
+    if match := _NO_ELEMENT.fullmatch(text):
+        used = list(dict.fromkeys(re.findall(rf"\b([A-Za-z_][\w.]*)\[{match['index']}\]", source)))
+        if len(used) == 1:
+            return f"{used[0]}[{match['index']}], but this record's {used[0]} has none (put it inside {{% if {used[0]} %}} … {{% endif %}})"
+        return f"item {match['index']} of a list that is empty for this record (put it inside {{% if … %}} … {{% endif %}})"
+    if match := _UNDEFINED.fullmatch(text):
+        return f"'{match['name']}', which is not a variable senforms provides (see docs/templates.md)"
+    return f"a value the record does not have: {text}"
+
+
+def _describe(exc: Exception, source: str = "") -> str:
+    """A Jinja error in a SENCo's words; `source` (the template's text) lets it name the tag."""
     if isinstance(exc, UndefinedError):
-        missing = str(exc).replace("'dict object' has no attribute", "there is no").replace(" is undefined", " is not a variable senforms provides")
-        return f"it uses a value the record does not have: {missing}"
+        return f"it uses {_missing(str(exc), source)}"
     if isinstance(exc, SecurityError):
         return f"it does something templates may not do ({exc})"
     if isinstance(exc, TemplateSyntaxError):
         return f"a tag is broken: {exc.message}"
     return f"{type(exc).__name__}: {exc}"
+
+
+def _template_text(document: Any) -> str:
+    """The words and tags of a template's main part (for naming a failing tag); "" if unreadable."""
+    try:
+        return re.sub(r"<[^>]+>", "", document.get_xml())
+    except Exception:  # only a better message is lost
+        return ""
 
 
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -975,6 +1043,7 @@ def render_docx(template: Path, context: dict[str, Any], *, title: str = "", log
     Raises TemplateProblemError naming the template and what is wrong when the template cannot be
     rendered for this record.
     """
+    document = None
     try:
         document = _Docx(str(template))
         context = {**context, "school_logo": _logo(document, logo, str((context.get("school") or {}).get("name") or ""))}
@@ -986,7 +1055,7 @@ def render_docx(template: Path, context: dict[str, Any], *, title: str = "", log
         ) from None
     except (TemplateError, SecurityError) as exc:
         raise TemplateProblemError(
-            f"template {template.name} could not be filled in: {_describe(exc)}",
+            f"template {template.name} could not be filled in: {_describe(exc, _template_text(document))}",
             fix="check the template with `senforms templates check`",
         ) from None
     except SenformsError:

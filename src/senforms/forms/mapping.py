@@ -113,7 +113,7 @@ def evaluate(form_map: FormMap, context: dict[str, Any], *, who: str) -> dict[st
         try:
             values[name] = environment.from_string(source).render(context)
         except (TemplateError, SecurityError) as exc:
-            raise FormError(f"field '{name}' could not be filled for {who}: {describe_error(exc)}", fix=f"change the value of '{name}' in {form_map.path.name}, or guard it with {{% if … %}}") from None
+            raise FormError(f"field '{name}' could not be filled for {who}: {describe_error(exc, source)}", fix=f"change the value of '{name}' in {form_map.path.name}, or guard it with {{% if … %}}") from None
     return values
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,8 +73,12 @@ def load_register(
     notes: list[str] = []
     kind = "csv" if path.is_dir() else sniff(path)
     locator: Locator
+    order: list[str] = []
+    mistyped_for: frozenset[str] = frozenset()
     if kind in {"xlsx", "ole"} or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
-        data, locator = assemble(read_xlsx(path, problems, password=password), problems)
+        raw_workbook = read_xlsx(path, problems, password=password)
+        order = raw_workbook.order
+        data, locator, mistyped_for = assemble(raw_workbook, problems)
     elif kind == "json" or path.suffix.lower() == ".json":
         data = read_json(path)
         locator = JsonLocator(path.name)
@@ -81,7 +87,8 @@ def load_register(
     elif kind in {"csv", "text", "utf16-text"} and (path.is_dir() or path.suffix.lower() in {".csv", ".txt"}):
         raw, encodings = read_csv(path, problems)
         notes.append("read as " + "; ".join(encodings))
-        data, locator = assemble(raw, problems)
+        order = raw.order
+        data, locator, mistyped_for = assemble(raw, problems)
     else:
         raise UnreadableFileError(
             f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a register')}",
@@ -98,11 +105,11 @@ def load_register(
 
         register = with_school_settings(register, settings)
     if register is not None:
-        problems.items.extend(cross_record_problems(register, locator.find, as_of=as_of))
+        problems.items.extend(cross_record_problems(register, locator.find, as_of=as_of, mistyped_for=mistyped_for))
     if problems.errors or register is None:
-        raise InputError(_in_file_order(problems.errors), warnings=_in_file_order(problems.warnings))
+        raise InputError(_in_file_order(problems.errors, order), warnings=_in_file_order(problems.warnings, order))
     warnings = problems.warnings + register_warnings(register, locator.find, as_of=as_of, original_order=_cycle_order(data))
-    return LoadedRegister(register, path, _in_file_order(warnings), notes)
+    return LoadedRegister(register, path, _in_file_order(warnings, order), notes)
 
 
 def _check_json_upns(data: dict[str, Any], locator: Locator, problems: ProblemList) -> None:
@@ -137,12 +144,39 @@ def _check_json_text(data: dict[str, Any], locator: Locator, problems: ProblemLi
             stack.extend(((*where, index), item) for index, item in enumerate(value))
 
 
-def _in_file_order(problems: list[Problem]) -> list[Problem]:
+# A JSON register's top-level keys in the order the schema (and a person reading it) has them.
+_JSON_ORDER = ["schema_version", "school", "local_authority", "pupils"]
+
+
+def _in_file_order(problems: list[Problem], order: list[str]) -> list[Problem]:
+    """As a person reads the register: the whole file first, then sheet by sheet (or CSV file by CSV
+    file) in the register's own order, row by row; JSON by its paths, pupils[3] before pupils[11]."""
+    rank = {name: index for index, name in enumerate(order)}
+
     def key(p: Problem) -> tuple:
         loc: Location = p.location
-        return (loc.file, loc.sheet or "", loc.row or 0, loc.column or "")
+        where = loc.sheet if loc.sheet is not None else loc.file
+        if loc.sheet is None and loc.row is None and loc.column is None:
+            place = -1  # the register as a whole
+        else:
+            place = rank.get(where, len(rank))
+        return (place, loc.file, loc.sheet or "", loc.row or 0, _path_key(loc.column or ""))
 
     return sorted(problems, key=key)
+
+
+def _path_key(column: str) -> tuple:
+    """'pupils[11].address' sorts after 'pupils[3].upn': numbers as numbers, top-level keys in schema order."""
+    parts: list[tuple[int, int | str]] = []
+    for index, part in enumerate(re.findall(r"\[(\d+)\]|([^.\[\]]+)", column)):
+        number, name = part
+        if number:
+            parts.append((0, int(number)))
+        elif index == 0 and name in _JSON_ORDER:
+            parts.append((0, _JSON_ORDER.index(name)))
+        else:
+            parts.append((1, name))
+    return tuple(parts)
 
 
 __all__ = ["LoadedRegister", "load_register"]
@@ -157,6 +191,15 @@ class Validation:
 
 
 def validate(path: Path | str, *, password: str | None = None, as_of: dt.date | None = None, settings: Path | None = None) -> Validation:
-    """Check a register: InputError with every problem when it is not valid, else what it holds."""
+    """Check a register: InputError with every problem when it is not valid, else what it holds.
+
+    A valid register may still lack what a document needs (the school's details, its LA): each such
+    gap is a warning here, so it is found before `render` refuses.
+    """
+    from senforms.documents.catalogue import documents_lacking
+
     loaded = load_register(path, password=password, as_of=as_of, settings=settings)
+    lacking = [Problem(Location(loaded.source.name), what, fix, "warning") for what, fix in documents_lacking(loaded.register)]
+    if lacking:
+        loaded = dataclasses.replace(loaded, warnings=lacking + loaded.warnings)
     return Validation(loaded, summarise(loaded.register))

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ValidationError
 
 from senforms.errors import Location, ProblemList
-from senforms.inputs.locate import Locator
-from senforms.inputs.tables import PUPILS, Column, Table
+from senforms.inputs.locate import Locator, problem_from_error
+from senforms.inputs.tables import CYCLES, PUPILS, SCHOOL_SETTINGS, Column, Table
+from senforms.model import Consent, Cycle, EvidenceFile, Meeting, Outcome, ParentCarer, Professional, Provision, Review
 from senforms.model.values import _ILLEGAL_XML
 
 
@@ -39,6 +44,7 @@ class RawInput:
     file: str
     tables: dict[str, RawTable] = field(default_factory=dict)
     settings: dict[tuple[str, ...], RawCell] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)  # sheets (or CSV files) in the order the user sees them
 
 
 def _blank(value: Any) -> bool:
@@ -91,7 +97,16 @@ def _key(cell: RawCell | None) -> str:
     return str(value).strip().upper()
 
 
-def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Locator]:
+class Assembled(NamedTuple):
+    """The record's nested data, where each value came from, and the pupils whose rows went elsewhere."""
+
+    data: dict[str, Any]
+    locator: Locator
+    # Pupils a mistyped UPN on other rows is close to: what they then seem to lack (a parent) is that typo.
+    mistyped_for: frozenset[str] = frozenset()
+
+
+def assemble(raw: RawInput, problems: ProblemList) -> Assembled:
     """Build the record's nested data from flat tables; link problems go into `problems`."""
     locator = Locator(raw.file)
     data: dict[str, Any] = {}
@@ -109,6 +124,8 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
         elif isinstance(value, str) and path[-1] == "allowed_domains":
             value = [item.strip().lower() for item in re.split(r"[;,\s]+", value) if item.strip()]
         target[path[-1]] = value
+    if raw.settings:
+        _explain_missing_settings(raw, locator)
     # A staff member's role has an obvious default; say so rather than make the school type it.
     for person, role in (("head_teacher", "Head teacher"), ("senco", "SENCo")):
         staff = data.get("school", {}).get(person)
@@ -142,6 +159,7 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
     data["pupils"] = pupils
 
     cycle_index: dict[tuple[str, int], dict[str, Any]] = {}
+    orphans = _Orphans(locator, by_upn, first_row, _table_place(pupil_rows, PUPILS), raw.order)
     for table_key in ("contacts", "professionals", "cycles", "meetings", "evidence", "consents"):
         raw_table = raw.tables.get(table_key)
         if raw_table is None:
@@ -152,9 +170,13 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
             where = upn_cell.location if upn_cell else raw_row.location
             if not upn:
                 problems.error(where, "UPN is empty, so this row belongs to no pupil", "type the pupil's UPN")
+                orphans.check_alone(raw_table.table, raw_row, problems)
                 continue
             if upn not in by_upn:
-                problems.error(where, f"no pupil with UPN {upn} on the {PUPILS.name} sheet", "add the pupil or correct the UPN")
+                values = orphans.add(upn, where, raw_table.table, raw_row, problems)
+                number = _int_or_none(raw_row.cells["cycle"].value) if table_key == "cycles" and "cycle" in raw_row.cells else None
+                if number is not None:
+                    orphans.cycles.setdefault((upn, number), values)
                 continue
             index = by_upn[upn]
             children = pupils[index].setdefault(raw_table.table.key, [])
@@ -180,20 +202,21 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
             upn_cell, cycle_cell = raw_row.cells.get("upn"), raw_row.cells.get("cycle")
             upn, number = _key(upn_cell), _int_or_none(cycle_cell.value if cycle_cell else None)
             where = raw_row.location
-            if not upn or upn not in by_upn:
-                problems.error(
-                    upn_cell.location if upn_cell else where,
-                    f"no pupil with UPN {upn} on the {PUPILS.name} sheet" if upn else "UPN is empty, so this row belongs to no pupil",
-                    "add the pupil or correct the UPN",
-                )
+            if not upn:
+                problems.error(upn_cell.location if upn_cell else where, "UPN is empty, so this row belongs to no pupil", "type the pupil's UPN")
+                orphans.check_alone(raw_table.table, raw_row, problems)
+                continue
+            if upn not in by_upn:
+                orphans.add(upn, upn_cell.location if upn_cell else where, raw_table.table, raw_row, problems, cycle=number, field_name=field_name)
                 continue
             cycle = cycle_index.get((upn, number)) if number is not None else None
             if cycle is None:
                 problems.error(
                     cycle_cell.location if cycle_cell else where,
-                    f"pupil {upn} has no cycle {cycle_cell.value if cycle_cell else ''} on the Cycles sheet",
-                    "add the cycle on the Cycles sheet or correct the cycle number",
+                    f"pupil {upn} has no cycle {cycle_cell.value if cycle_cell else ''} {_table_place(raw.tables.get('cycles'), CYCLES)}",
+                    f"add the cycle {_table_place(raw.tables.get('cycles'), CYCLES)} or correct the cycle number",
                 )
+                orphans.check_alone(raw_table.table, raw_row, problems)
                 continue
             cycle_path = cycle["_path"]
             if field_name == "review":
@@ -205,9 +228,120 @@ def assemble(raw: RawInput, problems: ProblemList) -> tuple[dict[str, Any], Loca
                 rows = cycle.setdefault(field_name, [])
                 rows.append(_row_values(raw_row, raw_table.table, (*cycle_path, field_name, len(rows)), locator, problems))
 
+    suspects = orphans.report(problems)
     for values in cycle_index.values():
         values.pop("_path", None)
-    return data, locator
+    return Assembled(data, locator, suspects)
+
+
+# What needs each required school detail, so a missing row says why it matters.
+_NEEDED_FOR = {
+    ("school", "name"): "every document is headed with the school's name",
+    ("school", "head_teacher", "name"): "letters to parents and the EHC request name the head teacher",
+    ("school", "senco", "name"): "support plans, reviews, letters and the EHC request name the SENCo",
+}
+
+
+def _explain_missing_settings(raw: RawInput, locator: Locator) -> None:
+    """Point a required school detail nobody typed at the School sheet (or school.csv) it belongs on."""
+    source = next(iter(raw.settings.values())).location
+    in_csv = source.sheet is None
+    for setting in SCHOOL_SETTINGS:
+        if not setting.required or setting.path in raw.settings or setting.path not in _NEEDED_FOR:
+            continue
+        place = Location(source.file, source.sheet, None, setting.label)
+        where = source.file if in_csv else f"the {source.sheet} sheet"
+        message = f"there is no {setting.label} row, and {_NEEDED_FOR[setting.path]}"
+        fix = f"add a row to {where} with '{setting.label}' in the {'Setting column' if in_csv else 'first column'} and the name beside it"
+        for path in {setting.path, setting.path[:2]}:  # a person with no row at all is missing as a whole
+            locator.add(path, place)
+            locator.explain_missing(path, message, fix)
+
+
+def _row_name(location: Location) -> str:
+    return f"{location.sheet} row {location.row}" if location.sheet else f"row {location.row} of {location.file}"
+
+
+def _table_place(raw_table: RawTable | None, table: Table) -> str:
+    """Where a table's rows are, in the user's terms: "on the Pupils sheet", or "in pupils.csv"."""
+    if raw_table is not None and raw_table.rows and raw_table.rows[0].location.sheet is None:
+        return f"in {raw_table.rows[0].location.file}"
+    return f"on the {table.name} sheet"
+
+
+# The record a row of each table becomes, so a row that belongs to no pupil is still checked.
+_ROW_MODELS: dict[str, type[BaseModel]] = {
+    "contacts": ParentCarer, "professionals": Professional, "cycles": Cycle, "meetings": Meeting, "evidence": EvidenceFile,
+    "consents": Consent, "outcomes": Outcome, "provision": Provision, "reviews": Review,
+}
+
+
+class _Orphans:
+    """Rows whose UPN is on no Pupils row: one error for each unknown UPN (not one a row), with how
+    many rows share it, and each row still checked on its own, an orphaned cycle with its outcomes."""
+
+    def __init__(self, locator: Locator, by_upn: dict[str, int], pupil_rows: dict[str, Location], pupils_place: str, order: list[str]) -> None:
+        self.order = order
+        self.locator = locator
+        self.known = by_upn
+        self.pupil_rows = pupil_rows
+        self.pupils_place = pupils_place
+        self.first: dict[str, Location] = {}
+        self.rows: dict[str, list[str]] = {}  # UPN -> the sheet (or file) of every row that names it
+        self.cycles: dict[tuple[str, int], dict[str, Any]] = {}
+        self._items: list[tuple[Table, dict[str, Any], tuple[Any, ...]]] = []
+
+    def add(self, upn: str, where: Location, table: Table, raw_row: RawRow, problems: ProblemList, *, cycle: int | None = None, field_name: str = "") -> dict[str, Any]:
+        """Note a row for an unknown UPN; the values it holds, checked later."""
+        self.first.setdefault(upn, where)
+        self.rows.setdefault(upn, []).append(where.sheet or where.file)
+        parent = self.cycles.get((upn, cycle)) if cycle is not None else None
+        if parent is not None and field_name in {"outcomes", "provision"}:
+            rows = parent.setdefault(field_name, [])
+            path = (*parent["_orphan_path"], field_name, len(rows))
+            rows.append(_row_values(raw_row, table, path, self.locator, problems))
+            return rows[-1]
+        if parent is not None and field_name == "review" and "review" not in parent:
+            parent["review"] = _row_values(raw_row, table, (*parent["_orphan_path"], "review"), self.locator, problems)
+            return parent["review"]
+        return self.check_alone(table, raw_row, problems)
+
+    def check_alone(self, table: Table, raw_row: RawRow, problems: ProblemList) -> dict[str, Any]:
+        path = ("_orphan", len(self._items))
+        values = _row_values(raw_row, table, path, self.locator, problems)
+        if table.key == "cycles":
+            values["number"] = values.pop("cycle", None)
+            values["_orphan_path"] = path
+        else:
+            values.pop("cycle", None)
+        self._items.append((table, values, path))
+        return values
+
+    def report(self, problems: ProblemList) -> frozenset[str]:
+        """Report every unknown UPN once and each row's own errors; the known UPNs the unknown ones are close to."""
+        suspects: set[str] = set()
+        for upn, where in self.first.items():
+            others = Counter(self.rows[upn])
+            others[where.sheet or where.file] -= 1
+            more = sum(others.values())
+            message = f"no pupil with UPN {upn} {self.pupils_place}"
+            if more:
+                in_order = sorted(others.items(), key=lambda item: self.order.index(item[0]) if item[0] in self.order else len(self.order))
+                counted = ", ".join(f"{name} {count}" for name, count in in_order if count)
+                message += f", and {more} more row{'s' if more != 1 else ''} refer{'' if more != 1 else 's'} to it ({counted})"
+            close = difflib.get_close_matches(upn, list(self.known), n=1, cutoff=0.8)
+            suspects.update(close)
+            fix = f"did you mean {close[0]}, {_row_name(self.pupil_rows[close[0]])}? Correct the UPN on {'every row' if more else 'this row'}, or add the pupil" if close else ""
+            problems.error(where, message, fix if close else "add the pupil or correct the UPN" + (" on every row" if more else ""))
+        for table, values, path in self._items:
+            values.pop("_orphan_path", None)
+            try:
+                _ROW_MODELS[table.key].model_validate(values)
+            except ValidationError as exc:
+                for error in exc.errors(include_url=False):
+                    error["loc"] = (*path, *error["loc"])
+                    problems.items.append(problem_from_error(error, self.locator))
+        return frozenset(suspects)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
+import difflib
 import io
+import re
 from pathlib import Path
 
 from senforms.errors import Location, ProblemList, UnreadableFileError
 from senforms.filetypes import utf16_byte_order
 from senforms.inputs.assemble import RawCell, RawInput, RawRow, RawTable
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
-from senforms.inputs.tables import PUPILS, TABLES, Column, Table, normalise_header, table_for
+from senforms.inputs.tables import PUPILS, SCHOOL_SETTINGS, TABLES, Column, Table, is_school_file, normalise_header, setting_for, table_for
 from senforms.inputs.xlsx import US_DATE
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
@@ -69,6 +71,9 @@ def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
     if not rows:
         raise UnreadableFileError(f"{file} is empty", fix="export the pupils again")
     headers = rows[0]
+    if is_school_file(path.stem, headers):
+        _read_school_rows(rows, file, raw, problems)
+        return encoding
     table = _guess_table(path.stem, headers)
     lookup: dict[str, Column] = {}
     for known in table.columns:
@@ -126,11 +131,58 @@ def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
     return encoding
 
 
+def _read_school_rows(rows: list[list[str]], file: str, raw: RawInput, problems: ProblemList) -> None:
+    """school.csv: one Setting/Value row for each School sheet row (School name, SENCo, Local authority…)."""
+    headers = [normalise_header(h) for h in rows[0]]
+    if "setting" not in headers or "value" not in headers:
+        problems.error(
+            Location(file, None, 1),
+            f"{file} holds the school's details, so it needs two columns headed Setting and Value",
+            "put 'Setting' and 'Value' in the first row, then one row for each detail (e.g. School name, SENCo)",
+        )
+        return
+    key_at, value_at = headers.index("setting"), headers.index("value")
+    first_row: dict[tuple[str, ...], int] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        label = row[key_at].strip() if len(row) > key_at else ""
+        value = row[value_at].strip() if len(row) > value_at else ""
+        if not label:
+            if value:
+                problems.error(Location(file, None, number, "Setting"), f"the value '{value}' has no setting beside it", "type which detail it is in the Setting column, e.g. SENCo")
+            continue
+        setting = setting_for(label)
+        if setting is None:
+            labels = [s.label for s in SCHOOL_SETTINGS]
+            close = difflib.get_close_matches(label, labels, n=1, cutoff=0.6)
+            problems.warning(
+                Location(file, None, number, "Setting"),
+                f"'{label}' is not a school detail senforms reads, so this row is ignored",
+                f"did you mean '{close[0]}'?" if close else "use one of: " + ", ".join(labels),
+            )
+            continue
+        location = Location(file, None, number, setting.label)
+        if setting.path in first_row:
+            problems.error(location, f"{setting.label} is given twice (also row {first_row[setting.path]})", "keep one row for it")
+            continue
+        first_row[setting.path] = number
+        # An address typed on one line of a CSV cell: its lines separated by ; (or new lines, in quotes).
+        cell: object = [part.strip() for part in re.split(r"\r\n|\r|\n|;", value) if part.strip()] if setting.kind == "lines" else value
+        raw.settings[setting.path] = RawCell(cell, location)
+
+
+def _reading_order(path: Path) -> tuple[int, str]:
+    """school.csv, then the tables in the workbook's sheet order (pupils, contacts, …), then the rest."""
+    if is_school_file(path.stem, []):
+        return (-1, path.name)
+    table = table_for(path.stem)
+    return (TABLES.index(table) if table is not None else len(TABLES), path.name)
+
+
 def read_csv(path: Path, problems: ProblemList) -> tuple[RawInput, list[str]]:
     """A single CSV file, or every CSV in a folder (each named after its table, e.g. contacts.csv)."""
-    files = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    files = sorted(path.glob("*.csv"), key=_reading_order) if path.is_dir() else [path]
     if not files:
         raise UnreadableFileError(f"{path} holds no CSV files", fix="export the register as CSV into this folder")
-    raw = RawInput(path.name)
+    raw = RawInput(path.name, order=[f.name for f in files])
     encodings = [f"{f.name}: {read_csv_table(f, problems, raw)}" for f in files]
     return raw, encodings

@@ -20,9 +20,18 @@ class Locator:
     def __init__(self, file: str) -> None:
         self.file = file
         self._places: dict[LocPath, Location] = {}
+        self._when_missing: dict[LocPath, tuple[str, str]] = {}
 
     def add(self, path: LocPath, location: Location) -> None:
         self._places[tuple(path)] = location
+
+    def explain_missing(self, path: LocPath, message: str, fix: str) -> None:
+        """What to say when the value at `path` is missing altogether (a School sheet row nobody added)."""
+        self._when_missing[tuple(path)] = (message, fix)
+
+    def missing_reason(self, path: Sequence[Any]) -> tuple[str, str] | None:
+        """The message and fix given with `explain_missing`, if any."""
+        return self._when_missing.get(tuple(path))
 
     def find(self, path: Sequence[Any]) -> Location:
         """The most specific known place for a path: its cell, else its row, else the file."""
@@ -77,6 +86,8 @@ def problem_from_error(error: ErrorDetails, locator: Locator) -> Problem:
     ctx = error.get("ctx") or {}
     location = locator.find(error["loc"])
     raw = error.get("input")
+    if kind == "missing" and (reason := locator.missing_reason(error["loc"])) is not None:
+        return Problem(location, *reason)
     if kind == "enum":
         message = f"'{_short(raw)}' is not one of the codes allowed here"
         fix = f"use one of: {ctx.get('expected', '')}".replace("'", "")

@@ -26,9 +26,12 @@ class Column:
     codes: type[codes._Coded] | None = None
     help: str = ""
     width: int = 18
+    allowed: tuple[str, ...] = ()  # a drop-down for a column with no code list (the year groups)
 
     def choices(self) -> list[str]:
         """What the drop-down offers: census codes as they are, other codes by their label."""
+        if self.allowed:
+            return list(self.allowed)
         if self.codes is None:
             return []
         if self.codes in (codes.NeedCode, codes.SenStatus, codes.Gender):
@@ -51,6 +54,7 @@ class Table:
         return next(c for c in self.columns if c.field == field_name)
 
 
+YEAR_GROUPS = ("N1", "N2", "R", *(str(n) for n in range(1, 15)))  # nursery, Reception, Years 1 to 14
 UPN = Column("upn", "UPN", "id", True, ("unique pupil number", "upn number"), help="13 characters, from the school information system", width=16)
 CYCLE = Column("cycle", "Cycle", "int", True, ("cycle number", "apdr cycle"), help="1 for the first APDR cycle, 2 for the next…", width=8)
 
@@ -64,7 +68,7 @@ PUPILS = Table(
         Column("preferred_name", "Preferred name", aliases=("preferred forename", "known as", "preferred first name")),
         Column("date_of_birth", "Date of birth", "date", True, ("dob", "birth date", "d.o.b.")),
         Column("gender", "Gender", "code", codes=codes.Gender, aliases=("sex",), width=9),
-        Column("year_group", "Year group", "text", True, ("year", "nc year", "national curriculum year", "curriculum year"), help="R for Reception, or 1–14", width=10),
+        Column("year_group", "Year group", "text", True, ("year", "nc year", "national curriculum year", "curriculum year"), help="R for Reception, or 1–14", width=10, allowed=YEAR_GROUPS),
         Column("class_name", "Class", aliases=("reg group", "registration group", "form", "tutor group", "class name")),
         Column("address", "Home address", "lines", aliases=("address",), help="one line per line of the address (Alt+Enter in Excel)", width=30),
         Column("admission_date", "Admission date", "date", aliases=("date of admission", "entry date")),
@@ -338,6 +342,9 @@ SCHOOL_SETTINGS = (
     Setting(("local_authority", "email_size_limit_mb"), "LA email size limit (MB)", "number"),
 )
 SCHOOL_SHEET = "School"
+# A CSV register's school details: a file named like this, with Setting and Value columns
+# (the School sheet's rows), since an MIS export has nowhere else to carry them.
+SCHOOL_FILE_NAMES = ("school", "school details", "settings", "school settings")
 INSTRUCTIONS_SHEET = "Instructions"
 PLAN_SHEET = "Meeting plan"  # the first sheet of a `meetings plan` workbook: a summary for people, not read back
 
@@ -345,6 +352,22 @@ PLAN_SHEET = "Meeting plan"  # the first sheet of a `meetings plan` workbook: a 
 def normalise_header(text: str) -> str:
     """Headers match whatever their case, spacing or punctuation: 'Date of Birth ' == 'date_of_birth'."""
     return "".join(ch for ch in str(text).casefold() if ch.isalnum())
+
+
+def setting_for(label: object) -> Setting | None:
+    """The School sheet (or school.csv) row a label names, whatever its case or spacing."""
+    wanted = normalise_header(str(label))
+    for setting in SCHOOL_SETTINGS:  # "SENCo email" is "SENCo's email"
+        if wanted in {normalise_header(setting.label), normalise_header(setting.label.replace("'s ", " "))}:
+            return setting
+    return None
+
+
+def is_school_file(name: str, headers: list[str]) -> bool:
+    """A CSV holding the school's details (Setting/Value rows) rather than a table of pupils' records."""
+    if normalise_header(name) in {normalise_header(n) for n in SCHOOL_FILE_NAMES}:
+        return True
+    return [normalise_header(h) for h in headers if h.strip()] == ["setting", "value"]
 
 
 def table_for(name: str) -> Table | None:

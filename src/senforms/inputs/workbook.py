@@ -56,6 +56,8 @@ def _display(column: Column, value: Any) -> Any:
         return value.value if column.choices() and value.value in column.choices() else value.label
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if column.field == "year_group" and isinstance(value, int) and value <= 0:
+        return {0: "R", -1: "N2", -2: "N1"}.get(value, value)  # as the drop-down offers them
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, dt.time):
@@ -65,6 +67,18 @@ def _display(column: Column, value: Any) -> Any:
             return "\n".join(str(v) for v in value) or None
         return "; ".join(_display(column, v) if isinstance(v, _Coded) else str(v) for v in value) or None
     return value
+
+
+def csv_text(column: Column, value: Any) -> str:
+    """A model value as a CSV export writes it: UK dates, Yes/No, codes as the drop-down offers them."""
+    shown = _display(column, value)
+    if shown is None:
+        return ""
+    if isinstance(shown, dt.date):
+        return shown.strftime("%d/%m/%Y")
+    if isinstance(shown, float):
+        return f"{shown:.2f}" if column.kind == "money" else f"{shown:g}"
+    return str(shown)
 
 
 def register_rows(register: Register) -> dict[str, list[dict[str, Any]]]:
@@ -158,6 +172,30 @@ def _write_lists(workbook: Workbook) -> dict[str, str]:
     return ranges
 
 
+def _validation(column: Column, list_range: str | None) -> DataValidation | None:
+    """What Excel refuses in this column, with a message saying what to type instead (not just a hint)."""
+    if column.codes is not None and list_range:
+        validation = DataValidation(type="list", formula1=f"={list_range}", allow_blank=True)
+        error = f"Choose one of the options in the list for {column.header}."
+    elif column.allowed:
+        validation = DataValidation(type="list", formula1='"' + ",".join(column.allowed) + '"', allow_blank=True)
+        error = f"{column.header}: choose from the list ({column.help or ', '.join(column.allowed)})."
+    elif column.kind == "yesno":
+        validation = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True)
+        error = f"{column.header}: choose Yes or No."
+    elif column.kind == "date":
+        validation = DataValidation(type="date", operator="between", formula1="DATE(1990,1,1)", formula2="DATE(2100,12,31)", allow_blank=True)
+        error = "Type a date as dd/mm/yyyy."
+    else:
+        return None
+    validation.error, validation.errorTitle = error, column.header
+    validation.errorStyle = "stop"  # refuse the entry: a warning Excel lets through is a silent hint
+    validation.showErrorMessage = True
+    validation.prompt = column.help or ("Choose from the list" if validation.type == "list" else "")
+    validation.showInputMessage = bool(validation.prompt)
+    return validation
+
+
 def _write_table(workbook: Workbook, table: Table, rows: list[dict[str, Any]], lists: dict[str, str]) -> None:
     sheet = workbook.create_sheet(table.name)
     for number, column in enumerate(table.columns, start=1):
@@ -168,22 +206,8 @@ def _write_table(workbook: Workbook, table: Table, rows: list[dict[str, Any]], l
         letter = get_column_letter(number)
         sheet.column_dimensions[letter].width = column.width
         span = f"{letter}2:{letter}{DATA_ROWS}"
-        if column.codes is not None:
-            validation = DataValidation(type="list", formula1=f"={lists[column.header + table.name]}", allow_blank=True)
-            validation.error = f"Choose one of the options in the list for {column.header}."
-            validation.errorTitle = column.header
-            validation.prompt = column.help or "Choose from the list"
-            validation.showErrorMessage = True
-            sheet.add_data_validation(validation)
-            validation.add(span)
-        elif column.kind == "yesno":
-            validation = DataValidation(type="list", formula1='"Yes,No"', allow_blank=True)
-            sheet.add_data_validation(validation)
-            validation.add(span)
-        elif column.kind == "date":
-            validation = DataValidation(type="date", operator="between", formula1="DATE(1990,1,1)", formula2="DATE(2100,12,31)", allow_blank=True)
-            validation.error = "Type a date as dd/mm/yyyy."
-            validation.showErrorMessage = True
+        validation = _validation(column, lists.get(column.header + table.name))
+        if validation is not None:
             sheet.add_data_validation(validation)
             validation.add(span)
         fmt = {"date": "dd/mm/yyyy", "id": "@", "money": "£#,##0.00", "time": "hh:mm"}.get(column.kind)

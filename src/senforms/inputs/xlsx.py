@@ -18,7 +18,7 @@ from openpyxl.utils.datetime import from_excel
 from senforms.errors import Location, ProblemList, UnreadableFileError
 from senforms.inputs.assemble import RawCell, RawInput, RawRow, RawTable
 from senforms.inputs.sniff import REAL_TYPE_NAMES, check_zip_safe, scan_sheets, sniff
-from senforms.inputs.tables import INSTRUCTIONS_SHEET, PLAN_SHEET, SCHOOL_SETTINGS, SCHOOL_SHEET, Column, Table, normalise_header, table_for
+from senforms.inputs.tables import INSTRUCTIONS_SHEET, PLAN_SHEET, SCHOOL_SHEET, Column, Table, normalise_header, setting_for, table_for
 from senforms.ukformat import long_date
 
 MAX_ROWS = 20_000  # pupils, cycles, meetings… on one sheet
@@ -266,11 +266,10 @@ def _unescape(text: str) -> str:
 
 
 def _read_school(sheet, file: str, raw: RawInput, problems: ProblemList) -> None:
-    by_label = {normalise_header(s.label): s for s in SCHOOL_SETTINGS}
     for row in sheet.iter_rows(min_row=1):
         if len(row) < 2 or row[0].value is None:
             continue
-        setting = by_label.get(normalise_header(row[0].value))
+        setting = setting_for(row[0].value)
         if setting is None:
             continue
         location = Location(file, sheet.title, row[0].row, setting.label)
@@ -286,7 +285,7 @@ def read_xlsx(path: Path, problems: ProblemList, *, password: str | None = None)
     """Every sheet senforms knows, as raw rows with their places."""
     workbook, uncalculated = _open(path, password)
     file = path.name
-    raw = RawInput(file)
+    raw = RawInput(file, order=[sheet.title for sheet in workbook.worksheets])
     epoch = workbook.epoch
     for sheet in workbook.worksheets:
         if normalise_header(sheet.title) in {normalise_header(INSTRUCTIONS_SHEET), normalise_header(PLAN_SHEET), "lists", "readme"}:

@@ -18,6 +18,7 @@ from senforms.model.calendar import NO_TERM_DATES, TermDates, national_curriculu
 from senforms.model.consent import request_agreement
 from senforms.model.events import Meeting
 from senforms.model.la_codes import is_known_la_number, la_number
+from senforms.model.postcodes import POSTCODE_FIX, bad_postcode
 from senforms.ukformat import long_date, money, short_date
 
 MEETINGS_A_YEAR = 3  # Code of Practice 6.65
@@ -27,8 +28,12 @@ TERMS_BEFORE_A_REQUEST = 2  # §7.3: LAs look for cycles over at least two terms
 PlaceFinder = Callable[[tuple], Location]
 
 
-def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.date) -> list[Problem]:
-    """Hard errors that involve more than one record, judged on `as_of` (who is a young person)."""
+def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.date, mistyped_for: frozenset[str] = frozenset()) -> list[Problem]:
+    """Hard errors that involve more than one record, judged on `as_of` (who is a young person).
+
+    `mistyped_for`: pupils whose rows on other sheets carry a mistyped UPN (already one error); what
+    they then seem to lack is not reported again.
+    """
     problems: list[Problem] = []
     # Duplicate UPNs are caught by the readers, before validation, so they are listed with the rest.
     # Every pupil the school makes provision for, whether or not the register has any contacts at
@@ -42,6 +47,8 @@ def cross_record_problems(register: Register, place: PlaceFinder, *, as_of: dt.d
                     "check the date of birth against the school information system (dd/mm/yyyy)",
                 )
             )
+        if pupil.upn in mistyped_for:
+            continue
         if pupil.sen_status != SenStatus.NO_SEN and not pupil.with_parental_responsibility and not pupil.is_young_person(as_of):
             problems.append(
                 Problem(
@@ -163,6 +170,10 @@ def register_warnings(
     def warn(location: Location, message: str, fix: str = "") -> None:
         warnings.append(Problem(location, message, fix, "warning"))
 
+    for path, address in _addresses(register):
+        typed = bad_postcode(address)
+        if typed is not None:
+            warn(place(path), f"'{typed}' is not a valid UK postcode, so letters may not arrive", POSTCODE_FIX)
     for index, pupil in enumerate(register.pupils):
         row = place(("pupils", index))
         if not is_known_la_number(pupil.upn):
@@ -225,7 +236,7 @@ def register_warnings(
                 "book meetings with `senforms meetings plan`",
             )
         if not pupil.cycles:
-            warn(row, f"pupil {pupil.upn} is on SEN support but has no APDR cycle", "add the current plan on the Cycles sheet")
+            warn(row, f"pupil {pupil.upn} is on SEN support but has no APDR cycle", "add the current plan " + _where_cycles_go(row))
             continue
         cycle = pupil.current_cycle
         if cycle is not None and not cycle.completed:
@@ -239,6 +250,28 @@ def register_warnings(
                     "record the review on the Reviews sheet, or set a new review date",
                 )
     return warnings
+
+
+def _where_cycles_go(pupil_row: Location) -> str:
+    """Where a pupil's APDR cycles are added, in the terms of the register they came from."""
+    if pupil_row.sheet:
+        return "on the Cycles sheet"
+    if pupil_row.file.lower().endswith(".json"):
+        return f"to the pupil's 'cycles' in {pupil_row.file}"
+    return "in cycles.csv beside the other CSV files: a row with the pupil's UPN, Cycle (1), Start date and Assessment summary"
+
+
+def _addresses(register: Register) -> list[tuple[tuple[object, ...], list[str]]]:
+    """Every address in the register, with its path in the record."""
+    found: list[tuple[tuple[object, ...], list[str]]] = []
+    if register.school is not None:
+        found.append((("school", "address"), register.school.address))
+    if register.local_authority is not None:
+        found.append((("local_authority", "address"), register.local_authority.address))
+    for index, pupil in enumerate(register.pupils):
+        found.append((("pupils", index, "address"), pupil.address))
+        found.extend((("pupils", index, "contacts", c_index, "address"), contact.address) for c_index, contact in enumerate(pupil.contacts))
+    return found
 
 
 def cost_warnings(register: Register, pupil: Pupil, index: int, place: PlaceFinder, *, as_of: dt.date) -> list[Problem]:
