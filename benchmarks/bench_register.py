@@ -4,7 +4,7 @@
 
 Builds the register from samples/register.json (its pupils copied round to --pupils, each with a
 new UPN and its right check letter), then times senforms making every document kind as Word and
-PDF, one PdfConverter for the whole run (LibreOffice's start-up included), rendering and converting
+PDF (parent-notification for every family, as `render --all`), one PdfConverter for the whole run (LibreOffice's start-up included), rendering and converting
 at once. Then, on the same Word files, it times the pool warm (seconds per document) against
 LibreOffice's warm floor: the same number of LibreOffices, already started, each converting its
 share of the files over UNO with the same export options and nothing else (no copies, checks or
@@ -22,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def make_everything(loaded, out: Path, workers: int) -> tuple[float, list[Path],
     pdfs = 0
     with PdfConverter(workers) as pool:
         for kind in senforms.KINDS:
-            options = senforms.RenderOptions(out_dir=out / kind, pdf=True, on=ON, logo=loaded.logo)
+            options = senforms.RenderOptions(out_dir=out / kind, pdf=True, on=ON, logo=loaded.logo, include_notified=True)
             result = senforms.render(loaded.register, kind, options, converter=pool)
             if result.failed:
                 sys.exit(f"{kind}: {result.failed} failed")
@@ -129,17 +130,23 @@ def warm_floor(sources: list[Path], out: Path, workers: int) -> float:
             worker.send(0, sources[n % len(sources)], home / f"warm-{n}.pdf")
             worker.receive()
         shares = [sources[n::workers] for n in range(workers)]
-        started = time.perf_counter()
-        for n, worker in enumerate(bare):  # one document in flight per LibreOffice, as in the pool
-            if shares[n]:
-                worker.send(1, shares[n][0], out / "floor" / f"{n}-0.pdf")
-        for n, worker in enumerate(bare):  # LibreOffices work in parallel; collecting in turn adds no wait
-            for i in range(len(shares[n])):
-                reply = worker.receive()
+        failures: list[dict] = []
+
+        def convert_share(n: int) -> None:  # one document in flight per LibreOffice, as in the pool
+            for i, source in enumerate(shares[n]):
+                bare[n].send(i + 1, source, out / "floor" / f"{n}-{i}.pdf")
+                reply = bare[n].receive()
                 if not reply.get("ok"):
-                    sys.exit(f"LibreOffice failed: {reply}")
-                if i + 1 < len(shares[n]):
-                    worker.send(i + 2, shares[n][i + 1], out / "floor" / f"{n}-{i + 1}.pdf")
+                    failures.append(reply)
+
+        threads = [threading.Thread(target=convert_share, args=(n,)) for n in range(workers)]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            sys.exit(f"LibreOffice failed: {failures[0]}")
         elapsed = time.perf_counter() - started
     finally:
         for worker in bare:

@@ -104,7 +104,7 @@ def _part_named(document: Any, partname: str) -> Any:
 
 
 def _add_logo(part: Any, logo: Path, description: str) -> str:
-    """The logo added to `part` as templating's DescribedImage adds it; the run's XML to print."""
+    """The logo added to `part` (16 mm high, described for screen readers); the run's XML to print."""
     inline = part.new_pic_inline(str(logo), None, Mm(16))
     for element in inline.xpath(".//wp:docPr | .//pic:cNvPr"):
         element.set("descr", description)  # lxml escapes it

@@ -6,6 +6,7 @@ import collections
 import contextlib
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -113,10 +114,23 @@ def render_documents(
     compiled = _Compiler(template, KINDS[request.kind].title, request.logo, jobs)
     # Rendering is CPU and writing mostly waiting for fsync: a writer thread overlaps the two. A
     # few documents at most wait for the disk, so memory stays flat however long the batch.
-    in_flight: collections.deque[Future[RenderedDocument] | RenderedDocument] = collections.deque()
+    # Once a write fails (a full disk) or the batch is stopped, the writes still queued are not tried.
+    in_flight: collections.deque[Future[RenderedDocument | None] | RenderedDocument] = collections.deque()
+    stopped = threading.Event()
 
-    def finish(done: Future[RenderedDocument] | RenderedDocument) -> None:
+    def write(job: Job, path: Path, data: bytes) -> RenderedDocument | None:
+        if stopped.is_set():
+            return None
+        try:
+            return _write(job, path, data, request.overwrite)
+        except BaseException:
+            stopped.set()
+            raise
+
+    def finish(done: Future[RenderedDocument | None] | RenderedDocument) -> None:
         result = done.result() if isinstance(done, Future) else done
+        if result is None:
+            return
         report.documents.append(result)
         if on_progress:
             on_progress(result)
@@ -125,14 +139,14 @@ def render_documents(
         try:
             for job, path in planned:
                 if path.is_dir() or path.is_symlink() and not path.exists():
-                    result: Future[RenderedDocument] | RenderedDocument = RenderedDocument(
+                    result: Future[RenderedDocument | None] | RenderedDocument = RenderedDocument(
                         job, path, "failed", error=f"a folder or broken link called {path.name} is in the way: move it, or choose another output folder")
                 elif path.exists() and not request.overwrite:
                     result = RenderedDocument(job, path, "skipped", sha256_file(path))
                 else:
                     try:
                         data = compiled.render(job.context)
-                        result = RenderedDocument(job, path, "would write") if request.dry_run else writer.submit(_write, job, path, data, request.overwrite)
+                        result = RenderedDocument(job, path, "would write") if request.dry_run else writer.submit(write, job, path, data)
                     except TemplateProblemError as exc:
                         result = RenderedDocument(job, path, "failed", error=exc.message)
                 in_flight.append(result)
@@ -143,9 +157,12 @@ def render_documents(
         except BaseException:
             # The batch stopped part-way (disk full, Ctrl-C): still record what was made, unless
             # recording fails too; the original error is the one to show.
+            stopped.set()
             for done in in_flight:
                 with contextlib.suppress(Exception):
-                    report.documents.append(done.result() if isinstance(done, Future) else done)
+                    finished = done.result() if isinstance(done, Future) else done
+                    if finished is not None:
+                        report.documents.append(finished)
             if not request.dry_run and report.documents:
                 with contextlib.suppress(OSError):
                     _update_manifest(request.out_dir, report)

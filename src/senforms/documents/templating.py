@@ -1,4 +1,4 @@
-"""The only place that runs docxtpl and Jinja: sandboxed, escaped, strict, deterministic.
+"""Where docxtpl and Jinja are set up (with compiled.py, which fills templates in): sandboxed, escaped, strict, deterministic.
 
 A school's template is code we did not write, so it runs in Jinja's immutable sandbox with
 StrictUndefined (a missing value stops the document rather than printing a blank) and with
