@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 
@@ -43,24 +44,29 @@ def command(out_dir: Path, register: Path | None, no_pdf: bool, workbook_passwor
         click.secho("   LibreOffice was not found, so the demo makes Word documents only (see `senforms doctor`).", fg="yellow")
     click.secho("\n2. Rendering every document" + (" with PDFs" if pdf else ""), bold=True)
     today = dt.date.today()
-    for kind in senforms.KINDS:
-        folder = out_dir / "documents" / kind
-        merge_to = out_dir / "print" / f"all-{kind}s.docx" if kind in {"parent-notification", "invitation"} else None
-        if merge_to is not None and merge_to.exists():
-            merge_to = None  # made by an earlier run: kept, never overwritten
-        options = senforms.RenderOptions(out_dir=folder, merge_to=merge_to, duplex=True, pdf=pdf, on=today, logo=loaded.logo)
-        result = senforms.render(loaded.register, kind, options)
-        report = result.report
-        made = report.count("written")
-        line = f"   {senforms.KINDS[kind].title}: {made} made"
-        if report.count("skipped"):
-            line += f", {report.count('skipped')} already there"
-        if result.failed:
-            line += f", {result.failed} FAILED"
-        told = sum(1 for item in result.left_out if item.reason == "notified")
-        if told:
-            line += f" ({told} famil{'ies' if told != 1 else 'y'} already told)"
-        click.echo(line + f" in {relative(folder)}")
+    from senforms.pdf import PdfConverter
+
+    with contextlib.ExitStack() as stack:
+        # One pool of LibreOffices for every kind, started once (and only if a PDF is needed).
+        converter = stack.enter_context(PdfConverter()) if pdf else None
+        for kind in senforms.KINDS:
+            folder = out_dir / "documents" / kind
+            merge_to = out_dir / "print" / f"all-{kind}s.docx" if kind in {"parent-notification", "invitation"} else None
+            if merge_to is not None and merge_to.exists():
+                merge_to = None  # made by an earlier run: kept, never overwritten
+            options = senforms.RenderOptions(out_dir=folder, merge_to=merge_to, duplex=True, pdf=pdf, on=today, logo=loaded.logo)
+            result = senforms.render(loaded.register, kind, options, converter=converter)
+            report = result.report
+            made = report.count("written")
+            line = f"   {senforms.KINDS[kind].title}: {made} made"
+            if report.count("skipped"):
+                line += f", {report.count('skipped')} already there"
+            if result.failed:
+                line += f", {result.failed} FAILED"
+            told = sum(1 for item in result.left_out if item.reason == "notified")
+            if told:
+                line += f" ({told} famil{'ies' if told != 1 else 'y'} already told)"
+            click.echo(line + f" in {relative(folder)}")
 
     if pdf:
         click.secho("\n3. Building the EHC needs assessment request packs", bold=True)

@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from senforms.documents.catalogue import KINDS, LeftOut, notifications_left_out, plan_jobs, require_request_facts, require_school
 from senforms.documents.merge import merge_documents
@@ -20,6 +21,9 @@ from senforms.model import Pupil, Register
 from senforms.outputs.atomic import ensure_folder, private_temp_dir, sha256_file
 from senforms.outputs.manifest import made_row, read_manifest, write_manifest
 from senforms.pdf.combine import merge_pdfs
+
+if TYPE_CHECKING:
+    from senforms.pdf.pool import PdfConverter
 
 
 @dataclass(frozen=True)
@@ -65,11 +69,14 @@ def render(
     on_progress: Callable[[RenderedDocument], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_converted: Callable[[Any], None] | None = None,
+    converter: PdfConverter | None = None,
 ) -> BatchResult:
     """Render `kind` for the chosen pupils, then merge and convert as asked.
 
     `on_start` gets the number of documents before any work, `on_progress` each document made and
     `on_converted` each PDF conversion's result, so a progress bar can count both stages.
+    PDFs are converted while the rest are rendered; `converter` (a senforms.pdf.PdfConverter)
+    reuses LibreOffices already started, for several batches in a row.
     """
     jobs = plan_jobs(
         register, kind, on=options.on, pupils=pupils, all_cycles=options.all_cycles,
@@ -89,6 +96,22 @@ def render(
         ensure_folder(options.out_dir)
         scratch = private_temp_dir(".senforms-docx", options.out_dir)
         docx_dir = scratch
+    stream = None
+    if (options.pdf or options.pdf_only) and not options.dry_run:
+        from senforms.pdf.convert import ConversionStream
+
+        # Each document goes to LibreOffice as soon as it is written, so converting the first
+        # overlaps rendering the rest (and starting LibreOffice overlaps both).
+        stream = ConversionStream(overwrite=options.overwrite, on_progress=on_converted, converter=converter, expected=len(jobs))
+    seen: list[RenderedDocument] = []
+
+    def made(document: RenderedDocument) -> None:
+        seen.append(document)
+        if stream is not None and document.status in {"written", "skipped"}:
+            stream.add(document.path, options.out_dir / f"{document.path.stem}.pdf")
+        if on_progress:
+            on_progress(document)
+
     try:
         request = RenderRequest(
             kind,
@@ -100,18 +123,16 @@ def render(
             logo=options.logo,
             own_letter=options.own_letter,
         )
-        report = render_documents(jobs, request, on_progress=on_progress)
+        report = render_documents(jobs, request, on_progress=made)
         result = BatchResult(report, left_out=left_out)
         if options.dry_run:
             return result
-        made = report.paths
-        if options.merge_to and made and not options.pdf_only:
-            result.merged = merge_documents(made, options.merge_to, duplex=options.duplex, overwrite=options.overwrite)
+        made_paths = report.paths
+        if options.merge_to and made_paths and not options.pdf_only:
+            result.merged = merge_documents(made_paths, options.merge_to, duplex=options.duplex, overwrite=options.overwrite)
             _record_merged(result.merged)
-        if options.pdf or options.pdf_only:
-            from senforms.pdf import convert_many
-
-            result.pdfs = convert_many(made, options.out_dir, overwrite=options.overwrite, on_progress=on_converted)
+        if stream is not None:
+            result.pdfs = stream.finish()
             pdfs = [r.pdf for r in result.pdfs if r.pdf is not None and r.status != "failed"]
             if options.merge_to and pdfs:
                 result.merged_pdf = merge_pdfs(pdfs, options.merge_to.with_suffix(".pdf"), duplex=options.duplex, overwrite=options.overwrite)
@@ -119,7 +140,17 @@ def render(
             if result.merged_pdf is not None:
                 _record_merged(result.merged_pdf)
         return result
+    except BaseException:
+        if stream is not None:
+            # Stopped part-way (disk full, Ctrl-C): the PDFs not yet made are abandoned, and
+            # those already published are recorded, unless recording fails too.
+            stream.close()
+            with contextlib.suppress(Exception):
+                _record_pdfs(options.out_dir, RenderReport(kind, Path(), seen), stream.results_so_far, scratch)
+        raise
     finally:
+        if stream is not None:
+            stream.close()
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
 

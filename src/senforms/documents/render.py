@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
+import hashlib
+import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from senforms.documents.catalogue import KINDS, Job
+from senforms.documents.compiled import CompiledTemplate
 from senforms.documents.own_letter import OwnLetter
-from senforms.documents.templating import render_docx
 from senforms.errors import OutputExistsError, SenformsError, TemplateProblemError
 from senforms.outputs.atomic import ensure_folder, sha256_file, write_atomic
 from senforms.outputs.manifest import ManifestRow, made_row, read_manifest, write_manifest
 from senforms.outputs.naming import NameAllocator, check_pattern, make_filename
 from senforms.resources import docx_templates_dir
+
+WRITES_IN_FLIGHT = 4  # documents made but not yet on disk, at most
 
 
 @dataclass(frozen=True)
@@ -111,53 +117,115 @@ def render_documents(
     if not request.dry_run and planned:
         ensure_folder(request.out_dir)
         read_manifest(request.out_dir)  # a manifest senforms cannot update stops the batch before it starts
-    title = KINDS[request.kind].title
-    try:
-        for job, path in planned:
-            if path.is_dir() or path.is_symlink() and not path.exists():
-                result = RenderedDocument(job, path, "failed", error=f"a folder or broken link called {path.name} is in the way: move it, or choose another output folder")
-            elif path.exists() and not request.overwrite:
-                result = RenderedDocument(job, path, "skipped", sha256_file(path))
-            elif request.dry_run:
-                try:
-                    if not merging:
-                        render_docx(template, job.context, title=title, logo=request.logo)
-                    result = RenderedDocument(job, path, "would write")
-                except TemplateProblemError as exc:
-                    result = RenderedDocument(job, path, "failed", error=exc.message)
-            elif merging:
-                assert own is not None
-                try:
-                    merged = own.fill(job, path, overwrite=request.overwrite)
-                    report.unfilled.extend(n for n in merged.unfilled if n not in report.unfilled)
-                    report.notes.extend(n for n in merged.notes if n not in report.notes)
-                    result = RenderedDocument(job, path, "written", sha256_file(path))
-                except TemplateProblemError as exc:
-                    result = RenderedDocument(job, path, "failed", error=exc.message)
-                except OutputExistsError:
+    compiled = _Compiler(template, KINDS[request.kind].title, request.logo, jobs)
+    # Rendering is CPU and writing mostly waiting for fsync: a writer thread overlaps the two. A
+    # few documents at most wait for the disk, so memory stays flat however long the batch.
+    # Once a write fails (a full disk) or the batch is stopped, the writes still queued are not tried.
+    in_flight: collections.deque[Future[RenderedDocument | None] | RenderedDocument] = collections.deque()
+    stopped = threading.Event()
+
+    def write(job: Job, path: Path, data: bytes) -> RenderedDocument | None:
+        if stopped.is_set():
+            return None
+        try:
+            return _write(job, path, data, request.overwrite)
+        except BaseException:
+            stopped.set()
+            raise
+
+    def finish(done: Future[RenderedDocument | None] | RenderedDocument) -> None:
+        result = done.result() if isinstance(done, Future) else done
+        if result is None:
+            return
+        report.documents.append(result)
+        if on_progress:
+            on_progress(result)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="senforms-write") as writer:
+        try:
+            for job, path in planned:
+                if path.is_dir() or path.is_symlink() and not path.exists():
+                    result: Future[RenderedDocument | None] | RenderedDocument = RenderedDocument(
+                        job, path, "failed", error=f"a folder or broken link called {path.name} is in the way: move it, or choose another output folder")
+                elif path.exists() and not request.overwrite:
                     result = RenderedDocument(job, path, "skipped", sha256_file(path))
-            else:
-                try:
-                    data = render_docx(template, job.context, title=title, logo=request.logo)
-                    write_atomic(path, data, overwrite=request.overwrite)
-                    result = RenderedDocument(job, path, "written", sha256_file(path))
-                except TemplateProblemError as exc:
-                    result = RenderedDocument(job, path, "failed", error=exc.message)
-                except OutputExistsError:  # appeared between the check and the write: never overwrite
-                    result = RenderedDocument(job, path, "skipped", sha256_file(path))
-            report.documents.append(result)
-            if on_progress:
-                on_progress(result)
-    except BaseException:
-        # The batch stopped part-way (disk full, Ctrl-C): still record what was made, unless
-        # recording fails too; the original error is the one to show.
-        if not request.dry_run and report.documents:
-            with contextlib.suppress(OSError):
-                _update_manifest(request.out_dir, report)
-        raise
+                elif merging:
+                    result = _merge_one(own, job, path, report, request.overwrite) if not request.dry_run else RenderedDocument(job, path, "would write")
+                else:
+                    try:
+                        data = compiled.render(job.context)
+                        result = RenderedDocument(job, path, "would write") if request.dry_run else writer.submit(write, job, path, data)
+                    except TemplateProblemError as exc:
+                        result = RenderedDocument(job, path, "failed", error=exc.message)
+                in_flight.append(result)
+                while len(in_flight) > WRITES_IN_FLIGHT or in_flight and not isinstance(in_flight[0], Future):
+                    finish(in_flight.popleft())
+            while in_flight:
+                finish(in_flight.popleft())
+        except BaseException:
+            # The batch stopped part-way (disk full, Ctrl-C): still record what was made, unless
+            # recording fails too; the original error is the one to show.
+            stopped.set()
+            for done in in_flight:
+                with contextlib.suppress(Exception):
+                    finished = done.result() if isinstance(done, Future) else done
+                    if finished is not None:
+                        report.documents.append(finished)
+            if not request.dry_run and report.documents:
+                with contextlib.suppress(OSError):
+                    _update_manifest(request.out_dir, report)
+            raise
     if not request.dry_run and planned:
         _update_manifest(request.out_dir, report)
     return report
+
+
+def _merge_one(own: OwnLetter | None, job: Job, path: Path, report: RenderReport, overwrite: bool) -> RenderedDocument:
+    """One letter from the school's own Word mail-merge letter (it writes the file itself, atomically)."""
+    assert own is not None
+    try:
+        merged = own.fill(job, path, overwrite=overwrite)
+    except TemplateProblemError as exc:
+        return RenderedDocument(job, path, "failed", error=exc.message)
+    except OutputExistsError:  # appeared between the check and the write: never overwrite
+        return RenderedDocument(job, path, "skipped", sha256_file(path))
+    report.unfilled.extend(n for n in merged.unfilled if n not in report.unfilled)
+    report.notes.extend(n for n in merged.notes if n not in report.notes)
+    return RenderedDocument(job, path, "written", sha256_file(path))
+
+
+def _write(job: Job, path: Path, data: bytes, overwrite: bool) -> RenderedDocument:
+    """Write one document atomically (in the writer thread); never over a file that appeared meanwhile."""
+    try:
+        write_atomic(path, data, overwrite=overwrite)
+    except OutputExistsError:  # appeared between the check and the write: never overwrite
+        return RenderedDocument(job, path, "skipped", sha256_file(path))
+    return RenderedDocument(job, path, "written", hashlib.sha256(data).hexdigest())
+
+
+class _Compiler:
+    """The batch's template, compiled when the first document needs it (never, if all are skipped).
+
+    A template that cannot be compiled fails each document with the same message, as it would
+    have failed each one alone.
+    """
+
+    def __init__(self, template: Path, title: str, logo: Path | None, jobs: list[Job]) -> None:
+        self.template, self.title, self.logo = template, title, logo
+        self.school_name = str((jobs[0].context.get("school") or {}).get("name") or "") if jobs else ""
+        self._compiled: CompiledTemplate | None = None
+        self._problem: TemplateProblemError | None = None
+
+    def render(self, context: dict) -> bytes:
+        if self._compiled is None and self._problem is None:
+            try:
+                self._compiled = CompiledTemplate.load(self.template, title=self.title, logo=self.logo, school_name=self.school_name)
+            except TemplateProblemError as exc:
+                self._problem = exc
+        if self._problem is not None:
+            raise self._problem
+        assert self._compiled is not None
+        return self._compiled.render(context)
 
 
 def job_row(path: Path, kind: str, job: Job, sha256: str, made_at: str = "") -> ManifestRow:

@@ -1,4 +1,4 @@
-"""The only place that runs docxtpl and Jinja: sandboxed, escaped, strict, deterministic.
+"""Where docxtpl and Jinja are set up (with compiled.py, which fills templates in): sandboxed, escaped, strict, deterministic.
 
 A school's template is code we did not write, so it runs in Jinja's immutable sandbox with
 StrictUndefined (a missing value stops the document rather than printing a blank) and with
@@ -23,19 +23,19 @@ from typing import Any, Literal
 from xml.sax.saxutils import escape as xml_escape
 
 from docxtpl import DocxTemplate
-from jinja2 import StrictUndefined, TemplateError, UndefinedError, meta, nodes, pass_context
+from jinja2 import StrictUndefined, UndefinedError, meta, nodes, pass_context
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from lxml import etree
 
-from senforms.errors import SenformsError, TemplateProblemError, UnreadableFileError
+from senforms.documents.package import FIXED_ZIP_TIME
+from senforms.errors import TemplateProblemError, UnreadableFileError
 from senforms.ukformat import age_text, long_date, money, short_date, time_text
 
 MAX_PRODUCED_LENGTH = 1_000_000  # a template cannot build a gigabyte string by multiplication
 # The sandbox caps each range() at 100,000 but not loops inside loops, which could run for hours:
 # one budget of numbers per document, shared by every range() the template calls.
 MAX_RANGE_PER_DOCUMENT = 100_000
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 FIXED_PROPERTY_TIME = dt.datetime(2000, 1, 1)
 
 
@@ -246,22 +246,12 @@ class DamageError(Exception):
 
 
 class _Docx(DocxTemplate):
-    """docxtpl's template, reading `&` in a tag as Word stores it and refusing damaged output."""
+    """docxtpl's template, reading `&` in a tag as Word stores it."""
 
     def patch_xml(self, src_xml: str) -> str:
         # Word stores a typed & as &amp;; docxtpl decodes &lt; and &gt; in tags but not &amp;, so
         # `join(" & ")` would print "&amp;" and `x == "A & B"` would never match.
         return _IN_TAG.sub(lambda m: m.group(0).replace("&amp;", "&"), super().patch_xml(src_xml))
-
-    def render_xml_part(self, src_xml, part, context, jinja_env=None):
-        mismatched = mismatched_blocks(src_xml)
-        if mismatched:
-            raise DamageError(mismatched[0].message)
-        xml = super().render_xml_part(src_xml, part, context, jinja_env)
-        damage = damage_in(xml)
-        if damage:
-            raise DamageError(f"{part_label(str(part.partname))}: {damage}")
-        return xml
 
 
 def part_label(partname: str) -> str:
@@ -272,12 +262,24 @@ def part_label(partname: str) -> str:
     return partname
 
 
+# Finds every element the loop in damage_in would stop at, and perhaps more (XPath's whitespace is
+# narrower than Python's): a whole document is checked in C, and only a suspect one in Python.
+_MAYBE_DAMAGED = etree.XPath(
+    "boolean(//*[namespace-uri()='']) or boolean(//w:t[*])"
+    " or boolean(//w:*[not(self::w:t or self::w:delText or self::w:instrText or self::w:delInstrText or self::w:fldData)]/text()[normalize-space()])"
+    " or boolean(//w:*/text()[preceding-sibling::node()][normalize-space()])",
+    namespaces={"w": W_NS},
+)
+
+
 def damage_in(xml: str) -> str | None:
     """What is wrong with a filled-in part of a Word document, or None when Word can show it whole."""
     try:
         root = etree.fromstring(xml.encode("utf-8"))
     except etree.XMLSyntaxError:
         return "the filled-in document would be damaged (a block opens in one part of the page and closes in another, or a value holds Word markup)"
+    if not _MAYBE_DAMAGED(root):
+        return None
     for element in root.iter():
         if not isinstance(element.tag, str):
             continue  # comments and processing instructions
@@ -1013,55 +1015,30 @@ def normalise_docx(data: bytes, *, core_xml: bytes | None = None) -> bytes:
 _IMAGE_STARTS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8")
 
 
-def _logo(document: DocxTemplate, logo: Path | None, school_name: str = "") -> Any:
+def check_logo(logo: Path | None) -> bool:
+    """Whether documents carry the school's logo: False when there is none.
+
+    Raises UnreadableFileError when the file is not a PNG, JPEG or GIF image.
+    """
     if logo is None or not logo.is_file():
-        return ""
+        return False
     with open(logo, "rb") as handle:
         if not handle.read(8).startswith(_IMAGE_STARTS):
             raise UnreadableFileError(
                 f"the school's logo {logo.name} is not a PNG, JPEG or GIF image",
                 fix="save the logo as PNG or JPEG, or clear the Logo cell on the School sheet",
             )
-    from docx.shared import Mm
-    from docxtpl import InlineImage
-
-    class DescribedImage(InlineImage):
-        """The logo with alt text, so a screen reader (and the tagged PDF) says what it is."""
-
-        def _insert_image(self) -> str:
-            inline = self.tpl.current_rendering_part.new_pic_inline(self.image_descriptor, self.width, self.height)
-            for element in inline.xpath(".//wp:docPr | .//pic:cNvPr"):
-                element.set("descr", f"{school_name} logo" if school_name else "School logo")  # lxml escapes it
-            return f'</w:t></w:r><w:r><w:drawing>{inline.xml}</w:drawing></w:r><w:r><w:t xml:space="preserve">'
-
-    return DescribedImage(document, str(logo), height=Mm(16))
+    return True
 
 
 def render_docx(template: Path, context: dict[str, Any], *, title: str = "", logo: Path | None = None) -> bytes:
     """Render a Word template with a context; return the DOCX bytes.
 
+    For one document; a batch loads a CompiledTemplate once and renders each record with it.
     Raises TemplateProblemError naming the template and what is wrong when the template cannot be
     rendered for this record.
     """
-    document = None
-    try:
-        document = _Docx(str(template))
-        context = {**context, "school_logo": _logo(document, logo, str((context.get("school") or {}).get("name") or ""))}
-        document.render(context, jinja_env=make_environment(), autoescape=True)
-    except DamageError as exc:
-        raise TemplateProblemError(
-            f"template {template.name} could not be filled in: {exc}",
-            fix="check the template with `senforms templates check`; nothing was written for this document",
-        ) from None
-    except (TemplateError, SecurityError) as exc:
-        raise TemplateProblemError(
-            f"template {template.name} could not be filled in: {_describe(exc, _template_text(document))}",
-            fix="check the template with `senforms templates check`",
-        ) from None
-    except SenformsError:
-        raise  # already says what is wrong and where (the logo, for instance)
-    except Exception as exc:  # broken XML after rendering, a corrupt template file…
-        raise TemplateProblemError(f"template {template.name} could not be filled in ({type(exc).__name__})", fix="check the template with `senforms templates check`") from exc
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return normalise_docx(buffer.getvalue(), core_xml=fixed_core_xml(title))
+    from senforms.documents.compiled import CompiledTemplate
+
+    school_name = str((context.get("school") or {}).get("name") or "")
+    return CompiledTemplate.load(template, title=title, logo=logo, school_name=school_name).render(context)

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from senforms.errors import ConversionError, OutputExistsError
 from senforms.outputs.atomic import atomic_path, private_temp_dir
-from senforms.pdf.pool import JobOutcome, PdfConverter
+from senforms.pdf.pool import ConversionQueue, JobOutcome, PdfConverter
 from senforms.pdf.reproducible import make_file_reproducible
 
 log = logging.getLogger(__name__)
@@ -118,69 +118,153 @@ def _convert_pairs(
     converter: PdfConverter | None,
 ) -> list[ConversionResult]:
     """Convert each (source, final pdf) pair; results in input order."""
-    if converter is not None and (workers is not None or timeout is not None):
-        raise ValueError("give workers and timeout to the PdfConverter, not with converter=")
-    results: list[ConversionResult | None] = [None] * len(pairs)
+    with ConversionStream(workers=workers, timeout=timeout, overwrite=overwrite, on_progress=on_progress, converter=converter, expected=len(pairs)) as stream:
+        for source, target in pairs:
+            stream.add(source, target)
+        return stream.finish()
 
-    def finish(index: int, result: ConversionResult) -> None:
-        results[index] = result
+
+class ConversionStream:
+    """Word files turned into checked PDFs as they are handed in, while the caller makes the next ones.
+
+        with ConversionStream(overwrite=False) as stream:
+            for docx in make_documents():      # each one as soon as it is written
+                stream.add(docx, out / f"{docx.stem}.pdf")
+            results = stream.finish()          # one per file added, in that order
+
+    Each file is checked without LibreOffice when added (a file that cannot be converted, or
+    whose PDF exists and overwrite is False, is settled at once), copied to a private folder and
+    queued for the pool; PDFs are checked and published atomically in the caller's thread, as
+    they arrive. `on_progress` is called (in this thread) with each result as soon as it is known.
+    The pool (`converter`, else one of its own) is started on the first file that needs it, so a
+    batch whose PDFs all exist needs no LibreOffice; had it none at all, finish() raises the
+    ConversionError. Leaving the block early abandons the conversions still running.
+    """
+
+    def __init__(
+        self,
+        *,
+        workers: int | None = None,
+        timeout: float | None = None,
+        overwrite: bool = False,
+        on_progress: ProgressCallback | None = None,
+        converter: PdfConverter | None = None,
+        expected: int | None = None,
+    ) -> None:
+        if converter is not None and (workers is not None or timeout is not None):
+            raise ValueError("give workers and timeout to the PdfConverter, not with converter=")
+        self._workers, self._timeout, self._overwrite = workers, timeout, overwrite
+        self._on_progress = on_progress
+        self._converter = converter
+        self._own = converter is None
+        self._expected = expected
+        self._results: list[ConversionResult | None] = []
+        self._pairs: list[tuple[Path, Path]] = []
+        self._claimed: dict[str, Path] = {}
+        self._queued: dict[int, tuple[int, Path]] = {}  # queue index → (result index, staged pdf)
+        self._queue: ConversionQueue | None = None
+        self._staging: Path | None = None
+        self._no_pool: ConversionError | None = None
+
+    def __enter__(self) -> ConversionStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def add(self, source: Path, target: Path) -> None:
+        """Hand in `source`, to become the PDF `target`; settled now, or queued for LibreOffice."""
+        index = len(self._results)
+        self._results.append(None)
+        self._pairs.append((source, target))
+        problem = preflight(source)
+        if problem is None and _key(target) == _key(source):
+            problem = f"{source.name} cannot be converted onto itself"
+        if problem is None and _key(target) in self._claimed:
+            problem = f"{source.name} would make the same PDF ({target.name}) as {self._claimed[_key(target)].name}"
+        if problem is not None:
+            self._finish(index, ConversionResult(source, None, "failed", problem))
+        else:
+            self._claimed[_key(target)] = source
+            if target.exists() and not self._overwrite:
+                self._finish(index, _skipped(source, target))
+            else:
+                self._queue_copy(index, source)
+        self._collect(wait=False)
+
+    def finish(self) -> list[ConversionResult]:
+        """Wait for every PDF; one result per file added, in the order they were added.
+
+        Raises ConversionError when files needed converting and LibreOffice cannot be found.
+        """
+        if self._no_pool is not None:
+            raise self._no_pool
+        if self._queue is not None:
+            self._queue.end_input()
+            self._collect(wait=True)
+        return [r for r in self._results if r is not None]
+
+    @property
+    def results_so_far(self) -> list[ConversionResult]:
+        """The results known now (for a caller that stopped part-way)."""
+        return [r for r in self._results if r is not None]
+
+    def close(self) -> None:
+        """Stop: abandon conversions still running, close our own pool, delete the private copies."""
+        try:
+            if self._queue is not None:
+                self._queue.close()
+        finally:
+            if self._own and self._converter is not None:
+                self._converter.close()
+            if self._staging is not None:
+                shutil.rmtree(self._staging, ignore_errors=True)
+                self._staging = None
+
+    def _queue_copy(self, index: int, source: Path) -> None:
+        if self._no_pool is not None:
+            return  # reported by finish()
+        if self._queue is None:
+            try:
+                if self._converter is None:
+                    self._converter = PdfConverter(self._workers, timeout=self._timeout)
+            except ConversionError as exc:
+                self._no_pool = exc
+                return
+            self._staging = private_temp_dir("senforms-convert")  # 0700: outputs hold pupil data
+            self._queue = self._converter.open_queue(self._expected)
+        assert self._staging is not None
+        folder = self._staging / str(index)
+        folder.mkdir()
+        # Work on a private copy: LibreOffice never puts lock files beside the user's file, and
+        # the file cannot change between the preflight and the conversion.
+        copy = folder / source.name
+        try:
+            shutil.copyfile(source, copy)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            self._finish(index, ConversionResult(source, None, "failed", f"{source.name} could not be read ({reason})"))
+            return
+        staged = folder / "out.pdf"
+        self._queued[self._queue.submit(copy, staged)] = (index, staged)
+
+    def _collect(self, *, wait: bool) -> None:
+        if self._queue is None:
+            return
+        for n, outcome in self._queue.outcomes(wait=wait):
+            index, staged = self._queued.pop(n)
+            source, target = self._pairs[index]
+            self._finish(index, _publish(source, target, staged, outcome, self._overwrite))
+            shutil.rmtree(staged.parent, ignore_errors=True)
+
+    def _finish(self, index: int, result: ConversionResult) -> None:
+        self._results[index] = result
         if result.status == "failed":
             log.warning("%s", result.error)  # errors name files only
         else:
             log.info("%s: %s", result.source.name, result.status)
-        if on_progress is not None:
-            on_progress(result)
-
-    # 1. Decide, without LibreOffice, which files cannot or need not be converted.
-    todo: list[int] = []
-    claimed: dict[str, Path] = {}
-    for index, (source, target) in enumerate(pairs):
-        problem = preflight(source)
-        if problem is None and _key(target) == _key(source):
-            problem = f"{source.name} cannot be converted onto itself"
-        if problem is None and _key(target) in claimed:
-            problem = f"{source.name} would make the same PDF ({target.name}) as {claimed[_key(target)].name}"
-        if problem is not None:
-            finish(index, ConversionResult(source, None, "failed", problem))
-            continue
-        claimed[_key(target)] = source
-        if target.exists() and not overwrite:
-            finish(index, _skipped(source, target))
-            continue
-        todo.append(index)
-
-    # 2. Convert the rest in a private folder, then check and publish each PDF as it arrives.
-    if todo:
-        staging = private_temp_dir("senforms-convert")  # 0700: outputs hold pupil data
-        own = converter is None
-        pool = converter if converter is not None else PdfConverter(workers, timeout=timeout)
-        try:
-            jobs: list[tuple[Path, Path]] = []
-            job_index: list[int] = []
-            for index in todo:
-                source = pairs[index][0]
-                folder = staging / str(index)
-                folder.mkdir()
-                # Work on a private copy: LibreOffice never puts lock files beside the user's
-                # file, and the file cannot change between the preflight and the conversion.
-                copy = folder / source.name
-                try:
-                    shutil.copyfile(source, copy)
-                except OSError as exc:
-                    reason = exc.strerror or type(exc).__name__
-                    finish(index, ConversionResult(source, None, "failed", f"{source.name} could not be read ({reason})"))
-                    continue
-                jobs.append((copy, folder / "out.pdf"))
-                job_index.append(index)
-            for n, outcome in pool.convert(jobs):
-                index = job_index[n]
-                source, target = pairs[index]
-                finish(index, _publish(source, target, jobs[n][1], outcome, overwrite))
-        finally:
-            if own:
-                pool.close()
-            shutil.rmtree(staging, ignore_errors=True)
-    return [r for r in results if r is not None]
+        if self._on_progress is not None:
+            self._on_progress(result)
 
 
 def _skipped(source: Path, target: Path) -> ConversionResult:

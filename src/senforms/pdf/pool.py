@@ -241,6 +241,11 @@ class _UnoRunner:
             return ""
         return lines[-1][:200] if lines else ""
 
+    def warm(self) -> None:
+        """Start LibreOffice now rather than with the first document."""
+        if self._proc is None:
+            self._start()
+
     def convert(self, src: Path, dst: Path, timeout: float) -> None:
         if self._proc is not None and self._proc.poll() is not None:
             self._reset(crashed=True)  # died while idle (crash, or killed from outside)
@@ -536,52 +541,40 @@ class PdfConverter:
         """
         if not jobs:
             return
-        runners = [self._runner(i) for i in range(min(self.workers, len(jobs)))]
-        todo: queue.SimpleQueue[int] = queue.SimpleQueue()
-        for index in range(len(jobs)):
-            todo.put(index)
-        done: queue.Queue[tuple[int, JobOutcome]] = queue.Queue()
-        cancel = threading.Event()
-        threads = [
-            threading.Thread(target=self._serve, args=(n, jobs, todo, done, cancel), daemon=True, name=f"senforms-pdf-{n}")
-            for n in range(len(runners))
-        ]
-        for thread in threads:
-            thread.start()
-        pending = set(range(len(jobs)))
-        try:
-            while pending:
-                try:
-                    index, outcome = done.get(timeout=0.25)
-                except queue.Empty:
-                    if any(t.is_alive() for t in threads) or not done.empty():
-                        continue
-                    break  # every thread has gone: do not wait forever for what cannot come
-                pending.discard(index)
-                yield index, outcome
-            for index in sorted(pending):  # only after a bug in _serve
-                yield index, JobOutcome(False, "an internal error stopped its conversion", 0)
-            pending.clear()
-        finally:
-            if pending:
-                cancel.set()
-                for runner in list(self._runners):  # not `runners`: a slot may have been swapped
-                    runner.kill()
-            for thread in threads:
-                thread.join(timeout=15)
+        with self.open_queue(len(jobs)) as work:
+            for source, pdf in jobs:
+                work.submit(source, pdf)
+            work.end_input()
+            yield from work.outcomes(wait=True)
+
+    def open_queue(self, expected: int | None = None) -> ConversionQueue:
+        """A queue to hand documents to one at a time, converted while the caller makes the next
+        ones; `expected` (when known) keeps a short batch from starting more LibreOffices than it needs."""
+        return ConversionQueue(self, min(self.workers, expected) if expected else self.workers)
+
+    def _warm(self, slot: int) -> None:
+        """Start the slot's LibreOffice before its first document arrives, so starting overlaps
+        whatever the caller does meanwhile (rendering). A failure here is retried by convert()."""
+        with contextlib.suppress(Exception):
+            runner = self._slot_runner(slot)
+            if isinstance(runner, _UnoRunner) and runner.process_group is None:
+                runner.warm()
 
     def _serve(
         self,
         slot: int,
         jobs: Sequence[tuple[Path, Path]],
-        todo: queue.SimpleQueue[int],
+        todo: queue.SimpleQueue[int | None],
         done: queue.Queue[tuple[int, JobOutcome]],
         cancel: threading.Event,
     ) -> None:
+        self._warm(slot)
         while not cancel.is_set():
-            try:
-                index = todo.get_nowait()
-            except queue.Empty:
+            index = todo.get()
+            if index is None:  # no more input: pass the word on to the other slots
+                todo.put(None)
+                return
+            if cancel.is_set():
                 return
             src, dst = jobs[index]
             started = time.monotonic()
@@ -617,6 +610,87 @@ class PdfConverter:
                     outcome = JobOutcome(False, f"an internal error stopped its conversion ({type(exc).__name__})", attempts)
                     break
             done.put((index, outcome))
+
+
+class ConversionQueue:
+    """Documents handed to a PdfConverter one at a time and converted by its LibreOffices as they come.
+
+    Use as a context manager: leaving it before every outcome has been taken (an exception,
+    Ctrl-C) abandons the documents still being converted and kills their LibreOffices.
+    """
+
+    def __init__(self, converter: PdfConverter, workers: int) -> None:
+        self._converter = converter
+        self._jobs: list[tuple[Path, Path]] = []
+        self._todo: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+        self._done: queue.Queue[tuple[int, JobOutcome]] = queue.Queue()
+        self._cancel = threading.Event()
+        self._pending: set[int] = set()
+        self._ended = False
+        for slot in range(max(1, workers)):
+            converter._runner(slot)
+        self._threads = [
+            threading.Thread(target=converter._serve, args=(n, self._jobs, self._todo, self._done, self._cancel), daemon=True, name=f"senforms-pdf-{n}")
+            for n in range(max(1, workers))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def __enter__(self) -> ConversionQueue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def submit(self, source: Path, pdf: Path) -> int:
+        """Queue `source` to become `pdf` (in a private folder); its index for `outcomes`."""
+        if self._ended:
+            raise ValueError("this conversion queue takes no more documents")
+        index = len(self._jobs)
+        self._jobs.append((source, pdf))
+        self._pending.add(index)
+        self._todo.put(index)
+        return index
+
+    def end_input(self) -> None:
+        """No more documents: the LibreOffices stop once the queued ones are done."""
+        if not self._ended:
+            self._ended = True
+            self._todo.put(None)
+
+    @property
+    def pending(self) -> int:
+        """Documents submitted whose outcome has not been taken yet."""
+        return len(self._pending)
+
+    def outcomes(self, *, wait: bool) -> Iterator[tuple[int, JobOutcome]]:
+        """(index, outcome) for documents finished so far, in the order they finish; with
+        wait=True (after end_input), every one still to come."""
+        while self._pending:
+            try:
+                index, outcome = self._done.get(timeout=0.25) if wait else self._done.get_nowait()
+            except queue.Empty:
+                if not wait:
+                    return
+                if any(t.is_alive() for t in self._threads) or not self._done.empty():
+                    continue
+                break  # every thread has gone: do not wait forever for what cannot come
+            self._pending.discard(index)
+            yield index, outcome
+        if wait:
+            for index in sorted(self._pending):  # only after a bug in _serve
+                yield index, JobOutcome(False, "an internal error stopped its conversion", 0)
+            self._pending.clear()
+
+    def close(self) -> None:
+        """Stop the slots' threads; abandon (and kill the LibreOffices of) documents not yet taken."""
+        if self._pending:
+            self._cancel.set()
+            for runner in list(self._converter._runners):  # a slot may have been swapped
+                runner.kill()
+        self.end_input()
+        for thread in self._threads:
+            thread.join(timeout=15)
 
 
 # --- closing every pool on exit and on SIGTERM ----------------------------------------------
