@@ -32,7 +32,7 @@ from pypdf.annotations import Link
 from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import Fit, IndirectObject
 
-from senforms.bundle.evidence_worker import strip_page_active_content
+from senforms.bundle.evidence_worker import resolve_named_destinations, strip_page_active_content
 from senforms.bundle.frontmatter import draw_front_matter
 from senforms.bundle.labels import label_pages, set_metadata
 from senforms.bundle.plan import IndexRow, plan_rows
@@ -190,6 +190,7 @@ def _append_sources(writer: PdfWriter, rows: list[IndexRow]) -> None:
         reader, row.sha256 = _read_source(row.document)
         start = len(writer.pages)
         try:
+            resolve_named_destinations(reader)  # generated documents skip intake
             writer.append(reader, import_outline=False)
         except _PARSE_ERRORS:
             name = Path(row.document.source).name

@@ -137,3 +137,45 @@ class ContentWrapper:
         before = b"q\n" if matrix == IDENTITY else ("q " + " ".join(map(number, matrix)) + " cm\n").encode()
         # Newlines either side: a stream may end mid-line, and streams are joined as they are.
         page[NameObject("/Contents")] = ArrayObject([self.stream(before), *parts, self.stream(b"\nQ\n" + after)])
+
+
+# Which operands of an explicit destination are x and which y, by its fit type.
+_DEST_COORDINATES = {"/XYZ": "xy", "/FitH": "y", "/FitBH": "y", "/FitV": "x", "/FitBV": "x", "/FitR": "xyxy"}
+
+
+def move_destinations(pages: list[Any], matrices: dict[int, Matrix]) -> None:
+    """Make every link's explicit destination land on the same spot of its (moved) target page.
+
+    `matrices` maps a page object's number to the matrix its content is now drawn with.
+    """
+    for page in pages:
+        for ref in page.get("/Annots") or ():
+            annot = ref.get_object()
+            if not hasattr(annot, "get") or annot.get("/Subtype") != "/Link":
+                continue
+            dest = annot.get("/Dest")
+            action = annot.get("/A")
+            if dest is None and action is not None and action.get_object().get("/S") == "/GoTo":
+                dest = action.get_object().get("/D")
+            if not isinstance(dest, ArrayObject) or len(dest) < 2 or not isinstance(dest[0], IndirectObject):
+                continue
+            matrix = matrices.get(dest[0].idnum)
+            axes = _DEST_COORDINATES.get(str(dest[1]), "")
+            if matrix is None or matrix == IDENTITY or not axes:
+                continue
+            values = list(dest[2 : 2 + len(axes)])
+            if not all(_is_number(value) for value in values) or len(values) < len(axes):
+                continue  # null means "keep the current"; nothing to move
+            numbers = [float(value) for value in values]
+            if axes == "x":
+                moved = [apply(matrix, numbers[0], 0.0)[0]]
+            elif axes == "y":  # FitH gives a top only: move it along its own axis
+                moved = [apply(matrix, 0.0, numbers[0])[1]]
+            else:
+                moved = [v for n in range(0, len(numbers), 2) for v in apply(matrix, numbers[n], numbers[n + 1])]
+            for n, value in enumerate(moved):
+                dest[2 + n] = FloatObject(round(value, 3))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

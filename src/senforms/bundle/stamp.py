@@ -15,11 +15,20 @@ from collections.abc import Callable
 from typing import Any
 
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import DictionaryObject, NameObject
+from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 
-from senforms.bundle.pagegeometry import IDENTITY, ContentWrapper, Matrix, compose, move_annotations, number, upright
+from senforms.bundle.pagegeometry import (
+    IDENTITY,
+    ContentWrapper,
+    Matrix,
+    compose,
+    move_annotations,
+    move_destinations,
+    number,
+    upright,
+)
 from senforms.bundle.spec import BundleSpec
 from senforms.bundle.typeset import DOT, FOOTER_BASELINE, HEADER_BASELINE, INK, STAMP_SIZE, load_fonts, printable
 from senforms.ukformat import long_date
@@ -38,6 +47,22 @@ def _visible_box(page: Any) -> tuple[float, float, float, float]:
     if right - left < 1 or top - bottom < 1:  # nonsense boxes: fall back to the media box
         return float(media.left), float(media.bottom), float(media.right), float(media.top)
     return left, bottom, right, top
+
+
+def _small(box: tuple[float, float, float, float]) -> bool:
+    left, bottom, right, top = box
+    return top - bottom <= 4 * BAND or right - left <= 4 * BAND
+
+
+def _grow(page: Any, box: tuple[float, float, float, float], width_needed: float) -> tuple[float, float, float, float]:
+    """Put a page too small to shrink (a slip, a few-point image) on a larger one: a band above
+    and below and room for the stamps at their full size, its content untouched in the middle."""
+    left, bottom, right, top = box
+    extra = max(0.0, (width_needed - (right - left)) / 2)
+    grown = (left - extra, bottom - BAND, right + extra, top + BAND)
+    for key in ("/MediaBox", "/CropBox"):
+        page[NameObject(key)] = ArrayObject(FloatObject(round(v, 3)) for v in grown)
+    return grown
 
 
 def _room(box: tuple[float, float, float, float]) -> Matrix:
@@ -80,6 +105,11 @@ class StampText:
 
     def marking(self, width: float, height: float) -> bytes:
         return self._line(self._marking, self._fonts.bold, width, max(height - HEADER_BASELINE, height * 0.75))
+
+    def needed_width(self, page_number: int) -> float:
+        """How wide a page must be for its footer at the full stamp size."""
+        text = f"Page {page_number} of {self.total} {self._tail}"
+        return max(pdfmetrics.stringWidth(text, self._fonts.regular, STAMP_SIZE), pdfmetrics.stringWidth(self._marking, self._fonts.bold, STAMP_SIZE)) + 12
 
     def footer(self, page_number: int, width: float, height: float) -> bytes:
         text = f"Page {page_number} of {self.total} {self._tail}"
@@ -132,14 +162,23 @@ def stamp_pages(writer: PdfWriter, spec: BundleSpec, *, evidence_from: int = 0) 
     markings: dict[tuple[float, float], bytes] = {}  # one marking per page size
     for index, page in enumerate(writer.pages):
         turn = upright(page)
-        left, bottom, right, top = box = _visible_box(page)
-        matrix = compose(turn, _room(box)) if index >= evidence_from else turn
+        box = _visible_box(page)
+        matrix = turn
+        if index >= evidence_from and _small(box):
+            box = _grow(page, box, text.needed_width(index + 1))
+        elif index >= evidence_from:
+            matrix = compose(turn, _room(box))
+        left, bottom, right, top = box
         if matrix != IDENTITY:
             move_annotations(page, matrix, turned=turn != IDENTITY)
         size = (right - left, top - bottom)
         if size not in markings:
             markings[size] = text.marking(*size)
         placed.append((page, matrix, (left, bottom), markings[size] + text.footer(index + 1, *size)))
+    move_destinations(
+        list(writer.pages),
+        {page.indirect_reference.idnum: matrix for page, matrix, _, _ in placed if page.indirect_reference is not None},
+    )
     fonts = text.fonts_in(writer)
     wrapper = ContentWrapper(writer)
     for page, matrix, (left, bottom), code in placed:
