@@ -119,6 +119,7 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
                     raise _Refusal("password")
                 notes.append("restrictions_removed")  # opened with the empty user password
             pages = list(reader.pages)
+            notes.extend(_what_goes(reader, pages))
             # The page tree's own count must match the pages found: else pages are missing.
             tree = reader.root_object["/Pages"]
             if not isinstance(tree, DictionaryObject):
@@ -160,6 +161,40 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
         handle.flush()
         os.fsync(handle.fileno())
     return {"status": "ok", "pages": len(writer.pages), "notes": notes}
+
+
+def _what_goes(reader: Any, pages: list[Any]) -> list[str]:
+    """Note codes for what intake is about to remove, for the person making the pack to hear of."""
+    root = reader.root_object
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else {}
+    annotations = [a.get_object() for page in pages for a in (page.get("/Annots") or ())]
+    annotations = [a for a in annotations if hasattr(a, "get")]
+    found = []
+    if "/EmbeddedFiles" in names or any(a.get("/Subtype") == "/FileAttachment" for a in annotations):
+        found.append("attachments_removed")
+    unsafe = [a for a in annotations if a.get("/A") is not None and not _safe_action(a["/A"].get_object())]
+    if (
+        "/JavaScript" in names
+        or _opens_with_action(root)
+        or "/AA" in root
+        or any("/AA" in page for page in pages)
+        or any("/AA" in a for a in annotations)
+        or unsafe
+    ):
+        found.append("scripts_removed")
+    if "/Metadata" in root or any("/Metadata" in page for page in pages):
+        found.append("metadata_removed")
+    return found
+
+
+def _opens_with_action(root: Any) -> bool:
+    # pdfTeX's /OpenAction is often just a view ([page /Fit]): only an unsafe action is a script.
+    action = root.get("/OpenAction")
+    if action is None:
+        return False
+    action = action.get_object()
+    return hasattr(action, "get") and not _safe_action(action)
 
 
 def _form_values(reader: Any) -> dict[str, str]:
