@@ -344,7 +344,8 @@ def _corpus_file(folder: str, name: str) -> Path:
 
 def _through_intake_and_bundle(source: Path, tmp_path: Path, *, pages: int):  # noqa: ANN202
     clean = intake(source, tmp_path / "work")
-    assert clean.pages == pages and clean.warnings == ()
+    # Only notes of what was taken out (told to the person making the pack), nothing lost.
+    assert clean.pages == pages and all("removed" in warning for warning in clean.warnings), clean.warnings
     spec = spec_with((BundleSection("a", "Evidence", (BundleDocument("Evidence", "School", None, clean.pdf),)),))
     return build_bundle(spec, tmp_path / "bundle.pdf")
 
@@ -435,16 +436,191 @@ def test_every_corpus_pdf_comes_through_whole_with_one_page_number_a_page(tmp_pa
         return
     pages = len(PdfReader(source).pages)
     result = _through_intake_and_bundle(source, tmp_path, pages=pages)
+    told = " ".join(intake(source, tmp_path / "again").warnings)
+    if name.startswith("025-attachment"):
+        assert "files attached to it were removed" in told, told
+    if name.startswith("020-xmp"):
+        assert "XMP metadata" in told, told
     first = result.pages - pages + 1
     lost = _characters(source) - _characters(result.path, first, result.pages)
     assert not lost, lost
-    reader = PdfReader(result.path)
+    shown_text = _plain_text(result.path, first, result.pages)
+    # Spaces aside: pdftotext groups right-to-left runs and odd glyphs differently once a page
+    # carries stamps, but every word's characters must still be there, in order.
+    joined = shown_text.replace(" ", "")
+    missing = {word for word in _plain_text(source).split() if word not in joined}
+    assert not missing, sorted(missing)[:20]
     for number in range(first, result.pages + 1):
-        box = reader.pages[number - 1].mediabox
-        if min(float(box.width), float(box.height)) < 24:
-            continue  # a page a few points across (007-imagemagick) has no room for legible stamps
+        # Pages a few points across (007-imagemagick) are put on a larger page, so they too.
         found = re.findall(r"Page \d+ of \d+", _pdftotext(result.path, number))
         assert found == [f"Page {number} of {result.pages}"], (number, found)
+    assert _internal_links(result.path, offset=first - 1) == _internal_links(source, offset=0)
+    values = [v for v in (PdfReader(source).get_form_text_fields() or {}).values() if isinstance(v, str) and v.strip()]
+    shown = " ".join(PdfReader(result.path).pages[n].extract_text() for n in range(first - 1, result.pages))
+    assert all(value in shown for value in values), values
+
+
+def _plain_text(path: Path, first: int | None = None, last: int | None = None) -> str:
+    """pdftotext's text with single spaces and no bidi marks: every word of the source must be in
+    the bundle's (as a word, or run into its neighbour where the shrink moved a gap)."""
+    import subprocess
+
+    pages = ["-f", str(first), "-l", str(last)] if first else []
+    text = subprocess.run(["pdftotext", *pages, str(path), "-"], capture_output=True, text=True, check=True).stdout
+    # Control characters (math glyphs pdfTeX maps to \x01) sit wherever a glyph overlaps: left out.
+    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    return " ".join(text.translate({0x202A: None, 0x202B: None, 0x202C: None}).split())
+
+
+def _internal_links(path: Path, offset: int) -> Counter:
+    """(page the link is on, page it goes to) for every link within the document, bundle
+    pages counted from the document's first page; the index's own links are not counted."""
+    reader = PdfReader(path)
+    page_numbers = {page.indirect_reference.idnum: n for n, page in enumerate(reader.pages)}
+    named = reader.named_destinations
+    found: Counter = Counter()
+    for number, page in enumerate(reader.pages[offset:], start=offset):
+        for ref in page.get("/Annots") or ():
+            annot = ref.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A")
+            dest = annot.get("/Dest")
+            if dest is None and action is not None and action.get("/S") == "/GoTo":
+                dest = action.get("/D")
+            if dest is None:
+                continue
+            if not isinstance(dest, ArrayObject):
+                target = named.get(str(dest))
+                dest = target.dest_array if target is not None else None
+            if dest is not None and dest[0].idnum in page_numbers:
+                found[(number - offset, page_numbers[dest[0].idnum] - offset)] += 1
+    return found
+
+
+def _named_destination_pdf(path: Path) -> Path:
+    """Page 1 links to a named destination ("results") halfway down page 2, as pdfTeX does."""
+    from pypdf.generic import Destination, Fit
+
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.drawString(72, 700, "See the results on the next page")
+    pdf.showPage()
+    pdf.drawString(72, 420, "RESULTS heading")
+    pdf.showPage()
+    pdf.save()
+    writer = PdfWriter(clone_from=path)
+    writer.add_named_destination_object(
+        Destination(TextStringObject("results"), writer.pages[1].indirect_reference, Fit.xyz(left=72, top=440))
+    )
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(v) for v in (72, 690, 300, 715)]),
+            NameObject("/A"): DictionaryObject(
+                {NameObject("/S"): NameObject("/GoTo"), NameObject("/D"): TextStringObject("results")}
+            ),
+        }
+    )
+    writer.add_annotation(0, link)
+    writer.write(path)
+    assert "results" in PdfReader(path).named_destinations  # the fixture really uses a named destination
+    return path
+
+
+@pytest.mark.parametrize("route", ["intake", "generated"])
+def test_links_to_named_destinations_still_land_where_they_did(tmp_path, route):
+    # #12 item 6: links to named destinations were dropped (GeoTopo 480 -> 0, 006-pdflatex-outline 9 -> 0).
+    source = _named_destination_pdf(tmp_path / "named.pdf")
+    if route == "intake":
+        result = _through_intake_and_bundle(source, tmp_path, pages=2)
+    else:  # a generated document goes into the bundle without intake
+        spec = spec_with((BundleSection("a", "Evidence", (BundleDocument("Evidence", "School", None, source),)),))
+        result = build_bundle(spec, tmp_path / "bundle.pdf")
+    assert _internal_links(result.path, offset=2) == Counter({(0, 1): 1})
+    reader = PdfReader(result.path)
+    (link,) = [a.get_object() for a in reader.pages[2]["/Annots"] if a.get_object()["/Subtype"] == "/Link"]
+    dest = link["/A"]["/D"] if "/A" in link else link["/Dest"]
+    assert str(dest[1]) == "/XYZ"
+    (heading_y,) = [y for y, text in _text_lines_with_y(reader.pages[3]) if "RESULTS" in text]
+    # The view opens just above the heading, as in the source (20 pt there, shrunk a little here).
+    assert 0 < float(dest[3]) - heading_y < 20, (float(dest[3]), heading_y)
+
+
+def _check_boxes_needing_appearances(path: Path) -> Path:
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pdf.drawString(72, 700, "Consent given:")
+    pdf.acroForm.checkbox(name="given", checked=True, x=180, y=690, size=16)
+    pdf.drawString(72, 650, "Consent refused:")
+    pdf.acroForm.checkbox(name="refused", checked=False, x=180, y=640, size=16)
+    pdf.showPage()
+    pdf.save()
+    writer = PdfWriter(clone_from=path)
+    for annot in writer.pages[0]["/Annots"]:
+        annot.get_object().pop("/AP", None)  # left for the viewer to draw, as pdfTeX does
+    writer.root_object["/AcroForm"][NameObject("/NeedAppearances")] = BooleanObject(True)
+    writer.write(path)
+    return path
+
+
+def test_ticked_check_box_keeps_its_tick(tmp_path):
+    # #12 item 6 (010-pdflatex-forms): a box with no appearance of its own vanished with the form.
+    source = _check_boxes_needing_appearances(tmp_path / "boxes.pdf")
+    result = _through_intake_and_bundle(source, tmp_path, pages=1)
+    widgets = [a.get_object() for a in PdfReader(result.path).pages[2]["/Annots"] if a.get_object()["/Subtype"] == "/Widget"]
+    looks = {}
+    for widget in sorted(widgets, key=lambda w: -float(w["/Rect"][1])):
+        state = widget["/AS"]
+        looks[state] = widget["/AP"]["/N"][state].get_data()
+    assert set(looks) == {"/Yes", "/Off"} or set(looks) == {"/1", "/Off"} or len(looks) == 2, looks
+    ticked = [data for state, data in looks.items() if state != "/Off"]
+    assert ticked and b"(4) Tj" in ticked[0] and b"/ZaDb" in ticked[0]  # the tick, drawn
+    assert b"Tj" not in looks["/Off"] and b"re" in looks["/Off"]  # the empty box still shows
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+def test_narrow_page_goes_on_a_larger_page_with_legible_stamps(tmp_path):
+    # #12 item 6 (007-imagemagick-images): a page narrower than 12 pt; stamps now full size, off the content.
+    from senforms.bundle.stamp import BAND, STAMP_SIZE
+
+    source = tmp_path / "slip.pdf"
+    pdf = canvas.Canvas(str(source), pagesize=(10, 300))
+    pdf.setFont("Helvetica", 3)
+    pdf.drawString(1, 150, "SLIP")
+    pdf.showPage()
+    pdf.save()
+    result = _through_intake_and_bundle(source, tmp_path, pages=1)
+    page = PdfReader(result.path).pages[2]
+    assert float(page.mediabox.height) == pytest.approx(300 + 2 * BAND)
+    assert float(page.mediabox.width) > 100
+    assert re.findall(r"Page \d+ of \d+", _pdftotext(result.path, 3)) == ["Page 3 of 3"]
+    content = page.get_contents().get_data().decode("latin-1")
+    sizes = [float(size) for size in re.findall(r"/\S+ (-?[\d.]+) Tf", content)]
+    assert STAMP_SIZE in sizes and all(size > 0 for size in sizes), sizes
+    (slip_y,) = [y for y, text in _text_lines_with_y(page) if "SLIP" in text]
+    assert float(page.mediabox.bottom) + BAND < slip_y < float(page.mediabox.top) - BAND
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (poppler-utils)")
+def test_stamps_on_a_dark_page_sit_on_a_white_box(tmp_path):
+    # #12 item 6 (019-grayscale-image): near-invisible on dark pages.
+    source = tmp_path / "dark.pdf"
+    pdf = canvas.Canvas(str(source), pagesize=A4)
+    pdf.setFillGray(0.05)
+    pdf.rect(0, 0, A4[0], A4[1], stroke=0, fill=1)
+    pdf.setFillGray(1)
+    pdf.drawString(72, 400, "DARK page text")
+    pdf.showPage()
+    pdf.save()
+    result = _through_intake_and_bundle(source, tmp_path, pages=1)
+    content = PdfReader(result.path).pages[2].get_contents().get_data()
+    own = content.index(b"DARK page text") if b"DARK page text" in content else content.index(b"Tj")
+    stamps = content[own:]
+    # After the page's own drawing: a white box, then dark ink, then each stamp's text.
+    assert stamps.count(b"1 1 1 rg") == 2 and stamps.count(b"re f") >= 2
+    for part in stamps.split(b"1 1 1 rg")[1:]:
+        assert part.index(b"re f") < part.index(b"Tj")
+    assert re.findall(r"Page \d+ of \d+", _pdftotext(result.path, 3)) == ["Page 3 of 3"]
 
 
 def test_stamps_sit_in_bands_clear_of_text_at_the_very_edges(tmp_path):
@@ -475,12 +651,12 @@ def test_stamps_sit_in_bands_clear_of_text_at_the_very_edges(tmp_path):
 @pytest.mark.parametrize("width", [0.5, 8.0, 11.9, 12.0, 40.0])
 def test_stamps_on_very_narrow_pages_are_small_but_never_negative(width):
     # #12 item 6 (007-imagemagick-images): pages narrower than 12 pt got a negative font size.
-    from senforms.bundle.stamp import MIN_STAMP_SIZE, _stamp_overlay
+    from senforms.bundle.stamp import MIN_STAMP_SIZE, StampText
 
-    overlay = _stamp_overlay([(width, 300.0)], spec_with(()))
-    content = overlay.pages[0].get_contents().get_data().decode("latin-1")
+    text = StampText(spec_with(()), total=1)
+    content = (text.marking(width, 300.0) + text.footer(1, width, 300.0)).decode("latin-1")
     sizes = [float(size) for size in re.findall(r"/\S+ (-?[\d.]+) Tf", content)]
-    assert len(sizes) == 3 and all(size >= MIN_STAMP_SIZE for size in sizes[1:]), sizes  # reportlab sets 12 first
+    assert len(sizes) == 2 and all(size >= MIN_STAMP_SIZE for size in sizes), sizes
 
 
 def test_odd_page_boxes_still_get_stamps_inside_the_visible_area(tmp_path):
@@ -957,6 +1133,9 @@ def test_intake_strips_scripts_actions_and_embedded_files(tmp_path):
     assert result.pages == 2 and "HOSTILE page 1" in reader.pages[0].extract_text()
     links = [a.get_object() for a in reader.pages[0].get("/Annots", [])]
     assert [link["/A"]["/URI"] for link in links] == ["https://www.gov.uk/"]  # the safe link stays
+    # #12 item 6: what went is told to the person making the pack, not only the LA's index.
+    told = " ".join(result.warnings)
+    assert "files attached to it were removed" in told and "scripts and automatic actions" in told, told
 
 
 @pytest.mark.timeout(30)

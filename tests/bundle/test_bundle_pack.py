@@ -242,6 +242,22 @@ def test_a_byte_identical_copy_of_evidence_goes_in_once_with_a_note(samples, tmp
     assert note in checklist and note in result.output
 
 
+def test_what_intake_removed_is_in_the_checklist_and_on_screen(samples, tmp_path):
+    # #12 item 6 (025-attachment): an attachment was removed without a word to the person making the pack.
+    from pypdf import PdfReader, PdfWriter
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    writer = PdfWriter(clone_from=PdfReader(samples / "evidence" / "01-attainment.pdf"))
+    writer.add_attachment("notes.txt", b"private notes")
+    writer.write(extra / "with-attachment.pdf")
+    out = tmp_path / "pack"
+    result = run("bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--date", DATE, "--evidence", str(extra))
+    checklist = (out / "N881999919002-checklist.txt").read_text(encoding="utf-8")
+    note = "with-attachment.pdf: files attached to it were removed"
+    assert "Changed when taken in" in checklist and note in checklist and note in result.output
+
+
 def test_evidence_folder_password_sections_and_parts(samples, tmp_path):
     extra = tmp_path / "extra"
     extra.mkdir()

@@ -834,3 +834,21 @@ def test_mail_merge_refuses_what_is_not_a_docx(tmp_path: Path) -> None:
     with pytest.raises(TemplateProblemError, match="too large or too compressed"):
         merge_fields(fake)
     assert not (tmp_path / "out.docx").exists()
+
+
+def test_a_second_sender_is_told_it_is_waiting_for_the_send_log(tmp_path: Path) -> None:
+    # #12: a second `invite --send` waited for the first one's lock in silence, looking hung.
+    from senforms.deliver.ledger import Ledger
+    from senforms.errors import DeliveryError
+
+    told: list[str] = []
+    first = Ledger(tmp_path / "send-log.jsonl")
+    second = Ledger(tmp_path / "send-log.jsonl", on_wait=lambda: told.append("waiting"))
+    with first.locked():
+        with pytest.raises(DeliveryError, match="another senforms run is sending"):
+            with second.locked(wait=0.3):
+                pass
+    assert told == ["waiting"]  # once, not every poll
+    with second.locked(wait=0.3):  # free again: no wait, nothing said
+        pass
+    assert told == ["waiting"]

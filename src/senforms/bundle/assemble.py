@@ -4,15 +4,15 @@ Design (see also the module's tests, which check every promise below on real out
 
 - Each source is read **once**: hashed, parsed and appended into one fresh `PdfWriter`. The cover
   and index ("front matter") are drawn afterwards, when every document's page count is known,
-  and inserted in front. The index is laid out once to learn how many pages it needs, then
-  again with the final numbers; the page-number column never wraps, so the numbers cannot
-  change its length.
+  and inserted in front. The index is laid out once; its page-number column never wraps, so
+  the numbers, filled in as it is drawn, cannot change its length.
 - Page numbers are physical: the cover is page 1. The stamp "Page n of N", the index, the
   bookmarks and the PDF page labels all agree. Page labels: the cover is labelled "Cover", every
   other page with its decimal number (2, 3, …), so a viewer's page box shows the printed number.
-- Stamps (marking header, "Page n of N · initials · date" footer) are drawn by reportlab into
-  one overlay PDF with a page per bundle page, sized to that page, and merged with
-  `merge_page`. Rotation is moved into the content first, so stamps sit upright.
+- Stamps (marking header, "Page n of N · initials · date" footer) are small form XObjects
+  drawn after each page's own content, which is wrapped, never parsed or rewritten (`stamp`,
+  `pagegeometry`): rotation is baked in, so stamps sit upright, and evidence is shrunk a little
+  so they sit in clear bands. The PDF is written once.
 - Split parts and section files (`ranges`) copy pages of the finished bundle, so their stamped
   numbers and page labels stay those of the whole bundle and the index stays true.
 """
@@ -25,14 +25,14 @@ import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import Link
 from pypdf.errors import PdfReadError, PyPdfError
-from pypdf.generic import Fit
+from pypdf.generic import Fit, IndirectObject
 
-from senforms.bundle.evidence_worker import give_pages_their_own_contents, strip_page_active_content
+from senforms.bundle.evidence_worker import resolve_named_destinations, strip_page_active_content
 from senforms.bundle.frontmatter import draw_front_matter
 from senforms.bundle.labels import label_pages, set_metadata
 from senforms.bundle.plan import IndexRow, plan_rows
@@ -139,7 +139,7 @@ def build_bundle(
     writer.merge(0, PdfReader(io.BytesIO(front)), import_outline=False)
     total = len(writer.pages)
 
-    _make_safe_and_upright(writer)
+    _make_safe(writer)
     stamp_pages(writer, spec, evidence_from=offset)
     for place in placed:
         assert place.row.first is not None
@@ -150,7 +150,7 @@ def build_bundle(
     _add_outline(writer, rows, offset)
     label_pages(writer, first_page_number=1)
     set_metadata(writer, spec.metadata_title, spec.metadata_subject, spec.pack_date)
-    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    _drop_unreachable(writer)
     if password is not None:
         encrypt(writer, password)
 
@@ -190,6 +190,7 @@ def _append_sources(writer: PdfWriter, rows: list[IndexRow]) -> None:
         reader, row.sha256 = _read_source(row.document)
         start = len(writer.pages)
         try:
+            resolve_named_destinations(reader)  # generated documents skip intake
             writer.append(reader, import_outline=False)
         except _PARSE_ERRORS:
             name = Path(row.document.source).name
@@ -198,15 +199,46 @@ def _append_sources(writer: PdfWriter, rows: list[IndexRow]) -> None:
         del reader  # free this source's bytes before reading the next
 
 
-def _make_safe_and_upright(writer: PdfWriter) -> None:
-    """Strip active content (again: generated documents skip intake) and bake in rotation."""
-    give_pages_their_own_contents(writer)  # before anything changes a stream another page shares
+def _make_safe(writer: PdfWriter) -> None:
+    """Strip active content (again: generated documents skip intake)."""
     for page in writer.pages:
         strip_page_active_content(page)
-        if page.rotation % 360:
-            page.transfer_rotation_to_content()
     for key in ("/AcroForm", "/Names", "/OpenAction", "/AA", "/Metadata"):
         writer.root_object.pop(key, None)
+
+
+def _drop_unreachable(writer: PdfWriter) -> None:
+    """Leave out every object nothing reachable from the catalogue or /Info refers to: what was
+    stripped (XMP, name trees, forms) and what `append` copied but nothing uses.
+
+    pypdf's `compress_identical_objects` does this too, but hashes every object (image data
+    included) first: a third of the bundle's time. Identical objects from different sources are
+    rare (each producer embeds its own font subsets), so they are not merged.
+    """
+    objects = writer._objects
+    reached = [False] * len(objects)
+    stack: list[Any] = [writer._root_object, writer._info]
+    for start in stack:
+        if start is not None and start.indirect_reference is not None:
+            reached[start.indirect_reference.idnum - 1] = True
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            values: Any = item.values()
+        elif isinstance(item, list):
+            values = item
+        else:
+            continue
+        for value in values:
+            if isinstance(value, IndirectObject):
+                if value.pdf is writer and 0 < value.idnum <= len(objects) and not reached[value.idnum - 1]:
+                    reached[value.idnum - 1] = True
+                    stack.append(objects[value.idnum - 1])
+            elif isinstance(value, (dict, list)):
+                stack.append(value)
+    for number, kept in enumerate(reached):
+        if not kept:
+            objects[number] = None
 
 
 def _add_outline(writer: PdfWriter, rows: list[IndexRow], offset: int) -> None:

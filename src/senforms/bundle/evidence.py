@@ -181,6 +181,9 @@ def _convert_docx(path: Path, scratch: Path, converter: DocxConverter | None) ->
 
 _NOTE_TEXT = {
     "restrictions_removed": "{name}: copy/print restrictions removed (it had an owner password)",
+    "attachments_removed": "{name}: files attached to it were removed (they are not in the bundle): send any the LA needs as evidence files of their own",
+    "scripts_removed": "{name}: scripts and automatic actions in it were removed (the pages are unchanged)",
+    "metadata_removed": "{name}: its hidden details (XMP metadata: author, software, dates) were removed",
     "form_values_not_drawn": "{name}: its form entries could not be drawn onto the pages, so they may not show: check the bundle, or ask for a printed-to-PDF copy",
 }
 

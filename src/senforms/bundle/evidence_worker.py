@@ -119,6 +119,7 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
                     raise _Refusal("password")
                 notes.append("restrictions_removed")  # opened with the empty user password
             pages = list(reader.pages)
+            notes.extend(_what_goes(reader, pages))
             # The page tree's own count must match the pages found: else pages are missing.
             tree = reader.root_object["/Pages"]
             if not isinstance(tree, DictionaryObject):
@@ -131,6 +132,8 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
                 if contents is not None:
                     contents.get_data()
                 strip_page_active_content(page)
+            resolve_named_destinations(reader)
+            draw_check_boxes(reader)
             values = _form_values(reader)
             # The form (and any XFA in it) must not be copied: its fields can carry scripts.
             form = reader.root_object.pop("/AcroForm", None)
@@ -158,6 +161,40 @@ def _clean_pdf(source: Path | io.BytesIO, dest: Path) -> dict[str, Any]:
         handle.flush()
         os.fsync(handle.fileno())
     return {"status": "ok", "pages": len(writer.pages), "notes": notes}
+
+
+def _what_goes(reader: Any, pages: list[Any]) -> list[str]:
+    """Note codes for what intake is about to remove, for the person making the pack to hear of."""
+    root = reader.root_object
+    names = root.get("/Names")
+    names = names.get_object() if names is not None else {}
+    annotations = [a.get_object() for page in pages for a in (page.get("/Annots") or ())]
+    annotations = [a for a in annotations if hasattr(a, "get")]
+    found = []
+    if "/EmbeddedFiles" in names or any(a.get("/Subtype") == "/FileAttachment" for a in annotations):
+        found.append("attachments_removed")
+    unsafe = [a for a in annotations if a.get("/A") is not None and not _safe_action(a["/A"].get_object())]
+    if (
+        "/JavaScript" in names
+        or _opens_with_action(root)
+        or "/AA" in root
+        or any("/AA" in page for page in pages)
+        or any("/AA" in a for a in annotations)
+        or unsafe
+    ):
+        found.append("scripts_removed")
+    if "/Metadata" in root or any("/Metadata" in page for page in pages):
+        found.append("metadata_removed")
+    return found
+
+
+def _opens_with_action(root: Any) -> bool:
+    # pdfTeX's /OpenAction is often just a view ([page /Fit]): only an unsafe action is a script.
+    action = root.get("/OpenAction")
+    if action is None:
+        return False
+    action = action.get_object()
+    return hasattr(action, "get") and not _safe_action(action)
 
 
 def _form_values(reader: Any) -> dict[str, str]:
@@ -198,6 +235,112 @@ def _with_form_values_drawn(reader: Any, form: Any, values: dict[str, str], note
         return None
     finally:
         reader.root_object.pop("/AcroForm", None)
+
+
+def resolve_named_destinations(reader: Any) -> int:
+    """Point every link to a named destination at its page instead; returns how many.
+
+    Named destinations live in the catalogue's name tree, which is not copied (it can carry
+    scripts), and pypdf drops a link whose target it cannot find when merging: so a pdfTeX
+    report lost every cross-reference (GeoTopo: 480 links). Links to names that do not exist
+    are left for the merge to drop.
+    """
+    from pypdf.generic import ArrayObject, NameObject
+
+    try:
+        named = reader.named_destinations
+    except Exception:  # a damaged name tree: the links go, the pages stay
+        return 0
+    if not named:
+        return 0
+    resolved = 0
+    for page in reader.pages:
+        for ref in page.get("/Annots") or ():
+            annot = ref.get_object()
+            if not hasattr(annot, "get") or annot.get("/Subtype") != "/Link":
+                continue
+            holder, key = annot, "/Dest"
+            action = annot.get("/A")
+            if "/Dest" not in annot and action is not None and action.get_object().get("/S") == "/GoTo":
+                holder, key = action.get_object(), "/D"
+            target = holder.get(key)
+            if target is None or isinstance(target, ArrayObject):
+                continue  # no destination, or already a page
+            name = str(target)
+            dest = named.get(name) or named.get(name.lstrip("/"))
+            if dest is None:
+                continue
+            holder[NameObject(key)] = dest.dest_array
+            resolved += 1
+    return resolved
+
+
+_PUSH_BUTTON = 1 << 16  # /Ff bit 17: a button, not a box with a state
+
+
+def draw_check_boxes(reader: Any) -> int:
+    """Give every check box and radio button an appearance for the state it is in; returns how many.
+
+    The form goes at intake, so a box whose look was left for the viewer to draw
+    (`/NeedAppearances`, 010-pdflatex-forms) would vanish, ticked or not: draw its background,
+    border and, when on, its tick (ZapfDingbats, as viewers do).
+    """
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+
+    drawn = 0
+    for page in reader.pages:
+        for ref in page.get("/Annots") or ():
+            widget = ref.get_object()
+            if not hasattr(widget, "get") or widget.get("/Subtype") != "/Widget":
+                continue
+            field = widget.get("/Parent").get_object() if widget.get("/Parent") is not None else widget
+            kind = widget.get("/FT") or field.get("/FT")
+            flags = int(widget.get("/Ff") or field.get("/Ff") or 0)
+            if kind != "/Btn" or flags & _PUSH_BUTTON or widget.get("/Rect") is None:
+                continue
+            state = str(widget.get("/AS") or field.get("/V") or "/Off")
+            normal = (widget.get("/AP") or {}).get("/N")
+            normal = normal.get_object() if normal is not None else None
+            existing = normal.get(state) if isinstance(normal, dict) else None
+            if existing is not None and hasattr(existing.get_object(), "get_data"):
+                continue  # it has its own look for this state
+            x0, y0, x1, y1 = (float(v) for v in widget["/Rect"])
+            width, height = abs(x1 - x0), abs(y1 - y0)
+            look = widget.get("/MK") or {}
+            ops = []
+            for key, operator in (("/BG", "rg"), ("/BC", "RG")):
+                colour = look.get(key)
+                if colour is not None and len(colour) == 3:
+                    ops.append(" ".join(f"{float(c):.3f}" for c in colour) + f" {operator}")
+            ops.append(f"0 0 {width:.3f} {height:.3f} re " + ("B" if look.get("/BG") is not None and look.get("/BC") is not None else "f" if look.get("/BG") is not None else "S" if look.get("/BC") is not None else "n"))
+            if state != "/Off":
+                size = max(1.0, min(width, height) * 0.8)
+                ops.append(f"0 g BT /ZaDb {size:.3f} Tf {width * 0.15:.3f} {height * 0.2:.3f} Td (4) Tj ET")
+            stream = DecodedStreamObject()
+            stream.set_data(("q " + " ".join(ops) + " Q").encode("ascii"))
+            font = DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Font"),
+                    NameObject("/Subtype"): NameObject("/Type1"),
+                    NameObject("/BaseFont"): NameObject("/ZapfDingbats"),
+                }
+            )
+            stream.update(
+                {
+                    NameObject("/Type"): NameObject("/XObject"),
+                    NameObject("/Subtype"): NameObject("/Form"),
+                    NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width), FloatObject(height)]),
+                    NameObject("/Resources"): DictionaryObject(
+                        {NameObject("/Font"): DictionaryObject({NameObject("/ZaDb"): font})}
+                    ),
+                }
+            )
+            widget[NameObject("/AP")] = DictionaryObject(
+                {NameObject("/N"): DictionaryObject({NameObject(state): stream})}
+            )
+            widget[NameObject("/AS")] = NameObject(state)
+            drawn += 1
+    return drawn
 
 
 def give_pages_their_own_contents(writer: Any) -> None:

@@ -39,13 +39,13 @@ def _clip(text: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _index_cells(row: IndexRow, offset: int) -> tuple[list[Paragraph], str]:
+def _index_cells(row: IndexRow) -> list[Paragraph]:
     if row.section is not None:
         label = _clip(row.section.label)
         if row.continued:
-            return [paragraph(f"{label} (continued)", _INDEX_TEXT, bold=True)], ""
+            return [paragraph(f"{label} (continued)", _INDEX_TEXT, bold=True)]
         label = label if row.first is not None else f"{label} (none supplied)"
-        return [paragraph(label, _INDEX_TEXT + (1 if row.depth == 0 else 0), bold=True)], row.page_text(offset)
+        return [paragraph(label, _INDEX_TEXT + (1 if row.depth == 0 else 0), bold=True)]
     doc = row.document
     assert doc is not None
     title = _clip(doc.title) + (f" ({_clip(doc.note)})" if doc.note else "")
@@ -54,24 +54,25 @@ def _index_cells(row: IndexRow, offset: int) -> tuple[list[Paragraph], str]:
         paragraph(_clip(doc.author), _INDEX_TEXT),
         paragraph(long_date(doc.date), _INDEX_TEXT),
     ]
-    return cells, row.page_text(offset)
+    return cells
 
 
-# (row, y of its top edge, height, wrapped cells, page-range text)
-_Line = tuple[IndexRow, float, float, list[Paragraph], str]
+# (row, y of its top edge, height, wrapped cells)
+_Line = tuple[IndexRow, float, float, list[Paragraph]]
 
 
-def _layout_index(rows: Sequence[IndexRow], offset: int) -> list[list[_Line]]:
+def _layout_index(rows: Sequence[IndexRow]) -> list[list[_Line]]:
     """Split rows into index pages.
 
     A section heading is kept with the row after it, and a page that starts inside a section
-    repeats that section's heading, marked "(continued)".
+    repeats that section's heading, marked "(continued)". The page column never wraps, so the
+    layout does not depend on the page numbers, which are filled in when it is drawn.
     """
     top = A4[1] - FRONT_TOP - _heading_height()
-    measured = [_measure(row, offset) for row in rows]
+    measured = [_measure(row) for row in rows]
     pages: list[list[_Line]] = [[]]
     y = top
-    for number, (row, height, cells, page_text) in enumerate(measured):
+    for number, (row, height, cells) in enumerate(measured):
         needed = height
         if row.section is not None and number + 1 < len(measured):
             needed += measured[number + 1][1]
@@ -80,19 +81,19 @@ def _layout_index(rows: Sequence[IndexRow], offset: int) -> list[list[_Line]]:
             y = top
             if row.section is None and row.parent is not None:
                 parent = row.parent
-                heading = _measure(IndexRow(parent.depth, section=parent.section, continued=True), offset)
-                pages[-1].append((heading[0], y, heading[1], heading[2], heading[3]))
+                heading = _measure(IndexRow(parent.depth, section=parent.section, continued=True))
+                pages[-1].append((heading[0], y, heading[1], heading[2]))
                 y -= heading[1]
-        pages[-1].append((row, y, height, cells, page_text))
+        pages[-1].append((row, y, height, cells))
         y -= height
     return pages
 
 
-def _measure(row: IndexRow, offset: int) -> tuple[IndexRow, float, list[Paragraph], str]:
-    """A row with its wrapped cells, height and page text."""
-    cells, page_text = _index_cells(row, offset)
+def _measure(row: IndexRow) -> tuple[IndexRow, float, list[Paragraph]]:
+    """A row with its height and wrapped cells."""
+    cells = _index_cells(row)
     height = max(p.wrap(w - 2 * _CELL_PAD, A4[1])[1] for p, w in zip(cells, _cell_widths(row)))
-    return row, height + 2 * _CELL_PAD, cells, page_text
+    return row, height + 2 * _CELL_PAD, cells
 
 
 def _cell_widths(row: IndexRow) -> list[float]:
@@ -106,7 +107,7 @@ def _heading_height() -> float:
     return 28.0 + _INDEX_TEXT * 1.25 + 2 * _CELL_PAD  # "Index" title + column headings
 
 
-def _draw_index(pdf: canvas.Canvas, pages: list[list[_Line]], total_index_pages: int) -> list[PlacedRow]:
+def _draw_index(pdf: canvas.Canvas, pages: list[list[_Line]], offset: int) -> list[PlacedRow]:
     fonts = load_fonts()
     width, height = A4
     placed: list[PlacedRow] = []
@@ -116,7 +117,7 @@ def _draw_index(pdf: canvas.Canvas, pages: list[list[_Line]], total_index_pages:
         top = height - FRONT_TOP
         pdf.setFillColor(INK)
         pdf.setFont(fonts.bold, 16)
-        title = "Index" if number == 0 else f"Index (continued, {number + 1} of {total_index_pages})"
+        title = "Index" if number == 0 else f"Index (continued, {number + 1} of {len(pages)})"
         pdf.drawString(x0, top - 16, title)
         y = top - 28
         pdf.setFont(fonts.bold, _INDEX_TEXT)
@@ -130,7 +131,8 @@ def _draw_index(pdf: canvas.Canvas, pages: list[list[_Line]], total_index_pages:
             x += col
         pdf.setStrokeColor(INK)
         pdf.line(x0, top - _heading_height(), right, top - _heading_height())
-        for row, y_top, row_height, cells, page_text in page:
+        for row, y_top, row_height, cells in page:
+            page_text = "" if row.continued else row.page_text(offset)
             indent = 10.0 * row.depth
             x = x0 + indent
             for para, col in zip(cells, _cell_widths(row)):
@@ -186,16 +188,12 @@ def _draw_cover(pdf: canvas.Canvas, spec: BundleSpec, total_pages: int, index_pa
 
 def draw_front_matter(spec: BundleSpec, rows: list[IndexRow], body_pages: int) -> tuple[bytes, int, list[PlacedRow]]:
     """Draw cover + index; return the PDF bytes, the number of index pages and link rectangles."""
-    # Pass 1 learns the index length; pass 2 lays it out with the final page numbers.
-    index_pages = len(_layout_index(rows, offset=0))
-    offset = 1 + index_pages
-    layout = _layout_index(rows, offset=offset)
-    if len(layout) != index_pages:  # cannot happen while the page column does not wrap
-        raise AssertionError("index length changed between layout passes")
+    layout = _layout_index(rows)
+    index_pages = len(layout)
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True, pageCompression=1)
     _draw_cover(pdf, spec, 1 + index_pages + body_pages, index_pages)
-    placed = _draw_index(pdf, layout, index_pages)
+    placed = _draw_index(pdf, layout, offset=1 + index_pages)
     pdf.save()
     return buffer.getvalue(), index_pages, placed
 

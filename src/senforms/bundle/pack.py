@@ -99,6 +99,7 @@ class _Item:
     cycle: int | None = None
     generated: bool = False
     note: str = ""
+    intake_warnings: tuple[str, ...] = ()  # what intake changed or removed, for the checklist
 
 
 def _local_authority(register: Register, options: PackOptions) -> LocalAuthority:
@@ -251,6 +252,10 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
         text = checklist_text(checklist, f"EHC needs assessment request pack: checklist for UPN {pupil.upn} ({long_date(options.date)})")
         if left_out:
             text += "\nLeft out of the bundle:\n" + "\n".join(f"  {line}" for line in left_out) + "\n"
+        changed = [warning for item in items for warning in item.intake_warnings]
+        if changed:
+            # Told to the person making the pack, not only noted in the index the LA reads.
+            text += "\nChanged when taken in (check the bundle):\n" + "\n".join(f"  {line}" for line in changed) + "\n"
         write_atomic(staging / "checklist.txt", text.encode("utf-8"), overwrite=True)
         section_files = write_sections(spec, bundle, staging / "sections", password=options.password) if options.sections else []
         portal_notes: list[str] = []
@@ -389,7 +394,7 @@ def _intake_evidence(evidence: list[tuple[EvidenceFile, Path]], staging: Path, d
             continue
         section = EVIDENCE_SECTIONS.get(entry.kind, "other")
         note = "; ".join(result.warnings)
-        items.append(_Item(section, entry.title, entry.author or "", entry.date, path, pdf=result.pdf, note=note))
+        items.append(_Item(section, entry.title, entry.author or "", entry.date, path, pdf=result.pdf, note=note, intake_warnings=result.warnings))
     _refuse(problems)
     return items, left_out
 

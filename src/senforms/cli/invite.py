@@ -74,6 +74,11 @@ def command(register, out_dir, meeting_dates, pupils, template_file, strict, tem
         # The drafts the office reviewed must be what goes: checked before asking to confirm.
         check_saved_drafts(batch.saved_drafts())
         ledger = school_ledger(config_path, folder=out_dir)
+        ledger.on_wait = lambda: click.secho(
+            f"Another send is in progress with this send log ({ledger.path}); waiting for it to finish "
+            f"(up to {round(ledger.lock_wait / 60)} minutes). Messages it sends will not be sent again.",
+            fg="yellow", err=True,
+        )
         todo = pending(batch.drafts, ledger, resend_unknown=resend_unknown)
         if confirm_send(todo, batch.drafts, ledger, yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_name} <{d.to_address}>"):
             assert settings is not None  # loaded above whenever sending

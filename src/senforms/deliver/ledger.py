@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,9 +40,12 @@ class Ledger:
     so no folder, rerun or second computer sharing the log sends the same message twice.
     """
 
-    def __init__(self, path: Path | str, *, lock_wait: float = 600.0) -> None:
+    def __init__(self, path: Path | str, *, lock_wait: float = 600.0, on_wait: Callable[[], None] | None = None) -> None:
         self.path = Path(path)
         self.lock_wait = lock_wait
+        #: Called once when another run holds the lock and this one starts waiting, so a person
+        #: is told why nothing happens rather than watching a silent terminal.
+        self.on_wait = on_wait
         self._last: dict[str, dict[str, Any]] = {}
         self.damaged_lines: list[int] = []
         self._load()
@@ -152,7 +155,11 @@ class Ledger:
             ) from None
         try:
             deadline = time.monotonic() + (self.lock_wait if wait is None else wait)
+            told = False
             while not _try_lock(fd):
+                if not told and self.on_wait is not None:
+                    self.on_wait()
+                    told = True
                 if time.monotonic() >= deadline:
                     raise DeliveryError(
                         "another senforms run is sending with this send log; nothing was sent",

@@ -221,6 +221,7 @@ PACK = "pack"  # the pack's folder inside its job's folder, as `senforms bundle 
 
 
 def pack_folder(root: Path, job_id: str) -> Path:
+    """Where a finished pack job's pack is (see make_pack)."""
     return root / "outputs" / job_id / PACK
 
 
@@ -248,7 +249,8 @@ def make_pack(context: JobContext) -> dict[str, Any]:
     context.progress(1, steps, f"Making the request, the covering letter and the bundle from {len(taken)} evidence file{'s' if len(taken) != 1 else ''}")
     logo = loaded.logo if loaded.logo is not None and loaded.logo.is_file() else None
     pack_options = senforms.PackOptions(
-        out_dir=pack_folder(context.root, context.job_id), on=dt.date.fromisoformat(options["on"]), password=password,
+        # Made in the job's own (staging) folder: it is put in place, at pack_folder, only when complete.
+        out_dir=context.folder / PACK, on=dt.date.fromisoformat(options["on"]), password=password,
         local_authority=la, base_dir=loaded.base_dir, logo=logo,
     )
     result = senforms.build_pack(register, upn, pack_options)
