@@ -852,3 +852,19 @@ def test_a_second_sender_is_told_it_is_waiting_for_the_send_log(tmp_path: Path) 
     with second.locked(wait=0.3):  # free again: no wait, nothing said
         pass
     assert told == ["waiting"]
+
+
+@pytest.mark.parametrize("command", ["invite", "send_pack"])
+def test_both_sending_commands_say_when_they_wait_for_the_send_log(tmp_path: Path, command: str, monkeypatch, capsys) -> None:
+    # #12: the message must reach the person at a terminal from send-pack too, not only invite.
+    import importlib
+
+    from senforms.cli import _sending
+
+    module = importlib.import_module(f"senforms.cli.{command}")
+    assert module.sending_ledger is _sending.sending_ledger
+    monkeypatch.setenv("SENFORMS_SEND_LOG", str(tmp_path / "send-log.jsonl"))
+    ledger = _sending.sending_ledger(None, tmp_path)
+    assert ledger.on_wait is not None
+    ledger.on_wait()
+    assert f"Another send is in progress with this send log ({ledger.path}); waiting for it to finish (up to 10 minutes)" in capsys.readouterr().err

@@ -27,6 +27,19 @@ def send_options(function: Callable) -> Callable:
     return function
 
 
+def sending_ledger(config_path: Path | None, folder: Path) -> Ledger:
+    """The school's one send log, saying so when another send holds it (a silent wait looks hung)."""
+    from senforms.deliver import school_ledger
+
+    ledger = school_ledger(config_path, folder=folder)
+    ledger.on_wait = lambda: click.secho(
+        f"Another send is in progress with this send log ({ledger.path}); waiting for it to finish "
+        f"(up to {round(ledger.lock_wait / 60)} minutes). Messages it sends will not be sent again.",
+        fg="yellow", err=True,
+    )
+    return ledger
+
+
 def confirm_send(todo: list[Draft], drafts: list[Draft], ledger: Ledger, *, yes: bool, expect_count: int | None, label: Callable[[Draft], str]) -> bool:
     """Show "N messages to M recipients" (first 3 listed), and why the rest of `drafts` are not in it, and ask. False: send nothing."""
     recipients = {d.to_address.casefold() for d in todo}

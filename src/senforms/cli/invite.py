@@ -10,9 +10,9 @@ import click
 
 import senforms
 from senforms.cli._common import relative, uk_date_option, workbook_password_option
-from senforms.cli._sending import confirm_send, report_sending, send_options
+from senforms.cli._sending import confirm_send, report_sending, send_options, sending_ledger
 from senforms.cli.render import read_letter
-from senforms.deliver import check_saved_drafts, pending, school_ledger
+from senforms.deliver import check_saved_drafts, pending
 from senforms.deliver.invitations import InvitationBatch
 from senforms.deliver.merge_values import MERGE_FIELDS
 from senforms.model.values import parse_uk_date
@@ -73,12 +73,7 @@ def command(register, out_dir, meeting_dates, pupils, template_file, strict, tem
         # The school's one send log, not one per folder: a rerun into another -o sends nothing twice.
         # The drafts the office reviewed must be what goes: checked before asking to confirm.
         check_saved_drafts(batch.saved_drafts())
-        ledger = school_ledger(config_path, folder=out_dir)
-        ledger.on_wait = lambda: click.secho(
-            f"Another send is in progress with this send log ({ledger.path}); waiting for it to finish "
-            f"(up to {round(ledger.lock_wait / 60)} minutes). Messages it sends will not be sent again.",
-            fg="yellow", err=True,
-        )
+        ledger = sending_ledger(config_path, out_dir)
         todo = pending(batch.drafts, ledger, resend_unknown=resend_unknown)
         if confirm_send(todo, batch.drafts, ledger, yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_name} <{d.to_address}>"):
             assert settings is not None  # loaded above whenever sending

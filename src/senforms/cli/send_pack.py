@@ -8,8 +8,8 @@ import click
 
 import senforms
 from senforms.cli._common import relative
-from senforms.cli._sending import confirm_send, report_sending, send_options
-from senforms.deliver import check_saved_drafts, pending, school_ledger
+from senforms.cli._sending import confirm_send, report_sending, send_options, sending_ledger
+from senforms.deliver import check_saved_drafts, pending
 from senforms.deliver.pack_email import saved_pack_drafts
 
 
@@ -41,7 +41,7 @@ def command(pack_dir, register, workbook_password, to, overwrite, send, yes, exp
     if not send:
         return
     check_saved_drafts(saved_pack_drafts(drafts, emails.folder))  # what the office reviewed is what goes
-    ledger = school_ledger(config_path, folder=pack_dir)
+    ledger = sending_ledger(config_path, pack_dir)
     todo = pending(drafts, ledger, resend_unknown=resend_unknown)
     if not confirm_send(todo, drafts, ledger, yes=yes, expect_count=expect_count, label=lambda d: f"{d.to_address}: {d.subject}"):
         return
