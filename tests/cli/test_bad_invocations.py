@@ -556,3 +556,10 @@ def test_send_pack_bad_settings_file(tmp_path, text):
     result = run("send-pack", pack, "--register", REGISTER, "--send", "--yes", "--config", settings)
     assert_plain_error(result)
     assert "school-settings.toml" in result.output or "port" in result.output
+
+
+@pytest.mark.timeout(30)
+def test_validate_refuses_a_pipe_instead_of_waiting_for_ever(tmp_path):
+    pipe = tmp_path / "register.xlsx"
+    os.mkfifo(pipe)
+    assert_plain_error(run("validate", pipe), "register.xlsx is not a file senforms can read (it is a pipe or a device)")

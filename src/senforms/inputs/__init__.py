@@ -69,6 +69,8 @@ def load_register(
     as_of = as_of or dt.date.today()
     if not path.exists():
         raise UnreadableFileError(f"{path} does not exist", fix="check the file name and folder")
+    if not path.is_dir() and not path.is_file():  # a pipe or a device: reading it would wait for ever
+        raise UnreadableFileError(f"{path.name} is not a file senforms can read (it is a pipe or a device)", fix="give the register's workbook, CSV folder or JSON file")
     problems = ProblemList()
     notes: list[str] = []
     kind = "csv" if path.is_dir() else sniff(path)
