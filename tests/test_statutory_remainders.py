@@ -282,6 +282,29 @@ def test_continue_with_no_progress_twice_running_is_a_warning_at_the_latest_revi
     assert "decided to continue with no progress" not in run("validate", "--date", DATE, sample_json(shipped)).output
 
 
+def test_in_the_workbook_the_no_progress_warning_is_at_the_latest_reviews_row(tmp_path):
+    import openpyxl
+
+    from .conftest import SAMPLES
+
+    workbook = openpyxl.load_workbook(SAMPLES / "register.xlsx")
+    outcomes = workbook["Outcomes"]
+    header = [cell.value for cell in outcomes[1]]
+    upn, cycle, rating = header.index("UPN"), header.index("Cycle"), header.index("Progress at review")
+    for row in outcomes.iter_rows(min_row=2):
+        if row[upn].value == CONTINUING and int(row[cycle].value) in (2, 3):
+            row[rating].value = "No progress"
+    reviews = workbook["Reviews"]
+    latest_row = next(
+        cells[0].row for cells in reviews.iter_rows(min_row=2) if cells[0].value == CONTINUING and int(cells[1].value) == 3
+    )
+    path = tmp_path / "register.xlsx"
+    workbook.save(path)
+    result = run("validate", "--date", DATE, path)
+    assert result.exit_code == 0, result.output
+    assert f"register.xlsx › Reviews › row {latest_row}: pupil {CONTINUING}'s {NO_PROGRESS_WARNING}" in result.output
+
+
 def test_progress_in_one_of_the_two_reviews_gives_no_warning(tmp_path):
     def progress_in_the_earlier(data):
         pupil = _continuing_pupil(data)
