@@ -250,6 +250,83 @@ def test_no_educational_psychologist_before_a_request_is_a_warning_never_a_bar(t
     assert not item.ok and item.advisory and not item.missing
 
 
+# --- "continue" with no progress twice running (§7.3's unsourced suggestion) -------------------------
+
+CONTINUING = "Y881999919010"  # the sample pupil whose last two reviews (cycles 2 and 3) both decided to continue
+NO_PROGRESS_WARNING = "last two reviews (cycles 2 and 3, the latest on 20 November 2026) decided to continue with no progress on any outcome"
+
+
+def _continuing_pupil(data) -> dict:
+    return next(p for p in data["pupils"] if p["upn"] == CONTINUING)
+
+
+def _no_progress_in(pupil: dict, *numbers: int) -> None:
+    for cycle in pupil["cycles"]:
+        if cycle["number"] in numbers:
+            for n, outcome in enumerate(cycle["outcomes"]):
+                outcome["rating"] = "not_started" if n == 0 else "no_progress"
+
+
+def test_continue_with_no_progress_twice_running_is_a_warning_at_the_latest_review(tmp_path):
+    path = sample_json(tmp_path, lambda data: _no_progress_in(_continuing_pupil(data), 2, 3))
+    result = run("validate", "--date", DATE, path)
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if NO_PROGRESS_WARNING in line)
+    assert f"pupil {CONTINUING}'s " in line
+    assert "consider specialist advice or requesting an EHC needs assessment (Code of Practice 6.58–6.63)" in line
+    assert "register.json › pupils[9].cycles[2].review:" in line, line  # the latest review's own record
+    # Only this pupil: the shipped samples themselves never gain it.
+    assert result.output.count("decided to continue with no progress") == 1
+    shipped = tmp_path / "as-shipped"
+    shipped.mkdir()
+    assert "decided to continue with no progress" not in run("validate", "--date", DATE, sample_json(shipped)).output
+
+
+def test_in_the_workbook_the_no_progress_warning_is_at_the_latest_reviews_row(tmp_path):
+    import openpyxl
+
+    from .conftest import SAMPLES
+
+    workbook = openpyxl.load_workbook(SAMPLES / "register.xlsx")
+    outcomes = workbook["Outcomes"]
+    header = [cell.value for cell in outcomes[1]]
+    upn, cycle, rating = header.index("UPN"), header.index("Cycle"), header.index("Progress at review")
+    for row in outcomes.iter_rows(min_row=2):
+        if row[upn].value == CONTINUING and int(row[cycle].value) in (2, 3):
+            row[rating].value = "No progress"
+    reviews = workbook["Reviews"]
+    latest_row = next(
+        cells[0].row for cells in reviews.iter_rows(min_row=2) if cells[0].value == CONTINUING and int(cells[1].value) == 3
+    )
+    path = tmp_path / "register.xlsx"
+    workbook.save(path)
+    result = run("validate", "--date", DATE, path)
+    assert result.exit_code == 0, result.output
+    assert f"register.xlsx › Reviews › row {latest_row}: pupil {CONTINUING}'s {NO_PROGRESS_WARNING}" in result.output
+
+
+def test_progress_in_one_of_the_two_reviews_gives_no_warning(tmp_path):
+    def progress_in_the_earlier(data):
+        pupil = _continuing_pupil(data)
+        _no_progress_in(pupil, 2, 3)
+        pupil["cycles"][1]["outcomes"][1]["rating"] = "some_progress"  # cycle 2
+
+    result = run("validate", "--date", DATE, sample_json(tmp_path, progress_in_the_earlier))
+    assert result.exit_code == 0, result.output
+    assert "decided to continue with no progress" not in result.output
+
+
+def test_no_progress_twice_but_the_plan_changed_gives_no_warning(tmp_path):
+    def changed(data):
+        pupil = _continuing_pupil(data)
+        _no_progress_in(pupil, 2, 3)
+        pupil["cycles"][1]["review"]["decision"] = "change"  # cycle 2 changed the plan
+
+    result = run("validate", "--date", DATE, sample_json(tmp_path, changed))
+    assert result.exit_code == 0, result.output
+    assert "decided to continue with no progress" not in result.output
+
+
 # --- render ehc-request without --date: the stored request date ----------------------------------
 
 

@@ -15,6 +15,7 @@ from senforms.errors import Location, Problem
 from senforms.model import ProfessionalRole, Pupil, Register, SenStatus
 from senforms.model.apdr import Cycle
 from senforms.model.calendar import NO_TERM_DATES, TermDates, national_curriculum_year, school_year, term
+from senforms.model.codes import OutcomeRating, ReviewDecision
 from senforms.model.consent import request_agreement
 from senforms.model.events import Meeting
 from senforms.model.la_codes import is_known_la_number, la_number
@@ -126,8 +127,39 @@ def educational_psychologist_involved(pupil: Pupil) -> bool:
     return any(p.role == ProfessionalRole.EP for p in pupil.professionals)
 
 
+NO_PROGRESS_RATINGS = frozenset({OutcomeRating.NO_PROGRESS, OutcomeRating.NOT_STARTED})
+REVIEWS_WITHOUT_PROGRESS = 2  # §7.3's (unsourced) suggestion: "twice running"
+
+
+def continued_without_progress(pupil: Pupil) -> list[Cycle]:
+    """The pupil's last two reviewed cycles, oldest first, if both reviews decided to continue with no
+    progress on any outcome; otherwise an empty list.
+
+    "No progress" means the cycle has outcomes and every one was rated No progress or Not started at
+    review. An outcome with no rating is not evidence of no progress (it may simply not have been
+    filled in), so one unrated outcome, like one rated Some progress or better, stops the warning;
+    so does a cycle with no outcomes at all.
+    """
+    reviewed = sorted(pupil.completed_cycles, key=lambda c: (c.review.date if c.review else c.start_date, c.number))
+    last = reviewed[-REVIEWS_WITHOUT_PROGRESS:]
+    if len(last) < REVIEWS_WITHOUT_PROGRESS:
+        return []
+    for cycle in last:
+        assert cycle.review is not None  # completed cycles have a review
+        if cycle.review.decision != ReviewDecision.CONTINUE or not cycle.outcomes:
+            return []
+        if any(outcome.rating not in NO_PROGRESS_RATINGS for outcome in cycle.outcomes):
+            return []
+    return last
+
+
 def _cycle_place(place: PlaceFinder, index: int, pupil: Pupil, number: int, original_order: dict[tuple[int, int], int]) -> Location:
     return place(("pupils", index, "cycles", original_order.get((index, number), 0)))
+
+
+def _review_place(place: PlaceFinder, index: int, number: int, original_order: dict[tuple[int, int], int]) -> Location:
+    """The row of cycle `number`'s review (the Reviews sheet, or the cycle's 'review' in JSON)."""
+    return place(("pupils", index, "cycles", original_order.get((index, number), 0), "review"))
 
 
 def year_group_name(year: int) -> str:
@@ -238,6 +270,17 @@ def register_warnings(
         if not pupil.cycles:
             warn(row, f"pupil {pupil.upn} is on SEN support but has no APDR cycle", "add the current plan " + _where_cycles_go(row))
             continue
+        stalled = continued_without_progress(pupil)
+        if stalled:
+            latest_review = stalled[-1].review
+            assert latest_review is not None
+            warn(
+                _review_place(place, index, stalled[-1].number, original_order),
+                f"pupil {pupil.upn}'s last two reviews (cycles {stalled[0].number} and {stalled[-1].number}, the latest on "
+                f"{long_date(latest_review.date)}) decided to continue with no progress on any outcome: consider specialist "
+                "advice or requesting an EHC needs assessment (Code of Practice 6.58–6.63)",
+                "at the next review, change the plan, involve a specialist, or decide to request an EHC needs assessment",
+            )
         cycle = pupil.current_cycle
         if cycle is not None and not cycle.completed:
             cycle_row = _cycle_place(place, index, pupil, cycle.number, original_order)
