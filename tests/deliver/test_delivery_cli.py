@@ -885,3 +885,24 @@ def test_send_pack_refuses_a_register_without_the_packs_pupil(pack: Path, tmp_pa
     description.write_text(json.dumps(data))
     result = run("send-pack", folder, "--register", REGISTER)
     assert result.exit_code == 1 and "not in the register given" in result.output
+
+
+def test_send_pack_la_domain_differing_only_by_case_or_trailing_dot(pack: Path, tmp_path: Path, smtp, register) -> None:
+    """#12 corpus: `Send.Requests@NORTHSHIRE-council.example.` is the LA's own domain (DNS names ignore
+    case, and a trailing dot is the same name), so it is allowed and written in its plain form; a name that
+    merely starts with the LA's domain (`….example.evil.example.`) is never let through."""
+    folder = _copy(pack, tmp_path)
+    local, _, domain = register.local_authority.send_team_email.rpartition("@")
+    shouted = f"{local.title()}@{domain.upper()}."
+    recorder, _ = smtp()
+    for lookalike in (f"{local}@{domain}.evil.example", f"{local}@{domain.upper()}.EVIL.example.", f"{local}@evil{domain}"):
+        result = run("send-pack", folder, "--register", REGISTER, "--to", lookalike, "--send", "--yes")
+        assert result.exit_code == 1 and "not at an allow-listed local authority domain" in result.output
+        assert "Traceback" not in result.output
+    assert recorder.sessions == 0 and not (folder / "emails").exists()
+    ok("send-pack", folder, "--register", REGISTER, "--to", shouted)
+    (draft,) = messages(folder / "emails")
+    assert draft["To"].addresses[0].addr_spec == f"{local.title()}@{domain}"
+    sent = ok("send-pack", folder, "--register", REGISTER, "--to", shouted, "--send", "--yes")
+    assert "Sending: 1 sent." in sent.output
+    assert recorder.recipients == [f"{local.title()}@{domain}"]
