@@ -906,3 +906,26 @@ def test_send_pack_la_domain_differing_only_by_case_or_trailing_dot(pack: Path, 
     sent = ok("send-pack", folder, "--register", REGISTER, "--to", shouted, "--send", "--yes")
     assert "Sending: 1 sent." in sent.output
     assert recorder.recipients == [f"{local.title()}@{domain}"]
+
+
+def test_send_pack_to_a_server_that_drops_after_the_body_is_unknown_and_not_resent(pack: Path, tmp_path: Path, smtp, register) -> None:
+    """#12 corpus (F7 through the command): the server takes the whole DATA body, then closes the
+    connection before its final "250". The pack is "delivery unknown" (not sent, not failed), a
+    rerun sends nothing, and only `--resend-unknown` sends it again."""
+    folder = _copy(pack, tmp_path)
+    la = register.local_authority.send_team_email
+    recorder, _ = smtp(Recorder(drop_on_message=1))
+    ok("send-pack", folder, "--register", REGISTER)
+    first = run("send-pack", folder, "--register", REGISTER, "--send", "--yes")
+    assert first.exit_code == 1 and "Traceback" not in first.output
+    assert "Sending: 1 unknown." in first.output and "? delivery unknown: " + la in first.output
+    assert "it may have been delivered" in first.output and "run again with --resend-unknown" in first.output
+    assert recorder.recipients == [la]  # it did arrive: exactly why it must not go again blindly
+    recorder.drop_on_message = None
+    rerun = run("send-pack", folder, "--register", REGISTER, "--send", "--yes")
+    assert rerun.exit_code == 0 and len(recorder.envelopes) == 1
+    assert "Nothing to send: 1 whose delivery is unknown, held back" in rerun.output
+    resent = ok("send-pack", folder, "--register", REGISTER, "--send", "--yes", "--resend-unknown")
+    assert "Sending: 1 sent." in resent.output and recorder.recipients == [la, la]
+    (a, b) = recorder.messages()
+    assert a["Message-ID"] == b["Message-ID"]  # the same message, so the LA can tell it is a repeat
