@@ -145,6 +145,8 @@ def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> tupl
         known = {p.resolve() for _, p in found}
         folder = evidence_dir.resolve()
         for path in sorted(evidence_dir.iterdir()):
+            if path.name.startswith("."):
+                continue  # hidden files (.DS_Store and the like) are never evidence
             if path.is_symlink() and not path.resolve().is_relative_to(folder):
                 # A link out of the folder could pull any file on the computer into a pack for the LA.
                 problems.append(EvidenceError(
@@ -152,7 +154,7 @@ def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> tupl
                     fix="copy the file itself into the evidence folder, or remove the link",
                 ))
                 continue
-            if path.is_file() and not path.name.startswith(".") and path.resolve() not in known:
+            if path.is_file() and path.resolve() not in known:
                 words = " ".join(path.stem.replace("-", " ").replace("_", " ").split())  # a newline in the name too
                 title = words.capitalize()
                 found.append((EvidenceFile(title=title, path=str(path), kind=EvidenceKind.OTHER), path))
