@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import re
 import shutil
@@ -434,3 +435,69 @@ def test_date_in_the_pack_name_is_the_request_date(tmp_path):
     options = senforms.PackOptions(out_dir=out, on=dt.date(2026, 11, 30), name_pattern="{upn}-{date}", base_dir=loaded.base_dir)
     with pytest.raises(senforms.OutputExistsError, match="Z881999919001-2026-11-30-bundle.pdf"):
         senforms.build_pack(loaded.register, "Z881999919001", options)
+
+
+def test_a_link_out_of_the_evidence_folder_is_refused_and_a_newline_in_a_name_splits_nothing(samples, tmp_path):
+    """#12 corpus: a symlink in the --evidence folder to a file outside it is refused by name (it could
+    pull any file on the computer into the LA's pack); a file name holding a newline is taken in, its
+    name shown on one line (`speech\\nreport.pdf`) in the messages, the checklist and manifest.csv."""
+    extra, outside = tmp_path / "extra", tmp_path / "outside"
+    extra.mkdir()
+    outside.mkdir()
+    shutil.copy(samples / "evidence" / "01-salt-report.pdf", outside / "private.pdf")
+    (extra / "linked.pdf").symlink_to(outside / "private.pdf")
+    shutil.copy(samples / "evidence" / "01-ep-report.pdf", extra / "speech\nreport.pdf")
+    shutil.copy(samples / "evidence" / "01-ep-report.pdf", extra / "speech\ncopy.pdf")  # a copy: named in a message
+    out = tmp_path / "pack"
+    args = ["bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--date", DATE, "--evidence", str(extra)]
+    refused = run(*args, expect=1)
+    line = next(line for line in refused.output.splitlines() if "linked.pdf" in line)
+    assert "a link (shortcut) to a file outside that folder" in line and "copy the file itself" in refused.output
+    assert "Traceback" not in refused.output and not out.exists()
+
+    (extra / "linked.pdf").unlink()
+    made = run(*args)
+    assert "'Speech report' (speech\\nreport.pdf) was left out: it is a copy of 'Speech copy' (speech\\ncopy.pdf)" in made.output
+    manifest = (out / "N881999919002-manifest.csv").read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(manifest)))
+    assert len(manifest.splitlines()) == len(rows) + 1  # no row split over two lines
+    (row,) = [r for r in rows if r["document"] == "Speech copy"]
+    assert row["source"] == "speech\\ncopy.pdf"
+    checklist = (out / "N881999919002-checklist.txt").read_text(encoding="utf-8")
+    assert "(speech\\nreport.pdf) was left out" in checklist and "speech\nreport" not in checklist
+    assert "Speech copy" in " ".join(pages_text(out / "N881999919002-bundle.pdf"))
+
+
+def test_max_mb_smaller_than_the_largest_page_gives_that_page_a_part_of_its_own(samples, tmp_path):
+    """#12 corpus: `bundle --max-mb 0.5` with an evidence page of about 0.8 MB neither loops nor
+    crashes: that page goes in a part by itself, the person is told which page and what to do, and
+    every other part is under the limit; no page is lost."""
+    import os
+
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    noise = Image.frombytes("RGB", (520, 520), os.urandom(520 * 520 * 3))  # incompressible, ~0.8 MB
+    picture = io.BytesIO()
+    noise.save(picture, "PNG")
+    picture.seek(0)
+    pdf = canvas.Canvas(str(extra / "big-scan.pdf"))
+    pdf.drawString(72, 760, "BIG SCAN PAGE")
+    pdf.drawImage(ImageReader(picture), 72, 72, width=400, height=400)
+    pdf.save()
+    out = tmp_path / "pack"
+    result = run("bundle", str(samples / "register.xlsx"), "--pupil", "N881999919002", "-o", str(out), "--date", DATE,
+                 "--evidence", str(extra), "--max-mb", "0.5")
+    parts = sorted(out.glob("N881999919002-bundle-part-*-of-*.pdf"))
+    assert len(parts) >= 2
+    texts = {part: pages_text(part) for part in parts}
+    (big,) = [part for part, pages in texts.items() if any("BIG SCAN PAGE" in page for page in pages)]
+    assert len(texts[big]) == 1 and big.stat().st_size > 500_000
+    assert all(part.stat().st_size <= 500_000 for part in parts if part != big)
+    assert sum(len(pages) for pages in texts.values()) == len(PdfReader(out / "N881999919002-bundle.pdf").pages)
+    page = next(line for line in result.output.splitlines() if "on its own" in line)
+    assert re.search(r"Page \d+ is [\d.]+ MB on its own, over the 0\.5 MB limit: it is in a part by itself", page)
+    assert "scan that page again at a lower resolution" in page

@@ -885,3 +885,47 @@ def test_send_pack_refuses_a_register_without_the_packs_pupil(pack: Path, tmp_pa
     description.write_text(json.dumps(data))
     result = run("send-pack", folder, "--register", REGISTER)
     assert result.exit_code == 1 and "not in the register given" in result.output
+
+
+def test_send_pack_la_domain_differing_only_by_case_or_trailing_dot(pack: Path, tmp_path: Path, smtp, register) -> None:
+    """#12 corpus: `Send.Requests@NORTHSHIRE-council.example.` is the LA's own domain (DNS names ignore
+    case, and a trailing dot is the same name), so it is allowed and written in its plain form; a name that
+    merely starts with the LA's domain (`….example.evil.example.`) is never let through."""
+    folder = _copy(pack, tmp_path)
+    local, _, domain = register.local_authority.send_team_email.rpartition("@")
+    shouted = f"{local.title()}@{domain.upper()}."
+    recorder, _ = smtp()
+    for lookalike in (f"{local}@{domain}.evil.example", f"{local}@{domain.upper()}.EVIL.example.", f"{local}@evil{domain}"):
+        result = run("send-pack", folder, "--register", REGISTER, "--to", lookalike, "--send", "--yes")
+        assert result.exit_code == 1 and "not at an allow-listed local authority domain" in result.output
+        assert "Traceback" not in result.output
+    assert recorder.sessions == 0 and not (folder / "emails").exists()
+    ok("send-pack", folder, "--register", REGISTER, "--to", shouted)
+    (draft,) = messages(folder / "emails")
+    assert draft["To"].addresses[0].addr_spec == f"{local.title()}@{domain}"
+    sent = ok("send-pack", folder, "--register", REGISTER, "--to", shouted, "--send", "--yes")
+    assert "Sending: 1 sent." in sent.output
+    assert recorder.recipients == [f"{local.title()}@{domain}"]
+
+
+def test_send_pack_to_a_server_that_drops_after_the_body_is_unknown_and_not_resent(pack: Path, tmp_path: Path, smtp, register) -> None:
+    """#12 corpus (F7 through the command): the server takes the whole DATA body, then closes the
+    connection before its final "250". The pack is "delivery unknown" (not sent, not failed), a
+    rerun sends nothing, and only `--resend-unknown` sends it again."""
+    folder = _copy(pack, tmp_path)
+    la = register.local_authority.send_team_email
+    recorder, _ = smtp(Recorder(drop_on_message=1))
+    ok("send-pack", folder, "--register", REGISTER)
+    first = run("send-pack", folder, "--register", REGISTER, "--send", "--yes")
+    assert first.exit_code == 1 and "Traceback" not in first.output
+    assert "Sending: 1 unknown." in first.output and "? delivery unknown: " + la in first.output
+    assert "it may have been delivered" in first.output and "run again with --resend-unknown" in first.output
+    assert recorder.recipients == [la]  # it did arrive: exactly why it must not go again blindly
+    recorder.drop_on_message = None
+    rerun = run("send-pack", folder, "--register", REGISTER, "--send", "--yes")
+    assert rerun.exit_code == 0 and len(recorder.envelopes) == 1
+    assert "Nothing to send: 1 whose delivery is unknown, held back" in rerun.output
+    resent = ok("send-pack", folder, "--register", REGISTER, "--send", "--yes", "--resend-unknown")
+    assert "Sending: 1 sent." in resent.output and recorder.recipients == [la, la]
+    (a, b) = recorder.messages()
+    assert a["Message-ID"] == b["Message-ID"]  # the same message, so the LA can tell it is a repeat

@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,6 +112,13 @@ _EXTENSIONS = {"pdf": {".pdf"}, "docx": {".docx"}, "jpeg": {".jpg", ".jpeg"}, "p
 _KIND_NAMES = {"pdf": "PDF", "docx": "Word document", "jpeg": "JPEG image", "png": "PNG image"}
 
 
+def shown_name(name: str) -> str:
+    """A file name on one line: a newline, tab or other control character in it is written as its
+    escape (`speech\\nreport.pdf`), so it can never split a message line or a CSV row, and the
+    person can still tell which file is meant."""
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch).startswith("C") else ch for ch in name)
+
+
 def intake(
     path: Path,
     work_dir: Path,
@@ -126,7 +134,7 @@ def intake(
     """
     path = Path(path)
     work_dir = Path(work_dir)
-    name = path.name
+    name = shown_name(path.name)
     kind = sniff(path)
     notes: list[str] = []
     suffix = path.suffix.lower()

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from senforms.bundle.assemble import BundleResult, build_bundle
 from senforms.bundle.checklist import ChecklistItem, build_checklist, checklist_text
-from senforms.bundle.evidence import intake
+from senforms.bundle.evidence import intake, shown_name
 from senforms.bundle.pack_file import PackDescription, write_description
 from senforms.bundle.pages import provision_map_document, summary_document
 from senforms.bundle.protect import encrypt_docx_file, encrypt_pdf_file
@@ -143,9 +143,20 @@ def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> tupl
             problems.append(EvidenceError(f"the evidence folder {evidence_dir} does not exist", fix="check the --evidence folder"))
             return found, problems
         known = {p.resolve() for _, p in found}
+        folder = evidence_dir.resolve()
         for path in sorted(evidence_dir.iterdir()):
-            if path.is_file() and not path.name.startswith(".") and path.resolve() not in known:
-                title = path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+            if path.name.startswith("."):
+                continue  # hidden files (.DS_Store and the like) are never evidence
+            if path.is_symlink() and not path.resolve().is_relative_to(folder):
+                # A link out of the folder could pull any file on the computer into a pack for the LA.
+                problems.append(EvidenceError(
+                    f"{shown_name(path.name)} in the evidence folder {evidence_dir} is a link (shortcut) to a file outside that folder",
+                    fix="copy the file itself into the evidence folder, or remove the link",
+                ))
+                continue
+            if path.is_file() and path.resolve() not in known:
+                words = " ".join(path.stem.replace("-", " ").replace("_", " ").split())  # a newline in the name too
+                title = words.capitalize()
                 found.append((EvidenceFile(title=title, path=str(path), kind=EvidenceKind.OTHER), path))
     return found, problems
 
@@ -384,7 +395,10 @@ def _intake_evidence(evidence: list[tuple[EvidenceFile, Path]], staging: Path, d
         digest = sha256_file(path)
         original = first_by_digest.get(digest)
         if original is not None:
-            left_out.append(f"'{entry.title}' ({Path(entry.path).name}) was left out: it is a copy of '{original.title}' ({Path(original.path).name})")
+            left_out.append(
+                f"'{entry.title}' ({shown_name(Path(entry.path).name)}) was left out: "
+                f"it is a copy of '{original.title}' ({shown_name(Path(original.path).name)})"
+            )
             continue
         first_by_digest[digest] = entry
         try:
@@ -531,6 +545,6 @@ def _write_manifest(items: list[_Item], spec: BundleSpec, bundle: BundleResult, 
 
 def _relative(path: Path, base: Path) -> str:
     try:
-        return str(path.resolve().relative_to(base.resolve()))
+        return shown_name(str(path.resolve().relative_to(base.resolve())))
     except ValueError:
-        return path.name
+        return shown_name(path.name)

@@ -250,7 +250,8 @@ def split_by_size(
             if size > cap:
                 notes.append(
                     f"Page {first + 1} is {size / 1e6:.1f} MB on its own, over the "
-                    f"{max_mb:g} MB limit: it is in a part by itself."
+                    f"{max_mb:g} MB limit: it is in a part by itself, which is over the limit too "
+                    "(scan that page again at a lower resolution, or send that part another way)."
                 )
             parts.append((first, last, temp))
             first = last + 1
