@@ -20,7 +20,7 @@ from senforms.web.app import allow, db, queue, root, settings_file
 from senforms.web.evidence import AUTO, Arrival, Upload
 from senforms.web.passphrases import SEALED, seal
 from senforms.web.registers import load_current
-from senforms.web.views.jobs import visible_job
+from senforms.web.views.jobs import finished_job
 from senforms.web.work import pack_drafts_now, pending_emails, recipients_digest
 
 blueprint = Blueprint("ehc", __name__)
@@ -167,10 +167,7 @@ def make(upn: str) -> ResponseReturnValue:
 
 
 def _made_pack(job_id: str):
-    job = visible_job(job_id)
-    if job.kind != "ehc-pack" or job.status != "done":
-        abort(404)
-    return job
+    return finished_job(job_id, "ehc-pack")
 
 
 @blueprint.get("/ehc/packs/<job_id>/send")

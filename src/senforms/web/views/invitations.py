@@ -11,7 +11,7 @@ from senforms.errors import SenformsError
 from senforms.web.app import allow, db, queue, root, settings_file
 from senforms.web.jobs import kept
 from senforms.web.registers import load_current
-from senforms.web.views.jobs import visible_job
+from senforms.web.views.jobs import finished_job
 from senforms.web.work import email_preview, pending_emails, recipients_digest
 
 blueprint = Blueprint("invitations", __name__)
@@ -50,9 +50,7 @@ def prepare() -> ResponseReturnValue:
 
 
 def _prepared(job_id: str):
-    job = visible_job(job_id)
-    if job.kind != "prepare-invitations" or job.status != "done":
-        abort(404)
+    job = finished_job(job_id, "prepare-invitations")
     details = kept(root(), job.id, "invitations.json") or {"rows": [], "warnings": [], "failures": []}
     return job, details
 

@@ -24,6 +24,14 @@ def visible_job(job_id: str) -> Job:
     return job
 
 
+def finished_job(job_id: str, kind: str) -> Job:
+    """A visible job of `kind` that finished well (what a confirmation page sends from); else 404."""
+    job = visible_job(job_id)
+    if job.kind != kind or job.status != "done":
+        abort(404)
+    return job
+
+
 def _details(job: Job) -> dict:
     if not job.finished:
         return {}
