@@ -16,7 +16,7 @@ docxtpl and senforms' house style agreeing are checked here, on the files themse
 
 Each lint is a function returning a list of problems, run over every template and, as a
 negative case, over a copy broken on purpose. After saving a template in Word run
-`python tools/fix_template_properties.py templates/docx/*.docx` to reset its properties.
+`python tools/tidy_templates.py templates/docx/*.docx` to reset its properties and drop unused styles.
 """
 
 from __future__ import annotations
@@ -455,7 +455,7 @@ def test_properties_word_stamps_on_saving_are_caught(tmp_path):
 def test_the_fix_script_resets_the_properties(tmp_path):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("fix_template_properties", ROOT / "tools" / "fix_template_properties.py")
+    spec = importlib.util.spec_from_file_location("tidy_templates", ROOT / "tools" / "tidy_templates.py")
     tool = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(tool)
 

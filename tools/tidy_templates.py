@@ -1,13 +1,14 @@
-"""Reset the document properties of Word templates after editing them in Word.
+"""Tidy Word templates after editing them in Word: fixed document properties, no unused styles.
 
-Run: python tools/fix_template_properties.py templates/docx/*.docx
+Run: python tools/tidy_templates.py templates/docx/*.docx
 
 Word stamps your name, the time and a revision number into a file each time you save it.
 senforms' rendered documents must carry no personal data and be byte-identical run to run, and
 they inherit these properties from the template, so the committed templates carry exactly what
 `senforms.documents.templating.set_fixed_properties` sets (tests/documents/test_template_files.py checks this).
-This rewrites docProps/core.xml with those values, keeping each template's title, and gives
-the zip members a fixed time; nothing else in the file changes.
+This rewrites docProps/core.xml with those values, keeping each template's title, drops the
+styles the template never uses (`senforms.documents.template_styles`: they slow every PDF), and
+gives the zip members a fixed time; nothing else in the file changes.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from senforms.documents.template_styles import drop_unused_styles  # noqa: E402
 from senforms.documents.templating import fixed_core_xml, normalise_docx  # noqa: E402
 
 SUBJECT = "senforms template"
@@ -46,7 +48,7 @@ def fix(path: Path) -> bool:
         for info in source.infolist():
             content = core_xml(title) if info.filename == "docProps/core.xml" else source.read(info.filename)
             target.writestr(info.filename, content)
-    fixed = normalise_docx(out.getvalue())
+    fixed = normalise_docx(drop_unused_styles(out.getvalue()))
     if fixed == data:
         return False
     path.write_bytes(fixed)
