@@ -89,3 +89,27 @@ def test_a_batch_stopped_part_way_keeps_and_records_the_pdfs_already_made(tmp_pa
     for name in pdfs:
         assert PdfReader(out / name).pages and rows[name]["upn"] == name.split("-")[0]
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary file left behind
+
+
+@pytest.mark.libreoffice
+@pytest.mark.timeout(300)
+def test_packs_and_invitations_use_the_callers_converter_and_leave_it_open(tmp_path: Path, warm_pool: PdfConverter, monkeypatch) -> None:
+    """The demo (and any caller making several packs) starts LibreOffice once, not once a pack."""
+    import senforms.pdf
+    import senforms.pdf.convert
+
+    def no_new_pool(*args, **kwargs):
+        raise AssertionError("a second LibreOffice pool was started")
+
+    monkeypatch.setattr(senforms.pdf, "PdfConverter", no_new_pool)
+    monkeypatch.setattr(senforms.pdf.convert, "PdfConverter", no_new_pool)
+    for upn in ("Z881999919001", "N881999919002"):
+        options = senforms.PackOptions(out_dir=tmp_path / upn, on=ON, base_dir=LOADED.base_dir, logo=LOADED.logo)
+        pack = senforms.build_pack(LOADED.register, upn, options, converter=warm_pool)
+        text = " ".join(PdfReader(pack.bundle.path).pages[0].extract_text().split())
+        assert upn in text and pack.bundle.pages > 20
+        assert not warm_pool.closed
+    batch = senforms.prepare_invitations(LOADED.register, tmp_path / "invitations", on=ON, logo=LOADED.logo, converter=warm_pool)
+    assert batch.invitations and not batch.failures
+    assert all(inv.letter_pdf is not None and inv.letter_pdf.is_file() for inv in batch.invitations)
+    assert not warm_pool.closed

@@ -7,12 +7,14 @@ has succeeded, so a refused evidence file or a failed conversion leaves nothing 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import shutil
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from senforms.bundle.assemble import BundleResult, build_bundle
 from senforms.bundle.checklist import ChecklistItem, build_checklist, checklist_text
@@ -33,6 +35,9 @@ from senforms.outputs.atomic import ensure_folder, private_temp_dir, publish, sh
 from senforms.outputs.cells import csv_cell
 from senforms.outputs.naming import make_filename
 from senforms.ukformat import long_date
+
+if TYPE_CHECKING:
+    from senforms.pdf import PdfConverter
 
 EVIDENCE_SECTIONS = {
     EvidenceKind.PUPIL_VIEWS: "child_views",
@@ -211,8 +216,12 @@ def _render(kind: str, context: dict, options: PackOptions, path: Path, logo: Pa
     return write_atomic(path, data, overwrite=True)
 
 
-def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult:
-    """Make the whole request pack for one pupil; see the module docstring for the guarantees."""
+def build_pack(register: Register, upn: str, options: PackOptions, *, converter: PdfConverter | None = None) -> PackResult:
+    """Make the whole request pack for one pupil; see the module docstring for the guarantees.
+
+    `converter` (a senforms.pdf.PdfConverter) reuses LibreOffices already started, for several
+    packs or batches in a row; without it the pack starts and stops its own.
+    """
     from senforms.pdf import PdfConverter, convert_many, convert_one
 
     logo = options.logo
@@ -246,12 +255,13 @@ def build_pack(register: Register, upn: str, options: PackOptions) -> PackResult
     staging = private_temp_dir(".senforms-pack", options.out_dir)
     published = False
     try:
-        with PdfConverter() as converter:
-            items, left_out = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=converter, overwrite=True), problems)
+        with contextlib.ExitStack() as stack:
+            pool = converter if converter is not None else stack.enter_context(PdfConverter())
+            items, left_out = _intake_evidence(evidence, staging, lambda src, dest: convert_one(src, dest, converter=pool, overwrite=True), problems)
             request = _make_documents(register, pupil, la, options, staging, logo, items, stem)
             la_form, form_warnings = _add_la_form(register, pupil, la, options, staging, items)
             docx_items = [item for item in items if item.pdf is None]
-            results = convert_many([item.source for item in docx_items], staging / "pdf", converter=converter, overwrite=True)
+            results = convert_many([item.source for item in docx_items], staging / "pdf", converter=pool, overwrite=True)
         for item, result in zip(docx_items, results):
             if result.status == "failed" or result.pdf is None:
                 raise ConversionError(f"{item.title} could not be turned into a PDF: {result.error}", fix="run `senforms doctor`")

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from senforms.deliver import (
     Attachment,
@@ -52,6 +52,9 @@ from senforms.model.calendar import reply_by
 from senforms.outputs.atomic import write_atomic
 from senforms.pdf.combine import merge_pdfs
 from senforms.ukformat import long_date, time_text
+
+if TYPE_CHECKING:
+    from senforms.pdf.pool import PdfConverter
 
 Channel = Literal["email", "post"]
 PRINT_NAME = "invitations-to-post.pdf"
@@ -194,6 +197,7 @@ def prepare_invitations(
     logo: Path | None = None,
     on_progress: Callable[[str], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    converter: PdfConverter | None = None,
 ) -> InvitationBatch:
     """Make the invitation letters, PDFs, email drafts, calendar files and print pile (see the module).
 
@@ -203,7 +207,7 @@ def prepare_invitations(
     senforms invitation template. `strict` refuses a mail-merge letter with a field senforms cannot
     fill; `own_letter` is the letter already read (by `read_own_letter`, to list such fields first). Existing files are kept and reported as skipped unless `overwrite`. Raises
     DeliveryError, before anything is written, if an email would go to an address not on its
-    pupil's record.
+    pupil's record. `converter` (a senforms.pdf.PdfConverter) reuses LibreOffices already started.
     """
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
@@ -232,7 +236,7 @@ def prepare_invitations(
 
     letters, emails, calendar = out_dir / "letters", out_dir / "emails", out_dir / "calendar"
     _make_letters(logo, jobs, invitations, batch, letters, templates_dir, own_letter, overwrite, on_progress)
-    _make_pdfs(invitations, batch, letters, overwrite, on_progress)
+    _make_pdfs(invitations, batch, letters, overwrite, on_progress, converter)
 
     for job, inv in zip(jobs, invitations):
         if inv.channel != "email" or inv.failed:
@@ -316,6 +320,7 @@ def _make_pdfs(
     letters: Path,
     overwrite: bool,
     on_progress: Callable[[str], None] | None,
+    converter: PdfConverter | None = None,
 ) -> None:
     """Every letter to PDF in one `convert_many` call (one pool of LibreOffices for the batch)."""
     from senforms.pdf import convert_many
@@ -324,7 +329,7 @@ def _make_pdfs(
     if not todo:
         return
     progress = (lambda result: on_progress(result.source.name)) if on_progress else None
-    results = convert_many([_letter_docx(inv) for inv in todo], letters, overwrite=overwrite, on_progress=progress)
+    results = convert_many([_letter_docx(inv) for inv in todo], letters, overwrite=overwrite, on_progress=progress, converter=converter)
     for inv, result in zip(todo, results):
         if result.status == "failed" or result.pdf is None:
             inv.failed = f"PDF of {_letter_docx(inv).name}: {result.error}"
