@@ -306,6 +306,22 @@ def test_metadata_is_the_spec_s_and_nothing_from_evidence(nested_spec, tmp_path)
     assert b"ReportLab" not in raw and b"/Metadata" not in raw
 
 
+def test_the_bundle_is_navigable_and_does_not_claim_to_be_tagged(nested_spec, tmp_path):
+    """README, Accessibility: bookmarks, page labels, index links and text, in English with its
+    title shown; no /MarkInfo, since its structure is not tagged (a false claim misleads screen readers)."""
+    result = build_bundle(nested_spec, tmp_path / "bundle.pdf")
+    files = write_sections(nested_spec, result, tmp_path / "sections")
+    for path in (result.path, *files):
+        reader = PdfReader(path)
+        root = reader.root_object
+        assert root["/Lang"] == "en-GB"
+        assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"]) is True
+        assert "/MarkInfo" not in root and "/StructTreeRoot" not in root
+        assert reader.outline and reader.page_labels
+    index = PdfReader(result.path).pages[1]  # the index's entries link to their pages
+    assert [a.get_object()["/Subtype"] for a in index["/Annots"]].count("/Link") >= len(result.index)  # and each section's row
+
+
 def test_rotated_evidence_page_gets_an_upright_stamp(tmp_path):
     source = make_pdf(tmp_path / "scan.pdf", "ROTATED", 1)
     writer = PdfWriter(clone_from=source)
