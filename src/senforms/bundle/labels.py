@@ -6,7 +6,7 @@ import datetime as dt
 
 from pypdf import PdfWriter
 from pypdf.constants import PageLabelStyle
-from pypdf.generic import NameObject, TextStringObject
+from pypdf.generic import BooleanObject, DictionaryObject, NameObject, TextStringObject
 
 
 def label_pages(writer: PdfWriter, first_page_number: int) -> None:
@@ -33,7 +33,5 @@ def set_metadata(writer: PdfWriter, title: str, subject: str, when: dt.date | No
     # Navigable, not tagged (README, Accessibility): no /MarkInfo, but a screen reader reading
     # the text still needs its language, and the title rather than the file name.
     writer.root_object[NameObject("/Lang")] = TextStringObject("en-GB")
-    writer.create_viewer_preferences()
-    assert writer.viewer_preferences is not None
-    writer.viewer_preferences.display_doctitle = True
+    writer.root_object[NameObject("/ViewerPreferences")] = DictionaryObject({NameObject("/DisplayDocTitle"): BooleanObject(True)})
 
