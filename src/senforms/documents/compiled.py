@@ -1,7 +1,7 @@
 """A Word template prepared once per batch, then filled in for each document of the batch.
 
 docxtpl loads, patches and compiles every part of the template again for every document, and
-re-serialises and re-compresses every member of the zip (the 350 kB of styles among them). Here
+re-serialises and re-compresses every member of the zip (styles, theme, fonts…). Here
 that is done once: `CompiledTemplate.load` reads the template with docxtpl and python-docx,
 patches each part senforms fills in (the main text, headers, footers, footnotes, and the
 document properties that hold tags) exactly as docxtpl does, and compiles each with senforms'
