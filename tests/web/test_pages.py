@@ -188,6 +188,36 @@ def test_parent_letters_as_one_pdf_hold_every_pupils_letter(with_register: Brows
     assert job.total == 2 * job.result["made"] + 1 and job.done == job.total
 
 
+@pytest.mark.libreoffice
+def test_the_job_runner_keeps_libreoffice_warm_between_jobs(with_register: Browser) -> None:
+    """As `serve` and `worker` run jobs: the second job's PDFs come from the LibreOffices the first started."""
+    from pypdf import PdfReader
+
+    from senforms.pdf import PdfConverter
+    from senforms.pdf.warm import WarmConverters
+
+    started: list[PdfConverter] = []
+
+    def new_pool() -> PdfConverter:
+        started.append(PdfConverter())
+        return started[-1]
+
+    queue = with_register.client.application.extensions["senforms_queue"]
+    queue.converters = WarmConverters(make=new_pool)
+    try:
+        upns = upns_on(with_register.get("/documents").text)
+        for kind in ("parent-notification", "support-plan"):
+            response = with_register.post("/documents", {"kind": kind, "upn": upns, "on": "2026-12-01", "output": "pdf", "all": "1"}, follow_redirects=True)
+            assert "could not be made" not in response.text
+            text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(download(with_register, response.text))).pages)
+            assert all(pupil.legal_surname in text or pupil.known_as in text for pupil in SEN_SUPPORT), kind
+            assert queue.converters.idle() == 1
+        assert len(started) == 1 and not started[0].closed  # one pool served both jobs, and waits for the next
+    finally:
+        queue.converters.close()
+    assert started[0].closed
+
+
 # --- meetings -------------------------------------------------------------------------------------
 
 

@@ -42,7 +42,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from senforms.errors import SenformsError
 from senforms.outputs.atomic import known_dead, this_machine, write_atomic
@@ -51,6 +51,10 @@ from senforms.web.datadir import DATABASE, OUTPUTS
 from senforms.web.deployment import Deployment, make_huey, queue_errors, unreachable
 from senforms.web.files import job_folder, offer, token
 from senforms.web.logsafe import trace_without_values
+
+if TYPE_CHECKING:
+    from senforms.pdf.pool import PdfConverter
+    from senforms.pdf.warm import WarmConverters
 
 log = logging.getLogger("senforms.web.jobs")
 
@@ -90,6 +94,15 @@ class JobContext:
     staging: Path | None = None
     claim: str | None = None
     offers: list[_Offer] = field(default_factory=list)
+    converters: WarmConverters | None = None  # LibreOffices kept open between jobs by the job runner
+
+    def pdf_converter(self) -> contextlib.AbstractContextManager[PdfConverter]:
+        """A LibreOffice pool for this job: a warm one when the job runner keeps them, else its own."""
+        if self.converters is not None:
+            return self.converters.lend()
+        from senforms.pdf import PdfConverter
+
+        return PdfConverter()
 
     @property
     def folder(self) -> Path:
@@ -176,6 +189,7 @@ class JobQueue:
         self.place = place or Deployment(root)
         self.repeatable = repeatable
         self.huey = make_huey(root, self.place, immediate=immediate)
+        self.converters: WarmConverters | None = None  # set while a consumer runs this queue's jobs (server._consuming)
         self._task = self.huey.task(name="senforms.job")(self.run)
 
     @property
@@ -224,7 +238,9 @@ class JobQueue:
             self._remove_staging(job_id, keep=claim)  # what an earlier attempt (on a worker that died) left
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
             staging = self.root / OUTPUTS / f"{STAGING_PREFIX}{job_id}-{claim}"
-            context = JobContext(self.root, job_id, row["user_id"], json.loads(row["options"]), db, self.settings_path, staging=staging, claim=claim)
+            context = JobContext(
+                self.root, job_id, row["user_id"], json.loads(row["options"]), db, self.settings_path, staging=staging, claim=claim, converters=self.converters
+            )
             with self._lease_kept(job_id, claim):
                 status, message, result = self._outcome(row["kind"], context)
             self._finish(context, status, message, result)

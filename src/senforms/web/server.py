@@ -82,7 +82,10 @@ def _consuming(job_queue: JobQueue, workers: int, *, own_signals: bool = False) 
     # An idle worker polls the SQLite queue at least every 2 s (huey's default backs off to 10 s): a job
     # starts soon after it is asked for, and Ctrl+C, which waits for each worker's poll, stops promptly.
     consumer = Consumer(job_queue.huey, workers=workers, worker_type="thread", periodic=False, max_delay=2.0)
-    with job_queue.keeper():
+    from senforms.pdf.warm import WarmConverters
+
+    job_queue.converters = WarmConverters()  # each job's PDFs without waiting for LibreOffice to start
+    with job_queue.keeper(), contextlib.closing(job_queue.converters):
         if own_signals:
             yield consumer
             return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -74,7 +75,8 @@ def make_documents(context: JobContext) -> dict[str, Any]:
         out_dir=folder / "documents", on=on, pdf_only=as_pdf, merge_to=folder / "print.docx" if as_pdf else None, duplex=bool(options.get("duplex")),
         include_notified=bool(options.get("all")), templates_dir=school_templates(context.settings_path, context.root),
     )
-    result = senforms.render(register, kind, render_options, pupils, on_progress=made, on_start=started, on_converted=converted)
+    with context.pdf_converter() if as_pdf else contextlib.nullcontext() as converter:
+        result = senforms.render(register, kind, render_options, pupils, on_progress=made, on_start=started, on_converted=converted, converter=converter)
     report = result.report
     failures = [f"{item.path.name}: {item.error}" for item in report.documents if item.status == "failed"]
     failures += [f"PDF of {c.source.name}: {c.error}" for c in result.pdfs if c.status == "failed"]
@@ -108,16 +110,18 @@ def make_documents(context: JobContext) -> dict[str, Any]:
 
 def _prepare(context: JobContext, register: Register) -> InvitationBatch:
     options = context.options
-    return senforms.prepare_invitations(
-        register,
-        context.folder,
-        on=dt.date.fromisoformat(options["on"]),
-        date_from=dt.date.fromisoformat(options["from"]) if options.get("from") else None,
-        date_to=dt.date.fromisoformat(options["to"]) if options.get("to") else None,
-        on_start=lambda steps: context.progress(0, steps, "Making the letters, emails and calendar invitations"),
-        on_progress=lambda _name: context.advance(),
-        templates_dir=school_templates(context.settings_path, context.root),
-    )
+    with context.pdf_converter() as converter:
+        return senforms.prepare_invitations(
+            register,
+            context.folder,
+            on=dt.date.fromisoformat(options["on"]),
+            date_from=dt.date.fromisoformat(options["from"]) if options.get("from") else None,
+            date_to=dt.date.fromisoformat(options["to"]) if options.get("to") else None,
+            on_start=lambda steps: context.progress(0, steps, "Making the letters, emails and calendar invitations"),
+            on_progress=lambda _name: context.advance(),
+            templates_dir=school_templates(context.settings_path, context.root),
+            converter=converter,
+        )
 
 
 def recipients_digest(pairs: list[tuple[str, str]]) -> str:
@@ -253,7 +257,8 @@ def make_pack(context: JobContext) -> dict[str, Any]:
         out_dir=context.folder / PACK, on=dt.date.fromisoformat(options["on"]), password=password,
         local_authority=la, base_dir=loaded.base_dir, logo=logo,
     )
-    result = senforms.build_pack(register, upn, pack_options)
+    with context.pdf_converter() as converter:
+        result = senforms.build_pack(register, upn, pack_options, converter=converter)
     context.progress(2, steps, "Putting the pack in a zip file")
     stem = result.files["bundle"].name.removesuffix("-bundle.pdf")
     archive = zip_folder(pack_options.out_dir, context.folder / f"{stem}-ehc-request-pack.zip", suffixes=(".pdf", ".docx", ".txt", ".csv", ".json"))
