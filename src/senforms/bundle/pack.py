@@ -29,6 +29,8 @@ from senforms.documents.context import request_context
 from senforms.documents.render import template_for
 from senforms.documents.templating import render_docx
 from senforms.errors import ConversionError, EvidenceError, OutputExistsError, SenformsError
+from senforms.inputs.confined import escape
+from senforms.inputs.evidence_paths import evidence_path, evidence_path_refusal
 from senforms.model import EvidenceFile, EvidenceKind, LocalAuthority, Pupil, Register, School
 from senforms.model.calendar import term_label
 from senforms.outputs.atomic import ensure_folder, private_temp_dir, publish, sha256_file, write_atomic
@@ -130,12 +132,18 @@ def request_date(pupil: Pupil, given: dt.date | None) -> dt.date:
 
 
 def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> tuple[list[tuple[EvidenceFile, Path]], list[EvidenceError]]:
-    """Every evidence file found, and a refusal for each one that is not there (none raised yet)."""
+    """Every evidence file found, and a refusal for each one that is not there or leads out of its
+    folder (none raised yet). `load_register` refuses such Evidence sheet paths at their cells; this
+    is the same rule again where the files are read, for a register made in code or changed since."""
     found: list[tuple[EvidenceFile, Path]] = []
     problems: list[EvidenceError] = []
     for entry in pupil.evidence:
-        path = Path(entry.path)
-        path = path if path.is_absolute() else base / path
+        path = evidence_path(entry.path, base)
+        refused = evidence_path_refusal(entry.path, base, evidence_dir)
+        if refused is not None:
+            message, fix = refused
+            problems.append(EvidenceError(f"the Evidence sheet's file for '{entry.title}': {message}", fix=fix + ", or correct the File column on the Evidence sheet"))
+            continue
         if not path.is_file():
             problems.append(EvidenceError(
                 f"the evidence file '{entry.path}' ({entry.title}) was not found",
@@ -148,18 +156,17 @@ def _evidence_files(pupil: Pupil, base: Path, evidence_dir: Path | None) -> tupl
             problems.append(EvidenceError(f"the evidence folder {evidence_dir} does not exist", fix="check the --evidence folder"))
             return found, problems
         known = {p.resolve() for _, p in found}
-        folder = evidence_dir.resolve()
         for path in sorted(evidence_dir.iterdir()):
-            if path.name.startswith("."):
-                continue  # hidden files (.DS_Store and the like) are never evidence
-            if path.is_symlink() and not path.resolve().is_relative_to(folder):
-                # A link out of the folder could pull any file on the computer into a pack for the LA.
+            if path.name.startswith(".") or not path.is_file():
+                continue  # hidden files (.DS_Store and the like) are never evidence; nor are folders
+            if escape(path, [evidence_dir]) is not None:
+                # The one rule the Evidence sheet's paths follow too (senforms.inputs.confined).
                 problems.append(EvidenceError(
                     f"{shown_name(path.name)} in the evidence folder {evidence_dir} is a link (shortcut) to a file outside that folder",
                     fix="copy the file itself into the evidence folder, or remove the link",
                 ))
                 continue
-            if path.is_file() and path.resolve() not in known:
+            if path.resolve() not in known:
                 words = " ".join(path.stem.replace("-", " ").replace("_", " ").split())  # a newline in the name too
                 title = words.capitalize()
                 found.append((EvidenceFile(title=title, path=str(path), kind=EvidenceKind.OTHER), path))

@@ -28,7 +28,7 @@ from senforms.cli._common import relative, uk_date_option
 def command(register, upn, out_dir, evidence_dir, on, name_pattern, templates_dir, strict, sections, password, max_mb, overwrite, workbook_password, config_path):
     """Make the EHC needs assessment request pack for one pupil: request, covering letter,
     indexed evidence bundle, checklist and manifest."""
-    loaded = senforms.load_register(register, password=workbook_password, settings=config_path)
+    loaded = senforms.load_register(register, password=workbook_password, settings=config_path, evidence_dir=evidence_dir)
     local_authority = senforms.local_authority_profile(loaded.register.local_authority, config_path)
     passphrase = senforms.generate_passphrase() if password == "generate" else password
     options = senforms.PackOptions(

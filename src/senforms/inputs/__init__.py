@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from senforms.errors import InputError, Location, Problem, ProblemList, UnreadableFileError
 from senforms.inputs.assemble import CONTROL_CHARACTERS, assemble, has_control_characters
 from senforms.inputs.csvfile import read_csv
+from senforms.inputs.evidence_paths import evidence_path_problems
 from senforms.inputs.jsonfile import read_json
 from senforms.inputs.locate import JsonLocator, Locator, problems_from_validation
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
@@ -57,10 +58,14 @@ def _cycle_order(data: dict[str, Any]) -> dict[tuple[int, int], int]:
 
 
 def load_register(
-    path: Path | str, *, password: str | None = None, as_of: dt.date | None = None, settings: Path | None = None
+    path: Path | str, *, password: str | None = None, as_of: dt.date | None = None, settings: Path | None = None,
+    evidence_dir: Path | None = None,
 ) -> LoadedRegister:
     """Read and validate a register; with `settings`, the school settings file's hourly rates and
     term dates are laid over its School sheet before the checks, so warnings use them too.
+
+    Every Evidence sheet path must lead to a file inside the register's folder, or inside
+    `evidence_dir` (the folder of further evidence the SENCo named for a pack), not through a link out.
 
     Raises InputError carrying every error (and the warnings) when the register is not valid, or
     UnreadableFileError when the file cannot be read at all.
@@ -108,6 +113,7 @@ def load_register(
         register = with_school_settings(register, settings)
     if register is not None:
         problems.items.extend(cross_record_problems(register, locator.find, as_of=as_of, mistyped_for=mistyped_for))
+        problems.items.extend(evidence_path_problems(register, path.parent, locator.find, evidence_dir))
     if problems.errors or register is None:
         raise InputError(_in_file_order(problems.errors, order), warnings=_in_file_order(problems.warnings, order))
     warnings = problems.warnings + register_warnings(register, locator.find, as_of=as_of, original_order=_cycle_order(data))
@@ -192,7 +198,10 @@ class Validation:
     summary: Summary
 
 
-def validate(path: Path | str, *, password: str | None = None, as_of: dt.date | None = None, settings: Path | None = None) -> Validation:
+def validate(
+    path: Path | str, *, password: str | None = None, as_of: dt.date | None = None, settings: Path | None = None,
+    evidence_dir: Path | None = None,
+) -> Validation:
     """Check a register: InputError with every problem when it is not valid, else what it holds.
 
     A valid register may still lack what a document needs (the school's details, its LA): each such
@@ -200,7 +209,7 @@ def validate(path: Path | str, *, password: str | None = None, as_of: dt.date | 
     """
     from senforms.documents.catalogue import documents_lacking
 
-    loaded = load_register(path, password=password, as_of=as_of, settings=settings)
+    loaded = load_register(path, password=password, as_of=as_of, settings=settings, evidence_dir=evidence_dir)
     lacking = [Problem(Location(loaded.source.name), what, fix, "warning") for what, fix in documents_lacking(loaded.register)]
     if lacking:
         loaded = dataclasses.replace(loaded, warnings=lacking + loaded.warnings)
