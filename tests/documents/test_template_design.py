@@ -315,6 +315,45 @@ def test_la_cover_letter_lists_enclosures(register):
     assert "not yet recorded the family's agreement" in _body(document)
 
 
+LETTER_SUBJECTS = {  # the subject line each letter already printed, now its Heading 1
+    "parent-notification": "Amara Okafor: special educational needs (SEN) support",
+    "invitation": "Invitation: SEN support review for Amara Okafor",
+    "la-cover-letter": "Request for an education, health and care (EHC) needs assessment\nAmara Okafor, born 14 May 2016, UPN Z881999919001",
+}
+
+
+@pytest.mark.parametrize("kind", list(LETTER_SUBJECTS))
+def test_a_letters_subject_line_is_its_heading_1(register, kind):
+    """A screen reader meets the subject line as the letter's one Heading 1, straight after "Dear …";
+    parent-notification's sections are Heading 2s under it (no skipped level, PDF/UA 14-003)."""
+    document = _render(kind, _first(register, kind).context)
+    paragraphs = [p for p in document.paragraphs if p.text.strip()]
+    headings = [p for p in paragraphs if p.style.name.startswith("Heading")]
+    assert headings[0].style.name == "Heading 1" and headings[0].text == LETTER_SUBJECTS[kind]
+    assert [p.style.name for p in headings[1:]] == (["Heading 2"] * 3 if kind == "parent-notification" else [])
+    if kind == "parent-notification":
+        assert [p.text for p in headings[1:]] == ["What SEN support means", "Working together", "Questions and further information"]
+    assert paragraphs[paragraphs.index(headings[0]) - 1].text.startswith("Dear ")
+
+
+@pytest.mark.parametrize("kind", list(LETTER_SUBJECTS))
+def test_a_letters_heading_1_still_looks_like_a_subject_line(kind):
+    """The letter's own Heading 1 style: Arial, bold, 12 pt, black, no gap above it (not a report's 13.5 pt blue heading)."""
+    style = Document(str(TEMPLATES / f"{kind}.docx")).styles["Heading 1"]
+    assert style.font.size.pt == 12 and style.font.bold and style.font.name == "Arial"
+    assert style.font.color.rgb is None  # black like the text, as the bold subject line was
+    assert style.paragraph_format.space_before.pt == 0 and style.paragraph_format.space_after.pt <= 6
+
+
+def test_a_young_persons_letters_have_their_subject_line_as_heading_1(register):
+    older = register.model_copy(deep=True)
+    older.pupils[0].date_of_birth = dt.date(2009, 3, 1)  # over compulsory school age by November 2026
+    for kind, subject in [("parent-notification", "Your special educational needs (SEN) support"), ("invitation", "Invitation: SEN support review")]:
+        job = next(j for j in plan_jobs(older, kind, on=ON) if j.pupil.upn == older.pupils[0].upn)
+        assert job.context["pupil"]["is_young_person"]
+        assert _headings(_render(kind, job.context), 1) == [subject], kind
+
+
 def test_one_page_profile(register):
     job = _first(register, "one-page-profile")
     pupil = job.context["pupil"]

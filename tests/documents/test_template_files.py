@@ -6,7 +6,8 @@ docxtpl and senforms' house style agreeing are checked here, on the files themse
 - every Jinja tag sits wholly inside one run (Word splits runs freely; docxtpl reads a tag only
   when it is whole), `{%p %}` alone in its paragraph, `{%tr %}` alone in its row, and no curly
   quotes or < > inside tags;
-- headings are real Word Heading 1/2 paragraphs, not bold body text;
+- headings are real Word Heading 1/2 paragraphs, not bold body text; every document, letters too,
+  starts at a Heading 1 (a letter's subject line) and never skips a level (PDF/UA, Matterhorn 14-003);
 - data tables (those with a `{%tr for %}` row loop) have a header row repeated on every page;
 - every table spans the 17 cm text width with a fixed layout;
 - the house style: Arial everywhere (no theme fonts), Normal 11 pt, A4 portrait, 2 cm margins,
@@ -46,7 +47,6 @@ NS = {
 }
 TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
 DELIMITER = re.compile(r"\{\{|\}\}|\{%|%\}")
-REPORTS = {"support-plan", "review", "ehc-request", "one-page-profile"}  # documents organised under Heading 1s
 TITLES = {  # each template's own title (rendering replaces it with the document's)
     "support-plan": "SEN support plan",
     "review": "SEN support review record",
@@ -58,20 +58,14 @@ TITLES = {  # each template's own title (rendering replaces it with the document
 }
 SUBJECT = "senforms template"
 COMMENTS = "A senforms template: see docs/templates.md before editing."
-# Whole-bold body paragraphs that are not headings: letters' subject lines, the titles of
-# tear-off slips, a warning and a table's lead-in. A new one is almost always a heading made by
+# Whole-bold body paragraphs that are not headings: the titles of tear-off slips, a warning and a
+# table's lead-in (a letter's subject line is its Heading 1). A new one is almost always a heading made by
 # hand: give it the Heading 1 or Heading 2 style instead (or add it here if it truly is not one).
 BOLD_LINES_THAT_ARE_NOT_HEADINGS = {
     "Private and confidential",
     "{{ school.senco.name }}",
-    "Invitation: {{ meeting.type }}",
-    "Invitation: {{ meeting.type }} for {{ pupil.full_name }}",
     "Reply slip: {{ meeting.type }} for {{ pupil.full_name }} on {{ meeting.date|uk_date }}",
-    "Your special educational needs (SEN) support",
-    "{{ pupil.full_name }}: special educational needs (SEN) support",
     "Return slip: SEN support for {{ pupil.full_name }} ({{ pupil.year_group }})",
-    "Request for an education, health and care (EHC) needs assessment",
-    "{{ pupil.full_name }}, born {{ pupil.date_of_birth|uk_date }}, UPN {{ pupil.upn }}",
     "No agreement to this request has been recorded yet (see section 4).",
     "Plan and review: outcomes and progress",
 }
@@ -167,8 +161,7 @@ def heading_problems(path: Path, kind: str) -> list[str]:
             problems.append(f"Heading {level} has no outline level {level - 1} (navigation pane, PDF bookmarks)")
     body = _xml(path, "word/document.xml").find(w("body"))
     paragraphs = list(body.iterchildren(w("p")))  # not table cells: labels there are bold by design
-    if kind in REPORTS and not any(_style_of(p) == "Heading1" for p in paragraphs):
-        problems.append("the document has no Heading 1")
+    problems += heading_order_problems(body)
     for paragraph in paragraphs:
         text = _text(paragraph).strip()
         if not text or _style_of(paragraph).startswith("Heading") or _style_of(paragraph) in ("Title", "Subtitle"):
@@ -181,6 +174,25 @@ def heading_problems(path: Path, kind: str) -> list[str]:
             if size is not None and int(size.get(w("val"))) > 22:
                 problems.append(f"{text!r} is enlarged by hand ({int(size.get(w('val'))) / 2:g} pt): use a heading style")
                 break
+    return problems
+
+
+def heading_order_problems(body) -> list[str]:
+    """The headings in body order (both sides of an if/else included) start at level 1 and never
+    skip one going down: a screen reader's list of headings is the document's outline."""
+    levels = []
+    for paragraph in body.iter(w("p")):
+        style = _style_of(paragraph)
+        if style.startswith("Heading") and style[len("Heading"):].isdigit():
+            levels.append((int(style[len("Heading"):]), _text(paragraph).strip()))
+    if not levels:
+        return ["the document has no Heading 1 (a letter's subject line, a report's first section)"]
+    problems = []
+    if levels[0][0] != 1:
+        problems.append(f"the first heading, {levels[0][1]!r}, is Heading {levels[0][0]}: a document starts at Heading 1")
+    for (before, _), (level, text) in zip(levels, levels[1:]):
+        if level > before + 1:
+            problems.append(f"{text!r} is Heading {level} straight after a Heading {before}: a level is skipped")
     return problems
 
 
@@ -403,6 +415,48 @@ def test_a_bold_paragraph_posing_as_a_heading_is_caught(tmp_path):
     broken = _rewrite(TEMPLATES / "support-plan.docx", tmp_path / "support-plan.docx", "word/document.xml", demote)
     assert heading_problems(broken, "support-plan") == [
         "'Strengths and interests' is bold body text that looks like a heading: use Heading 1 or Heading 2"
+    ]
+
+
+def test_a_letter_whose_subject_line_is_not_its_heading_is_caught(tmp_path):
+    """parent-notification as it was: the subject line bold body text, its sections Heading 2s."""
+    def demote(root):
+        for text in ("Your special educational needs (SEN) support", "{{ pupil.full_name }}: special educational needs (SEN) support"):
+            paragraph = next(p for p in root.iter(w("p")) if _text(p) == text)
+            paragraph.find(w("pPr")).remove(paragraph.find(f"{w('pPr')}/{w('pStyle')}"))
+            for run in paragraph.iter(w("r")):
+                rpr = run.find(w("rPr"))
+                if rpr is None:
+                    rpr = etree.Element(w("rPr"))
+                    run.insert(0, rpr)
+                etree.SubElement(rpr, w("b"))
+
+    broken = _rewrite(TEMPLATES / "parent-notification.docx", tmp_path / "parent-notification.docx", "word/document.xml", demote)
+    problems = heading_problems(broken, "parent-notification")
+    assert "the first heading, 'What SEN support means', is Heading 2: a document starts at Heading 1" in problems
+    assert "'Your special educational needs (SEN) support' is bold body text that looks like a heading: use Heading 1 or Heading 2" in problems
+
+
+def test_a_skipped_heading_level_is_caught(tmp_path):
+    def skip(root):
+        paragraph = _paragraph_with(root, "What SEN support means")
+        paragraph.find(f"{w('pPr')}/{w('pStyle')}").set(w("val"), "Heading3")
+
+    broken = _rewrite(TEMPLATES / "parent-notification.docx", tmp_path / "parent-notification.docx", "word/document.xml", skip)
+    assert heading_problems(broken, "parent-notification") == [
+        "'What SEN support means' is Heading 3 straight after a Heading 1: a level is skipped"
+    ]
+
+
+def test_a_letter_with_no_heading_is_caught(tmp_path):
+    def flatten(root):
+        for style in root.iter(w("pStyle")):
+            if style.get(w("val")) == "Heading1":
+                style.getparent().remove(style)
+
+    broken = _rewrite(TEMPLATES / "invitation.docx", tmp_path / "invitation.docx", "word/document.xml", flatten)
+    assert heading_problems(broken, "invitation") == [
+        "the document has no Heading 1 (a letter's subject line, a report's first section)"
     ]
 
 
