@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import json
 import os
 import re
 import time
@@ -212,3 +214,123 @@ def test_ehc_evidence_goes_a_pupil_at_a_time(app, data_dir: Path) -> None:
         database.close()
     assert result.uploads == 1
     assert not old_pupil.exists() and (new_pupil / "report.pdf").exists()
+
+
+# --- the audit trail's own retention ([web] audit_retention_days) ----------------------------------
+
+
+def _audit_at(database, days_ago: float, action: str) -> None:
+    database.execute("INSERT INTO audit (time, user, action, what, outcome) VALUES (?, 'teacher@school.example', ?, 'file x', 'ok')", (time.time() - days_ago * DAY, action))
+
+
+def test_audit_rows_older_than_their_period_go_newer_stay_and_the_trim_is_recorded(app, data_dir: Path) -> None:
+    database = store.connect(data_dir / datadir.DATABASE)
+    try:
+        _audit_at(database, 900, "download")
+        _audit_at(database, 731, "sign-in")
+        _audit_at(database, 729, "documents made")
+        result = purge(database, data_dir, 30)  # the default: two years
+        assert result.audit_rows == 2 and result.audit_days == 730 and result.no_files
+        rows = audit_rows(data_dir)
+        assert [r[1] for r in rows] == ["documents made", "audit trimmed"]
+        # the trim's own row: a count and the period, nobody's name, address or file
+        assert rows[-1] == (audit.SYSTEM, "audit trimmed", "2 audit row(s) older than 730 days", "ok")
+        assert not any(r[1] == "retention" for r in rows)  # no file went, so no file row
+        again = purge(database, data_dir, 30)
+        assert again.nothing and len(audit_rows(data_dir)) == 2  # nothing more to trim, nothing recorded
+    finally:
+        database.close()
+
+
+def test_the_audit_period_comes_from_the_settings_at_start_up_and_a_bad_one_is_named(data_dir: Path, tmp_path: Path, caplog) -> None:
+    root = datadir.prepare(data_dir)
+    store.initialise(root / datadir.DATABASE)
+    database = store.connect(root / datadir.DATABASE)
+    _audit_at(database, 101, "download")
+    _audit_at(database, 99, "sign-in")
+    database.close()
+    settings = tmp_path / "school.toml"
+    settings.write_text('[web]\naudit_retention_days = "forever"\n', encoding="utf-8")
+    create_app(data_dir, settings_path=settings)
+    assert "audit_retention_days must be a whole number of days from 1 to 3650, not 'forever'" in caplog.text
+    assert [r[1] for r in audit_rows(data_dir)] == ["download", "sign-in"]  # nothing trimmed on a bad setting
+    settings.write_text("[web]\naudit_retention_days = 100\n", encoding="utf-8")
+    create_app(data_dir, settings_path=settings)
+    assert [r[1:] for r in audit_rows(data_dir)] == [("sign-in", "file x", "ok"), ("audit trimmed", "1 audit row(s) older than 100 days", "ok")]
+
+
+def test_the_retention_page_shows_and_trims_old_audit_rows(app, senco: Browser, data_dir: Path) -> None:
+    database = store.connect(data_dir / datadir.DATABASE)
+    _audit_at(database, 800, "download")
+    database.close()
+    confirm = senco.get("/retention").text
+    assert "The audit trail is kept for 730 days" in confirm
+    assert "<strong>1</strong> row(s) of the audit trail older than 730 days" in confirm
+    done = senco.post("/retention").text
+    assert "and 1 row(s) of the audit trail older than 730 days" in done
+    rows = audit_rows(data_dir)
+    assert (SENCO, "audit trimmed", "1 audit row(s) older than 730 days", "ok") in rows and not any(r[1] == "download" for r in rows)
+
+
+# --- a job's page once retention has deleted its files ---------------------------------------------
+
+
+def _made_long_ago(data_dir: Path, job_id: str, days: float) -> None:
+    database = store.connect(data_dir / datadir.DATABASE)
+    database.execute("UPDATE jobs SET finished = ?, created = ? WHERE id = ?", (time.time() - days * DAY, time.time() - days * DAY, job_id))
+    database.close()
+    _age(data_dir / "outputs" / job_id, days)
+
+
+def test_a_job_whose_files_retention_deleted_says_so_with_no_links(with_register: Browser, data_dir: Path) -> None:
+    from senforms.ukformat import long_date
+
+    upns = [p.upn for p in SEN_SUPPORT[:2]]
+    made = with_register.post("/documents", {"kind": "support-plan", "upn": upns, "on": "2026-12-01", "output": "zip"})
+    job_path = made.headers["Location"]
+    job_id = job_path.rsplit("/", 1)[1]
+    before = with_register.get(job_path).text
+    link = re.search(r'href="(/files/[^"]+)"', before).group(1)
+    assert "deleted on" not in before
+    _made_long_ago(data_dir, job_id, 31)
+    assert "Deleted 1 job folder(s)" in with_register.post("/retention").text
+
+    page = with_register.get(job_path)
+    assert page.status_code == 200
+    assert with_register.get(link).status_code == 404  # the link the page no longer offers
+    assert 'href="/files/' not in page.text
+    notice = re.search(r'<div class="notice notice-warning" role="status" id="files-removed">(.*?)</div>', page.text, re.S)
+    assert notice, page.text
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", notice.group(1)))
+    assert f"The files this made were deleted on {long_date(dt.date.today())}." in text
+    assert "keeps uploads and the documents senforms makes for 30 days (its retention period" in text
+    assert "2 documents made" in page.text  # what it did stays on the page
+    # made again from the page: a new job with working links
+    again = with_register.post(f"/jobs/{job_id}/again", follow_redirects=True)
+    assert "deleted on" not in again.text and with_register.get(re.search(r'href="(/files/[^"]+)"', again.text).group(1)).status_code == 200
+
+
+def test_removed_invitations_and_packs_go_to_their_job_page_not_to_empty_pages(senco: Browser, data_dir: Path) -> None:
+    database = store.connect(data_dir / datadir.DATABASE)
+    removed = time.mktime((2026, 3, 3, 9, 0, 0, 0, 0, -1))
+    for job_id, kind, result in (
+        ("invjob", "prepare-invitations", {"invitations": 3, "emails": 2, "posted": 1, "print": "f-gone"}),
+        ("packjob", "ehc-pack", {"upn": "Z881999919001", "files": [{"id": "f-gone2", "label": "The whole pack, in a zip file", "name": "pack.zip"}], "pages": 12, "missing": 0, "encrypted": False, "la_form": False}),
+        ("sendjob", "send-invitations", {"sent": 2, "total": 2, "failed": 0}),
+    ):
+        database.execute(
+            "INSERT INTO jobs (id, kind, user_id, status, options, result, created, finished, files_removed, files_removed_days) VALUES (?, ?, 1, 'done', '{}', ?, 0, 0, ?, 45)",
+            (job_id, kind, json.dumps(result), removed),
+        )
+    database.close()
+    page = senco.get("/jobs/invjob")
+    assert page.status_code == 200  # not sent on to the review page, which would say there is no one to invite
+    assert "deleted on 3 March 2026" in page.text and "for 45 days" in page.text and "Make them again" in page.text
+    for url, job_page in (("/invitations/invjob", "/jobs/invjob"), ("/invitations/invjob/send", "/jobs/invjob"), ("/ehc/packs/packjob/send", "/jobs/packjob")):
+        moved = senco.get(url)
+        assert moved.status_code == 303 and moved.headers["Location"] == job_page, url
+    pack = senco.get("/jobs/packjob").text
+    assert "deleted on 3 March 2026" in pack and 'href="/files/' not in pack and "Send it to the local authority" not in pack
+    assert 'href="/ehc/Z881999919001"' in pack
+    sent = senco.get("/jobs/sendjob").text
+    assert "2 of 2 emails sent" in sent and "send log still records what was sent" in sent and "Make them again" not in sent

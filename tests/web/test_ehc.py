@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import os
 import re
 import zipfile
 
@@ -228,3 +229,78 @@ def test_a_word_document_is_turned_into_pdf_as_it_arrives(with_register: Browser
 
     (taken,) = uploads(with_register.client.application.config["SENFORMS_ROOT"], AMARA)
     assert taken.pdf.read_bytes().startswith(b"%PDF") and "Our views as parents" in "\n".join(p.extract_text() or "" for p in PdfReader(taken.pdf).pages)
+
+
+def _sealed_in(app, job_id: str) -> str | None:
+    from senforms.web import datadir, store
+    from senforms.web.passphrases import SEALED
+
+    database = store.connect(app.config["SENFORMS_ROOT"] / datadir.DATABASE)
+    try:
+        return json.loads(database.execute("SELECT options FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]).get(SEALED)
+    finally:
+        database.close()
+
+
+def test_a_failed_protected_pack_keeps_no_sealed_passphrase_and_running_it_again_seals_a_new_one(app, with_register: Browser, monkeypatch) -> None:
+    from senforms.errors import SenformsError
+    from senforms.web.passphrases import SEALED, unseal
+
+    opened: list[str | None] = []
+
+    def fails(context):
+        opened.append(unseal(context.root, context.options.get(SEALED) or ""))  # what the real job would open
+        raise SenformsError("the evidence folder could not be read", fix="try again")
+
+    monkeypatch.setitem(app.extensions["senforms_queue"].bodies, "ehc-pack", fails)
+    made = with_register.post(f"/ehc/{AMARA}/pack", {"on": "2026-11-23", "protect": "1"})
+    assert made.status_code == 303
+    job_id = made.headers["Location"].rsplit("/", 1)[1]
+    page = with_register.get(made.headers["Location"]).text
+    assert "This could not be finished" in page and "Run it again" in page
+    assert opened[0] and _sealed_in(app, job_id) is None  # it had one while it ran; none once it failed
+    again = with_register.post(f"/jobs/{job_id}/again")
+    assert again.status_code == 303
+    assert len(opened) == 2 and opened[1] and opened[1] != opened[0]  # a fresh passphrase, not the old one's gap
+    assert _sealed_in(app, again.headers["Location"].rsplit("/", 1)[1]) is None
+
+
+def test_a_pack_stopped_part_way_or_deleted_by_retention_keeps_no_sealed_passphrase(app) -> None:
+    import time
+
+    from senforms.web import datadir, store
+    from senforms.web.passphrases import SEALED, seal
+    from senforms.web.retention import purge
+
+    root = app.config["SENFORMS_ROOT"]
+    database = store.connect(root / datadir.DATABASE)
+    old = time.time() - 40 * 86400
+
+    def pack_job(job_id: str, status: str, finished: float | None, **extra) -> None:
+        options = json.dumps({"upn": AMARA, "on": "2026-11-23", "protect": True, SEALED: seal(root, "copper-lantern-meadow-violet-4821")})
+        database.execute(
+            "INSERT INTO jobs (id, kind, user_id, status, options, created, finished, claim, lease_until) VALUES (?, 'ehc-pack', 1, ?, ?, ?, ?, ?, ?)",
+            (job_id, status, options, finished or time.time(), finished, extra.get("claim"), extra.get("lease_until")),
+        )
+
+    try:
+        # the worker that ran it died: the next start marks it stopped part-way
+        pack_job("stopped", "running", None, claim="gone-host-1-x", lease_until=time.time() - 60)
+        assert app.extensions["senforms_queue"].recover(database) == 1
+        assert _sealed_in(app, "stopped") is None
+        # made, never opened, then its files deleted by retention: its passphrase goes with them
+        pack_job("unopened", "done", old)
+        (root / "outputs" / "unopened").mkdir()
+        (root / "outputs" / "unopened" / "pack.zip").write_bytes(b"PK")
+        os.utime(root / "outputs" / "unopened", (old, old))
+        # a failed pack's row from before passphrases were erased as a job ends
+        pack_job("failed-long-ago", "failed", time.time())
+        purge(database, root, 30)
+        assert _sealed_in(app, "unopened") is None and _sealed_in(app, "failed-long-ago") is None
+        assert not (root / "outputs" / "unopened").exists()
+        # a pack made recently and not yet opened keeps it: its page shows it once
+        pack_job("recent", "done", time.time())
+        purge(database, root, 30)
+        assert _sealed_in(app, "recent") is not None
+    finally:
+        database.close()

@@ -12,7 +12,7 @@ import pytest
 from senforms.web import datadir, store
 from senforms.web.app import PUBLIC_ENDPOINTS
 
-from .conftest import OFFICE, PASSWORD, SENCO, Browser
+from .conftest import OFFICE, PASSWORD, SENCO, Browser, token_of
 
 PLACEHOLDERS = {"job_id": "nosuchjob", "file_id": "nosuchfile", "number": "0", "filename": "senforms.css", "upn": "Z881999919001", "upload_id": "nosuchupload0000000"}
 
@@ -259,3 +259,109 @@ def test_the_log_holds_no_pupil_data(with_register: Browser, caplog: pytest.LogC
     assert "Secret Lane" not in logged and "Amara" not in logged  # … what it was about is not
     for upn in upns:
         assert upn not in logged
+
+
+def _app_for(tmp_path, settings_text: str | None):
+    """A fresh app with a senco, and a page (for these tests only) that shows the URLs it builds."""
+    from flask import request, url_for
+
+    from senforms.web import create_app
+    from senforms.web.accounts import add_user
+    from senforms.web.app import allow
+
+    data_dir = tmp_path / "data"
+    settings = None
+    if settings_text is not None:
+        settings = tmp_path / "school.toml"
+        settings.write_text(settings_text, encoding="utf-8")
+    app = create_app(data_dir, settings_path=settings)
+    database = store.connect(data_dir / datadir.DATABASE)
+    add_user(database, SENCO, "senco", PASSWORD)
+    database.close()
+
+    @app.get("/test-urls")
+    @allow("office")
+    def test_urls() -> str:
+        return f"{url_for('health', _external=True)} {request.remote_addr}"
+
+    return app
+
+
+BEHIND_PROXY = "[web]\nbehind_https_proxy = true\n"
+FORWARDED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "senforms.trust.example", "X-Forwarded-For": "203.0.113.9"}
+
+
+@pytest.mark.parametrize("settings_text", [None, "[web]\nbehind_https_proxy = false\n"])
+def test_on_loopback_without_the_proxy_setting_cookies_are_not_secure_and_forwarded_headers_are_ignored(tmp_path, settings_text) -> None:
+    app = _app_for(tmp_path, settings_text)
+    browser = Browser(app.test_client())
+    cookie = browser.sign_in().headers["Set-Cookie"]
+    assert cookie.startswith("senforms_session=") and "HttpOnly" in cookie and "Secure" not in cookie
+    assert browser.get("/test-urls", headers=FORWARDED).text == "http://localhost/health 127.0.0.1"
+
+
+def test_behind_an_https_proxy_cookies_are_secure_and_urls_are_https(tmp_path) -> None:
+    app = _app_for(tmp_path, BEHIND_PROXY)
+    client = app.test_client()
+    browser = Browser(client)
+    browser.token = token_of(client.get("/sign-in", headers=FORWARDED).text)
+    # no Referer, as a browser obeying the pages' Referrer-Policy sends: the form is still accepted over https
+    response = client.post("/sign-in", data={"email": SENCO, "password": PASSWORD, "csrf_token": browser.token}, headers=FORWARDED)
+    assert response.status_code == 302, response.text
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("senforms_session=") and "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert [name for name in response.headers.getlist("Set-Cookie") if "Secure" not in name] == []  # the CSRF token is in that session: no other cookie
+    assert client.get("/test-urls", headers=FORWARDED).text == "https://senforms.trust.example/health 203.0.113.9"
+    # one hop: a browser's own X-Forwarded-For before the proxy's entry is not believed
+    spoofed = client.get("/test-urls", headers={**FORWARDED, "X-Forwarded-For": "10.0.0.1, 203.0.113.9"})
+    assert spoofed.text.endswith(" 203.0.113.9")
+    home = client.get("/", headers=FORWARDED).text
+    assert client.post("/sign-out", data={"csrf_token": token_of(home)}, headers=FORWARDED).status_code in (302, 303)
+    assert client.post("/sign-out", data={}, headers=FORWARDED).status_code in (302, 400)  # without its token: refused or signed out already
+
+
+def test_a_proxy_setting_that_is_not_true_or_false_is_named(tmp_path) -> None:
+    from senforms.errors import SenformsError
+    from senforms.web import create_app
+
+    settings = tmp_path / "school.toml"
+    settings.write_text('[web]\nbehind_https_proxy = "yes"\n', encoding="utf-8")
+    with pytest.raises(SenformsError, match=r"school.toml: \[web\] behind_https_proxy must be true or false"):
+        create_app(tmp_path / "data", settings_path=settings)
+
+
+def test_under_waitress_the_proxys_headers_reach_the_app_only_with_the_setting(tmp_path) -> None:
+    """Waitress deletes X-Forwarded-* from a proxy it was not told to trust: behind the proxy it must
+    leave them for ProxyFix, or the app would never see https."""
+    import threading
+    import urllib.request
+
+    import waitress
+
+    from senforms.web.server import waitress_options
+
+    for settings_text, expected in ((BEHIND_PROXY, "https://senforms.trust.example/health"), (None, "http://127.0.0.1:")):
+        case = tmp_path / ("proxy" if settings_text else "plain")
+        case.mkdir()
+        app = _app_for(case, settings_text)
+        server = waitress.create_server(app, host="127.0.0.1", port=0, **waitress_options(app))
+        stop = threading.Event()
+
+        def run(server=server, stop=stop) -> None:  # waitress's loop, a turn at a time, so it can be stopped
+            while not stop.is_set():
+                server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+            server.close()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        try:
+            client = app.test_client()  # signs in through the test client, then uses its cookie over real HTTP
+            Browser(client).sign_in()
+            cookie = client.get_cookie("senforms_session")
+            assert cookie is not None
+            request = urllib.request.Request(f"http://127.0.0.1:{server.effective_port}/test-urls", headers={**FORWARDED, "Cookie": f"senforms_session={cookie.value}"})
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                assert answer.read().decode().startswith(expected), settings_text
+        finally:
+            stop.set()
+            thread.join(5)

@@ -191,3 +191,31 @@ def test_a_hand_edited_retention_the_app_cannot_use_is_shown_and_can_be_put_righ
     from senforms.web.school_settings import retention_days
 
     assert retention_days(settings) == 60 and "The password" in senco.get("/settings").text
+
+
+def test_the_audit_trails_period_is_shown_saved_and_read_back(senco: Browser, settings: Path) -> None:
+    from senforms.web.school_settings import audit_retention_days
+
+    page = senco.get("/settings").text
+    assert re.search(r'<input id="audit_retention_days" name="audit_retention_days" type="text" value="730"', page)  # the default
+    assert senco.post("/settings/retention", {"retention_days": "45", "audit_retention_days": "400"}).status_code == 303
+    text = settings.read_text(encoding="utf-8")
+    assert "retention_days = 45" in text and "audit_retention_days = 400" in text and "# Hollybrook's settings" in text
+    assert audit_retention_days(settings) == 400
+    assert re.search(r'name="audit_retention_days" type="text" value="400"', senco.get("/settings").text)
+    refused = senco.post("/settings/retention", {"retention_days": "45", "audit_retention_days": "0"})
+    assert refused.status_code == 400 and "Days to keep the audit trail: 0 days is not allowed" in refused.text
+    assert audit_retention_days(settings) == 400  # nothing written
+    # a form without the box (an old page still open) leaves it as it is
+    assert senco.post("/settings/retention", {"retention_days": "50"}).status_code == 303
+    assert audit_retention_days(settings) == 400
+
+
+def test_a_hand_edited_audit_period_the_app_cannot_use_is_shown_and_can_be_put_right(senco: Browser, settings: Path) -> None:
+    from senforms.web.school_settings import audit_retention_days
+
+    settings.write_text(settings.read_text(encoding="utf-8") + "\n[web]\naudit_retention_days = 0\n", encoding="utf-8")
+    page = senco.get("/settings")
+    assert page.status_code == 200 and "audit_retention_days must be a whole number of days from 1 to 3650, not 0" in page.text
+    assert senco.post("/settings/retention", {"retention_days": "30", "audit_retention_days": "1095"}).status_code == 303
+    assert audit_retention_days(settings) == 1095

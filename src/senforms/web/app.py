@@ -2,8 +2,11 @@
 
 - Every endpoint declares the role it needs (`allow`); one without a declaration is refused, so a
   new page can never be public by accident. Only sign-in, /health and static files are open.
-- Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure when not on loopback) that end after
-  an idle time and when the password is reset; every POST needs its CSRF token (Flask-WTF).
+- Sessions are signed cookies (HttpOnly, SameSite=Lax, Secure when not on loopback or when behind an
+  HTTPS reverse proxy) that end after an idle time and when the password is reset; every POST needs
+  its CSRF token (Flask-WTF, which keeps it in the session: there is no other cookie).
+- `[web] behind_https_proxy = true`: the X-Forwarded-* headers of exactly one proxy are believed
+  (werkzeug's ProxyFix), so the app sees the browser's https:// address and builds URLs with it.
 - Every response carries a strict Content-Security-Policy (no inline script), DENY framing and no
   caching of pages or files with pupil data.
 """
@@ -20,6 +23,7 @@ from typing import Any, TypeVar
 from flask import Flask, Response, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from senforms import __version__
 from senforms.errors import SenformsError
@@ -85,13 +89,22 @@ def create_app(
         SESSION_COOKIE_NAME="senforms_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=secure_cookies,
+        SESSION_COOKIE_SECURE=secure_cookies or place.behind_https_proxy,
+        PREFERRED_URL_SCHEME="https" if place.behind_https_proxy else "http",
         MAX_CONTENT_LENGTH=MAX_UPLOAD,
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session, which idles out
+        # Flask-WTF would also demand a same-site Referer on HTTPS (behind the proxy), but every page
+        # says Referrer-Policy: no-referrer (addresses name pupils), so browsers send none: the
+        # session's token and the SameSite=Lax cookie are the defence, on HTTP and HTTPS alike.
+        WTF_CSRF_SSL_STRICT=False,
         SENFORMS_ROOT=root,
         SENFORMS_SETTINGS=settings_path,
         SENFORMS_IDLE_SECONDS=idle_minutes * 60,
+        SENFORMS_BEHIND_HTTPS_PROXY=place.behind_https_proxy,
     )
+    if place.behind_https_proxy:
+        # One hop: the proxy's own X-Forwarded-For/-Proto/-Host entries, never any a browser added before it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     queue = JobQueue(root, BODIES, settings_path=settings_path, immediate=immediate_jobs, place=place, repeatable=REPEATABLE)
     app.extensions["senforms_queue"] = queue
     app.extensions["senforms_retention"] = RetentionClock(root, settings_path)

@@ -7,6 +7,7 @@ The `[web]` table of the school settings file (or SENFORMS_QUEUE) names them:
     queue = "redis://queue.trust.example:6379/0"   # default: a SQLite queue inside the data folder
     job_lease_seconds = 60              # a job whose worker stops answering this long is run again
     network_share = true                # the data folder is on a network share several machines use
+    behind_https_proxy = true           # serve sits on 127.0.0.1 behind a reverse proxy that does HTTPS
 
 With no `[web]` table, everything is in one data folder on this computer, as before.
 """
@@ -41,6 +42,7 @@ class Deployment:
     lease_seconds: int = DEFAULT_LEASE_SECONDS
     queue_source: str = ""  # where the queue was named, for messages
     network_share: bool = False  # the data folder is on a share other machines use too (datadir.NETWORK_SHARE)
+    behind_https_proxy: bool = False  # one reverse proxy that does HTTPS forwards every request (app.create_app)
 
     @property
     def shared_queue(self) -> bool:
@@ -87,7 +89,10 @@ def deployment(data_dir: Path | None, settings_path: Path | None, environ: Mappi
     network_share = table.get("network_share", False)
     if not isinstance(network_share, bool):
         raise SenformsError(f"{where} network_share must be true or false", fix=SETTINGS_TIP)
-    return Deployment(data_dir, queue_url, lease, source if queue_url else "", network_share)
+    behind_https_proxy = table.get("behind_https_proxy", False)
+    if not isinstance(behind_https_proxy, bool):
+        raise SenformsError(f"{where} behind_https_proxy must be true or false", fix=SETTINGS_TIP)
+    return Deployment(data_dir, queue_url, lease, source if queue_url else "", network_share, behind_https_proxy)
 
 
 def make_huey(root: Path, place: Deployment, *, immediate: bool = False) -> Huey:

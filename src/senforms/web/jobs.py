@@ -32,6 +32,7 @@ process, so a job of a live worker beside it is left alone.)
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import logging
 import os
@@ -51,6 +52,7 @@ from senforms.web.datadir import DATABASE, OUTPUTS
 from senforms.web.deployment import Deployment, make_huey, queue_errors, unreachable
 from senforms.web.files import job_folder, offer, token
 from senforms.web.logsafe import trace_without_values
+from senforms.web.passphrases import erase_sealed
 
 if TYPE_CHECKING:
     from senforms.pdf.pool import PdfConverter
@@ -150,10 +152,17 @@ class Job:
     message: str
     options: dict[str, Any]
     result: dict[str, Any]
+    files_removed: float | None = None  # when retention deleted what it made (web/retention.py)
+    files_removed_days: int | None = None  # the retention period then, in days
 
     @property
     def finished(self) -> bool:
         return self.status in ("done", "failed", "interrupted")
+
+    @property
+    def removed_on(self) -> dt.date | None:
+        """The day retention deleted what it made, or None."""
+        return None if self.files_removed is None else dt.datetime.fromtimestamp(self.files_removed).date()
 
     @property
     def percent(self) -> int:
@@ -163,7 +172,10 @@ class Job:
 
 
 def _job(row: sqlite3.Row) -> Job:
-    return Job(row["id"], row["kind"], row["user_id"], row["status"], row["done"], row["total"], row["message"], json.loads(row["options"]), json.loads(row["result"]))
+    return Job(
+        row["id"], row["kind"], row["user_id"], row["status"], row["done"], row["total"], row["message"], json.loads(row["options"]), json.loads(row["result"]),
+        row["files_removed"], row["files_removed_days"],
+    )
 
 
 class JobQueue:
@@ -220,9 +232,9 @@ class JobQueue:
             db.execute(on_failure, (job_id,))  # no job row waits for a message that was never queued
             raise unreachable(self.place) from None
 
-    def again(self, db: sqlite3.Connection, job: Job, user_id: int) -> str:
-        """The same work as `job`, as a new job with its own folder."""
-        return self.submit(db, job.kind, job.options, user_id)
+    def again(self, db: sqlite3.Connection, job: Job, user_id: int, *, options: dict[str, Any] | None = None) -> str:
+        """The same work as `job` (with `options` in place of its own, if given), as a new job with its own folder."""
+        return self.submit(db, job.kind, job.options if options is None else options, user_id)
 
     def run(self, job_id: str) -> None:
         """The body of every queued job: claim it, run it, record how it ended. Never raises for a job's failure."""
@@ -305,6 +317,8 @@ class JobQueue:
                 "UPDATE jobs SET status = ?, message = ?, result = ?, finished = ?, lease_until = NULL WHERE id = ?",
                 (status, message, json.dumps(result), store.now(), job_id),
             )
+            if status != "done":
+                erase_sealed(db, job_id)  # a pack that was not made has no passphrase to show
             audit.job_ended(db, job_id, status, result)
             db.execute("COMMIT")
         except BaseException:
@@ -325,6 +339,7 @@ class JobQueue:
         )
         if changed.rowcount != 1:
             return False
+        erase_sealed(db, job_id)
         audit.job_ended(db, job_id, "interrupted", {})
         db.execute("DELETE FROM files WHERE job_id = ?", (job_id,))
         shutil.rmtree(self.root / OUTPUTS / job_id, ignore_errors=True)

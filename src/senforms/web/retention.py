@@ -5,7 +5,10 @@ own so no page waits), and on demand from the Retention page. What goes: each jo
 downloads) once the job finished longer ago than the period; any other folder or file in outputs/
 and uploads/ last changed before then. What stays: jobs still queued or running, and the register
 in use (it is replaced, never aged out: the office works from it). What was deleted is recorded in
-the audit trail by count and id, never by content.
+the audit trail by count and id, never by content. A job whose files went keeps its row, marked with
+when and after how many days, so its page can say so instead of offering links that answer 404; a
+pack's sealed passphrase goes with its files. The same run trims the audit trail itself to its own,
+longer period ([web] audit_retention_days), and records the trim as a count.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from senforms.errors import SenformsError
 from senforms.web import audit, store
 from senforms.web.datadir import DATABASE, OUTPUTS, UPLOADS
 from senforms.web.evidence import EVIDENCE
+from senforms.web.passphrases import erase_sealed, erase_unshowable
+from senforms.web.school_settings import DEFAULT_AUDIT_RETENTION_DAYS
 
 log = logging.getLogger("senforms.web.retention")
 CHECK_EVERY = 3600  # seconds between automatic checks
@@ -37,10 +42,16 @@ class Purge:
     uploads: int = 0
     downloads: int = 0
     errors: tuple[str, ...] = field(default=())
+    audit_days: int = DEFAULT_AUDIT_RETENTION_DAYS
+    audit_rows: int = 0  # rows of the audit trail older than audit_days
+
+    @property
+    def no_files(self) -> bool:
+        return not (self.jobs or self.other_outputs or self.uploads)
 
     @property
     def nothing(self) -> bool:
-        return not (self.jobs or self.other_outputs or self.uploads)
+        return self.no_files and not self.audit_rows
 
     def summary(self) -> str:
         text = f"older than {self.days} days: {len(self.jobs)} job folder(s), {self.other_outputs} other output(s), {self.uploads} upload(s), {self.downloads} download link(s)"
@@ -80,9 +91,15 @@ def _delete(path: Path) -> None:
         path.unlink()
 
 
-def purge(db: sqlite3.Connection, root: Path, days: int, *, now: float | None = None, dry_run: bool = False, user: str = audit.SYSTEM) -> Purge:
-    """Delete what is older than `days`; record it in the audit trail (unless nothing went, or `dry_run`)."""
-    cutoff = (time.time() if now is None else now) - days * 86400
+def purge(
+    db: sqlite3.Connection, root: Path, days: int, *, audit_days: int = DEFAULT_AUDIT_RETENTION_DAYS,
+    now: float | None = None, dry_run: bool = False, user: str = audit.SYSTEM,
+) -> Purge:
+    """Delete files older than `days` and audit rows older than `audit_days`; record both in the audit
+    trail (unless nothing went, or `dry_run`)."""
+    current = time.time() if now is None else now
+    cutoff = current - days * 86400
+    audit_cutoff = current - audit_days * 86400
     outputs, uploads = root / OUTPUTS, root / UPLOADS
     busy = {r["id"] for r in db.execute("SELECT id FROM jobs WHERE status IN ('queued', 'running')")}
     finished = {r["id"]: r["finished"] or r["created"] for r in db.execute("SELECT id, created, finished FROM jobs")}
@@ -107,8 +124,12 @@ def purge(db: sqlite3.Connection, root: Path, days: int, *, now: float | None = 
         if any(r["path"].startswith(f"{OUTPUTS}/{p.name}/") or r["path"] == p.relative_to(root).as_posix() for p in (*others, *old_uploads))
     ]
     links += len(other_links)
-    result = Purge(days, tuple(gone_jobs), len(others), len(old_uploads), links)
-    if dry_run or result.nothing:
+    old_audit = db.execute("SELECT COUNT(*) FROM audit WHERE time < ?", (audit_cutoff,)).fetchone()[0]
+    result = Purge(days, tuple(gone_jobs), len(others), len(old_uploads), links, audit_days=audit_days, audit_rows=old_audit)
+    if dry_run:
+        return result
+    erase_unshowable(db)  # failed or stopped packs' passphrases left by older versions: no page shows them
+    if result.nothing:
         return result
     for path in (*jobs, *others, *old_uploads):
         try:
@@ -118,9 +139,28 @@ def purge(db: sqlite3.Connection, root: Path, days: int, *, now: float | None = 
     with db:
         for job_id in gone_jobs:
             db.execute("DELETE FROM files WHERE job_id = ?", (job_id,))
+            # The first deletion's date stays, should a folder that could not be deleted be tried again.
+            db.execute(
+                "UPDATE jobs SET files_removed = COALESCE(files_removed, ?), files_removed_days = COALESCE(files_removed_days, ?) WHERE id = ?",
+                (current, days, job_id),
+            )
+            erase_sealed(db, job_id)  # a pack that can no longer be downloaded has no passphrase to show
         db.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in other_links])
-    result = Purge(days, tuple(gone_jobs), len(others), len(old_uploads), links, tuple(errors))
-    audit.write(db, user, "retention", "deleted " + result.summary(), "ok" if not errors else f"{len(errors)} could not be deleted: " + "; ".join(errors[:5]))
+    trimmed = 0
+    if old_audit:
+        # The trim and its own row in one transaction (the connection autocommits, so `with db` would
+        # not make one): the count recorded is what went.
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            trimmed = db.execute("DELETE FROM audit WHERE time < ?", (audit_cutoff,)).rowcount
+            audit.write(db, user, "audit trimmed", f"{trimmed} audit row(s) older than {audit_days} days", "ok")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+    result = Purge(days, tuple(gone_jobs), len(others), len(old_uploads), links, tuple(errors), audit_days=audit_days, audit_rows=trimmed)
+    if not result.no_files:
+        audit.write(db, user, "retention", "deleted " + result.summary(), "ok" if not errors else f"{len(errors)} could not be deleted: " + "; ".join(errors[:5]))
     return result
 
 
@@ -135,12 +175,12 @@ class RetentionClock:
 
     def check(self) -> Purge | None:
         """Purge now (start-up, or a test); failures are logged, never raised: retention must not stop the app."""
-        from senforms.web.school_settings import retention_days
+        from senforms.web.school_settings import audit_retention_days, retention_days
 
         self._last = time.time()
         db = store.connect(self.root / DATABASE)
         try:
-            return purge(db, self.root, retention_days(self.settings_path))
+            return purge(db, self.root, retention_days(self.settings_path), audit_days=audit_retention_days(self.settings_path))
         except SenformsError as error:
             log.error("retention check skipped: %s", error.message)  # a settings problem, never pupil data
         except Exception as error:  # noqa: BLE001 - the app goes on; the next check tries again

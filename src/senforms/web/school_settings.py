@@ -26,6 +26,10 @@ from senforms.outputs.atomic import write_atomic
 
 DEFAULT_FILE = "settings.toml"  # in the data folder, when `serve` was not given --config
 DEFAULT_RETENTION_DAYS = 30
+# Two years: long enough to answer who made, downloaded or sent what through an EHC needs assessment,
+# its appeal and the next annual review; no longer, as the trail names staff (docs/deployment.md).
+DEFAULT_AUDIT_RETENTION_DAYS = 730
+MAX_DAYS = 3650
 SMTP_KEYS = ("host", "port", "security", "user", "from")  # shown and edited; the password apart
 LA_TEXT_KEYS = ("name", "send_team_name", "send_team_email", "local_offer_url")
 LA_NUMBER_KEYS = ("expected_cycles", "max_report_age_months", "max_attainment_age_months", "email_size_limit_mb", "portal_file_limit_mb")
@@ -155,25 +159,44 @@ def set_la_form(path: Path, form: Path, form_map: Path) -> None:
 # --- [web] and [templates] ----------------------------------------------------------------------
 
 
-def retention_days(path: Path | None) -> int:
-    """[web] retention_days: how long uploads and outputs are kept (default 30)."""
-    value = settings_table(path, "web").get("retention_days", DEFAULT_RETENTION_DAYS) if path is not None and path.exists() else DEFAULT_RETENTION_DAYS
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 3650:
+def _days_setting(path: Path | None, key: str, default: int, example: int) -> int:
+    value = settings_table(path, "web").get(key, default) if path is not None and path.exists() else default
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_DAYS:
         raise SenformsError(
-            f"{path.name if path else 'the settings file'}: [web] retention_days must be a whole number of days from 1 to 3650, not {value!r}",
-            fix="set e.g. retention_days = 30 in the [web] table",
+            f"{path.name if path else 'the settings file'}: [web] {key} must be a whole number of days from 1 to {MAX_DAYS}, not {value!r}",
+            fix=f"set e.g. {key} = {example} in the [web] table",
         )
     return value
 
 
-def save_retention_days(path: Path, text: str) -> int:
+def retention_days(path: Path | None) -> int:
+    """[web] retention_days: how long uploads and outputs are kept (default 30)."""
+    return _days_setting(path, "retention_days", DEFAULT_RETENTION_DAYS, DEFAULT_RETENTION_DAYS)
+
+
+def audit_retention_days(path: Path | None) -> int:
+    """[web] audit_retention_days: how long rows of the audit trail are kept (default 730: two years)."""
+    return _days_setting(path, "audit_retention_days", DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_AUDIT_RETENTION_DAYS)
+
+
+def _typed_days(text: str, what: str, example: int) -> int:
     try:
         days = int(text.strip())
     except ValueError:
-        raise SenformsError(f"'{text}' is not a number of days", fix="give a whole number from 1 to 3650, e.g. 30") from None
-    if not 1 <= days <= 3650:
-        raise SenformsError(f"{days} days is not allowed", fix="give a whole number from 1 to 3650, e.g. 30")
-    update_table(path, "web", {"retention_days": days})
+        raise SenformsError(f"{what}: '{text}' is not a number of days", fix=f"give a whole number from 1 to {MAX_DAYS}, e.g. {example}") from None
+    if not 1 <= days <= MAX_DAYS:
+        raise SenformsError(f"{what}: {days} days is not allowed", fix=f"give a whole number from 1 to {MAX_DAYS}, e.g. {example}")
+    return days
+
+
+def save_retention_days(path: Path, text: str, audit_text: str | None = None) -> int:
+    """The page's retention periods, checked, written to [web]. `audit_text` None (a form without the
+    box) leaves audit_retention_days as it is."""
+    days = _typed_days(text, "Days to keep uploads and made documents", DEFAULT_RETENTION_DAYS)
+    values = {"retention_days": days}
+    if audit_text is not None:
+        values["audit_retention_days"] = _typed_days(audit_text, "Days to keep the audit trail", DEFAULT_AUDIT_RETENTION_DAYS)
+    update_table(path, "web", values)
     return days
 
 

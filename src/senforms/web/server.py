@@ -11,6 +11,8 @@ import signal
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from flask import Flask
+
 from senforms.web import datadir, store
 from senforms.web.app import create_app
 from senforms.web.app import queue as _queue
@@ -29,6 +31,15 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def waitress_options(app: Flask) -> dict[str, object]:
+    """Waitress's own settings for the app. Waitress deletes X-Forwarded-* headers from a proxy it was
+    not told to trust; behind the HTTPS proxy the app's ProxyFix decides which to believe, so they stay."""
+    options: dict[str, object] = {"threads": 8, "ident": "senforms"}
+    if app.config.get("SENFORMS_BEHIND_HTTPS_PROXY"):
+        options["clear_untrusted_proxy_headers"] = False
+    return options
 
 
 def serve(
@@ -55,7 +66,9 @@ def serve(
             announce(f"This runs no jobs: `senforms worker` processes run them (queue: {job_queue.place.queue_label}). Start at least one.")
         announce(f"senforms is running: open http://{'127.0.0.1' if host in ('127.0.0.1', 'localhost') else host}:{port}/ in your browser. Press Ctrl+C to stop it.")
         announce(f"Its data (accounts, uploads, documents) is in {job_queue.root}")
-        waitress.serve(app, host=host, port=port, threads=8, ident="senforms", _quiet=True)
+        if app.config["SENFORMS_BEHIND_HTTPS_PROXY"]:
+            announce("It expects to be reached through the HTTPS reverse proxy ([web] behind_https_proxy): its session cookies are marked Secure, so sign in at the proxy's https:// address.")
+        waitress.serve(app, host=host, port=port, _quiet=True, **waitress_options(app))
 
 
 def work(data_dir: Path | None, settings_path: Path | None, *, workers: int = JOB_WORKERS, announce: Callable[[str], None] = print) -> None:

@@ -72,6 +72,9 @@ ADDED_COLUMNS = (
     ("jobs", "claim", "TEXT"),
     ("jobs", "lease_until", "REAL"),
     ("jobs", "attempts", "INTEGER NOT NULL DEFAULT 0"),
+    # When retention deleted a finished job's files, and the period it kept them for: its page says so.
+    ("jobs", "files_removed", "REAL"),
+    ("jobs", "files_removed_days", "INTEGER"),
 )
 
 

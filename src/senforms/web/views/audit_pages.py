@@ -11,7 +11,7 @@ from senforms.errors import SenformsError
 from senforms.web import audit
 from senforms.web.app import allow, db, root
 from senforms.web.retention import purge
-from senforms.web.school_settings import retention_days
+from senforms.web.school_settings import audit_retention_days, retention_days
 
 blueprint = Blueprint("audit_pages", __name__)
 SHOWN = 500  # rows on the page; the CSV has every row the filter matches
@@ -57,24 +57,27 @@ def export() -> ResponseReturnValue:
     return response
 
 
-def _days() -> int:
+def _days() -> tuple[int, int]:
+    """The retention periods: of files, and of the audit trail."""
     settings = current_app.config["SENFORMS_SETTINGS"]
-    return retention_days(settings if settings and settings.exists() else None)
+    existing = settings if settings and settings.exists() else None
+    return retention_days(existing), audit_retention_days(existing)
 
 
 @blueprint.get("/retention")
 @allow("senco")
 def retention() -> ResponseReturnValue:
     """The confirmation page: what deleting now would delete."""
-    days = _days()
-    return render_template("retention.html", days=days, preview=purge(db(), root(), days, dry_run=True), done=None)
+    days, audit_days = _days()
+    preview = purge(db(), root(), days, audit_days=audit_days, dry_run=True)
+    return render_template("retention.html", days=days, audit_days=audit_days, preview=preview, done=None)
 
 
 @blueprint.post("/retention")
 @allow("senco")
 def retention_now() -> ResponseReturnValue:
-    days = _days()
-    done = purge(db(), root(), days, user=g.user.email)
+    days, audit_days = _days()
+    done = purge(db(), root(), days, audit_days=audit_days, user=g.user.email)
     if done.nothing:  # purge records only what it deleted; asking is worth a row too
         audit.record("retention", f"nothing older than {days} days")
-    return render_template("retention.html", days=days, preview=None, done=done)
+    return render_template("retention.html", days=days, audit_days=audit_days, preview=None, done=done)

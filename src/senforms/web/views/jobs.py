@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, g, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
+from senforms.bundle.protect import generate_passphrase
 from senforms.web.app import allow, db, queue, root
 from senforms.web.jobs import Job, find_job, kept
-from senforms.web.passphrases import take_once
+from senforms.web.passphrases import SEALED, seal, take_once
 
 blueprint = Blueprint("jobs", __name__)
 
@@ -25,15 +26,18 @@ def visible_job(job_id: str) -> Job:
 
 
 def finished_job(job_id: str, kind: str) -> Job:
-    """A visible job of `kind` that finished well (what a confirmation page sends from); else 404."""
+    """A visible job of `kind` that finished well (what a confirmation page sends from); else 404.
+    One whose files retention has deleted goes to its own page, which says so."""
     job = visible_job(job_id)
     if job.kind != kind or job.status != "done":
         abort(404)
+    if job.files_removed is not None:
+        abort(redirect(url_for("jobs.show", job_id=job.id), code=303))
     return job
 
 
 def _details(job: Job) -> dict:
-    if not job.finished:
+    if not job.finished or job.files_removed is not None:
         return {}
     if job.kind == "documents":
         return {"report": kept(root(), job.id, "report.json") or {}}
@@ -50,7 +54,7 @@ def _details(job: Job) -> dict:
 @allow("office")
 def show(job_id: str) -> ResponseReturnValue:
     job = visible_job(job_id)
-    if job.kind == "prepare-invitations" and job.status == "done":
+    if job.kind == "prepare-invitations" and job.status == "done" and job.files_removed is None:
         return redirect(url_for("invitations.review", job_id=job.id))
     return render_template("job.html", job=job, title=TITLES.get(job.kind, "Working"), **_details(job))
 
@@ -73,5 +77,9 @@ def again(job_id: str) -> ResponseReturnValue:
     job = visible_job(job_id)
     if job.kind in SENDS:
         abort(405)  # a send is never repeated blindly: make and confirm the invitations again
-    new_id = queue().again(db(), job, g.user.id)
+    options = job.options
+    if job.kind == "ehc-pack" and options.get("protect"):
+        # The first run's passphrase was erased when it failed (or shown, if it was made): a new one, shown once.
+        options = {**options, SEALED: seal(root(), generate_passphrase())}
+    new_id = queue().again(db(), job, g.user.id, options=options)
     return redirect(url_for("jobs.show", job_id=new_id), code=303)

@@ -1,4 +1,4 @@
-"""Settings (senco): the SMTP, LA-profile and retention settings, in the school settings file the CLI reads."""
+"""Settings (senco): the SMTP, LA-profile and retention settings (files and the audit trail), in the school settings file the CLI reads."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from senforms.errors import InputError, SenformsError
 from senforms.web import audit
 from senforms.web.app import allow, db, queue, root, settings_file
 from senforms.web.registers import load_current
-from senforms.web.school_settings import DEFAULT_FILE, la_values, retention_days, save_la, save_retention_days, save_smtp, smtp_view
+from senforms.web.school_settings import DEFAULT_FILE, audit_retention_days, la_values, retention_days, save_la, save_retention_days, save_smtp, smtp_view
 
 blueprint = Blueprint("settings_pages", __name__)
 EMAIL_BODIES = (("minimal", "Minimal: the reference, the school and who to contact"), ("cover-letter", "The covering letter's text (the child's details)"))
@@ -48,13 +48,18 @@ def _page(status: int = 200, *, problem: str = "", problems=(), section: str = "
     except SenformsError as error:  # a hand-edited value the page can put right
         days = ""
         problem = problem or f"{error.message} ({error.fix})"
+    try:
+        audit_days: int | str = audit_retention_days(existing)
+    except SenformsError as error:
+        audit_days = ""
+        problem = problem or f"{error.message} ({error.fix})"
     if typed is not None:  # the values the person typed, shown again with what was wrong (never the password)
         if section == "smtp":
             smtp = type(smtp)({**smtp.values, **{k: typed.get(k, "") for k in smtp.values}}, smtp.password_set, smtp.password_from_environment)
         elif section == "local_authority":
             la = {**la, **{k: typed.get(k, "") for k in la if k not in ("form", "form_map")}}
     page = render_template(
-        "settings.html", path=path, exists=path.exists(), smtp=smtp, la=la, days=days, problem=problem, problems=problems,
+        "settings.html", path=path, exists=path.exists(), smtp=smtp, la=la, days=days, audit_days=audit_days, problem=problem, problems=problems,
         section=section, email_bodies=EMAIL_BODIES, security_choices=("starttls", "ssl", "none"),
     )
     return page, status
@@ -105,7 +110,7 @@ def local_authority() -> ResponseReturnValue:
 @allow("senco")
 def retention() -> ResponseReturnValue:
     try:
-        save_retention_days(writable_settings_file(), request.form.get("retention_days", ""))
+        save_retention_days(writable_settings_file(), request.form.get("retention_days", ""), request.form.get("audit_retention_days"))
     except SenformsError as error:
         return _refused("web", error)
     return _changed("web")
