@@ -549,10 +549,17 @@ def test_cli_convert_prints_a_line_per_file_and_exits_1_on_failure(tmp_path: Pat
 def test_cli_convert_with_clirunner_reports_failures(tmp_path: Path, fallback_with) -> None:
     fallback_with('echo "Error: source file could not be loaded" >&2\n')
     source = make_letter(tmp_path / "letter.docx", "Zyxwvut Canaryson", "CR1")
-    result = CliRunner().invoke(cli, ["convert", str(source), "--timeout", "10"])
+    photo = tmp_path / "photo.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    result = CliRunner().invoke(cli, ["convert", str(source), str(photo), "--timeout", "10"])
     assert result.exit_code == 1
     assert "FAILED     letter.docx could not be converted" in result.output
-    assert "Error: 1 file could not be converted" in result.output
+    assert "FAILED     photo.png is not a Word document (.docx), or it is damaged" in result.output
+    # LibreOffice itself failed on one of them, so doctor is worth running (the photo alone would not say so).
+    assert result.output.endswith(
+        "Error: 2 files could not be converted\n"
+        "Tip: run 'senforms doctor' to check LibreOffice and its fonts; if only some files fail, open them in Word or LibreOffice to check they are not damaged\n"
+    )
     assert "Zyxwvut" not in result.output  # no pupil data beyond the file name
     assert CliRunner().invoke(cli, ["convert", "--workers", "0", str(source)]).exit_code == 2
 

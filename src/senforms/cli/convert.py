@@ -14,7 +14,7 @@ from rich.text import Text
 
 from senforms.errors import ConversionError
 from senforms.pdf import ConversionResult, convert_many
-from senforms.pdf.convert import FAILURE_TIP
+from senforms.pdf.convert import failure_tip
 
 PROGRESS_ABOVE = 3  # a progress bar only pays for itself with more than a few files
 
@@ -86,4 +86,4 @@ def command(files: tuple[Path, ...], out_dir: Path | None, workers: int | None, 
     console.print(f"{summary} in {time.monotonic() - started:.1f} s.")
     if counts["failed"]:
         n = counts["failed"]
-        raise ConversionError(f"{n} file{'s' if n != 1 else ''} could not be converted", fix=FAILURE_TIP)
+        raise ConversionError(f"{n} file{'s' if n != 1 else ''} could not be converted", fix=failure_tip(results))

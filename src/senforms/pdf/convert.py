@@ -32,6 +32,13 @@ FAILURE_TIP = (
     "run 'senforms doctor' to check LibreOffice and its fonts; if only some files fail, "
     "open them in Word or LibreOffice to check they are not damaged"
 )
+# When every failure was found before LibreOffice was involved, LibreOffice is not the problem.
+NOT_CONVERTIBLE_TIP = "give only Word documents (.docx) that open in Word; each file above says what is wrong with it"
+
+
+def failure_tip(results: Sequence[ConversionResult]) -> str:
+    """What to try when some of `results` failed: `senforms doctor` only if LibreOffice itself failed."""
+    return FAILURE_TIP if any(r.status == "failed" and r.by_libreoffice for r in results) else NOT_CONVERTIBLE_TIP
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class ConversionResult:
     error: str = ""
     attempts: int = 0
     seconds: float = 0.0
+    by_libreoffice: bool = False  # failed in LibreOffice (or made a bad PDF), not in the checks before it
 
     @property
     def ok(self) -> bool:
@@ -276,7 +284,7 @@ def _publish(source: Path, target: Path, staged: Path, outcome: JobOutcome, over
     """Check a raw PDF and put it at `target` atomically; never leave a half-written file there."""
     name = source.name
     if not outcome.ok:
-        return ConversionResult(source, None, "failed", f"{name} could not be converted: {outcome.error}", outcome.attempts, outcome.seconds)
+        return ConversionResult(source, None, "failed", f"{name} could not be converted: {outcome.error}", outcome.attempts, outcome.seconds, by_libreoffice=True)
     try:
         # Before validating, so what is checked is what is published.
         make_file_reproducible(staged, source)
@@ -284,7 +292,7 @@ def _publish(source: Path, target: Path, staged: Path, outcome: JobOutcome, over
         pass  # no readable file: validate_pdf says what is wrong
     problem = validate_pdf(staged)
     if problem is not None:
-        return ConversionResult(source, None, "failed", f"{name} could not be converted: {problem}", outcome.attempts, outcome.seconds)
+        return ConversionResult(source, None, "failed", f"{name} could not be converted: {problem}", outcome.attempts, outcome.seconds, by_libreoffice=True)
     try:
         with atomic_path(target, overwrite=overwrite) as temp:
             shutil.copyfile(staged, temp)
@@ -347,6 +355,6 @@ def convert_one(
     if result.status == "skipped":
         raise OutputExistsError(target)
     if result.status == "failed" or result.pdf is None:
-        raise ConversionError(result.error, fix=FAILURE_TIP)
+        raise ConversionError(result.error, fix=failure_tip([result]))
     log.debug("%s converted in %.1f s", source.name, time.monotonic() - started)
     return result.pdf
