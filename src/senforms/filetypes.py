@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import IO
 
 HEAD_BYTES = 1024  # the PDF standard lets its header sit anywhere in the first 1,024 bytes
 
@@ -29,7 +30,7 @@ def zip_bomb(infos: list[zipfile.ZipInfo]) -> str | None:
     return None
 
 
-def zip_kind(path: Path) -> str:
+def zip_kind(path: Path | IO[bytes]) -> str:
     """'xlsx', 'xlsb', 'docx', 'pptx' or 'zip' for a zip-based file; 'damaged-zip' if it cannot be opened."""
     try:
         with zipfile.ZipFile(path) as archive:

@@ -251,7 +251,7 @@ def test_a_broken_tag_does_not_hide_the_template_s_other_mistakes(tmp_path):
 def test_a_png_given_as_the_register_is_called_a_png(tmp_path):
     result = run("validate", SAMPLES / "logo.png")
     assert result.exit_code == 1
-    assert result.output == "Error: logo.png is a PNG image\nTip: senforms reads the Excel workbook from templates/xlsx/, CSV exports, or JSON\n"
+    assert result.output == "Error: logo.png is a PNG image\nTip: senforms reads the Excel workbook from templates/xlsx/, CSV exports (or a zip of them), or JSON\n"
     folder = tmp_path / "export"
     folder.mkdir()
     shutil.copy(SAMPLES / "mis-export" / "pupils.csv", folder / "pupils.csv")

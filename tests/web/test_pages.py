@@ -101,6 +101,23 @@ def test_a_zip_with_anything_but_csv_is_refused(senco: Browser, tmp_path) -> Non
     assert response.status_code == 422 and "not only CSV files" in response.text and "run-me.exe" in response.text
 
 
+def test_an_empty_register_is_taken_with_the_warning_validate_gives(senco: Browser, tmp_path) -> None:
+    """The blank workbook uploaded by mistake: the same words as `senforms validate` (inputs.no_pupils)."""
+    response = senco.upload(ROOT / "templates" / "xlsx" / "senforms-register.xlsx")
+    rows = [[html.unescape(cell) for cell in re.findall(r"<td>(.*?)</td>", row)] for row in re.findall(r"<tr>(<td>.*?)</tr>", response.text)]
+    assert [
+        "senforms-register.xlsx", "", "", "",
+        "there are no pupils in this register, so there is nothing to make from it",
+        "check it is the school's filled-in register, not the blank template or another file: pupils go on its Pupils sheet, one row each below the headings",
+    ] in rows
+    made = senco.post("/documents", {"kind": "support-plan", "on": "2026-12-01", "output": "zip"})
+    assert made.status_code == 400
+    assert (
+        "there are no pupils in this register, so there is nothing to make from it (check it is the school's filled-in register, "
+        "not the blank template or another file: pupils go on its Pupils sheet, one row each below the headings)"
+    ) in html.unescape(made.text)
+
+
 def test_office_sees_the_register_but_cannot_upload(with_register: Browser, office: Browser) -> None:
     page = office.get("/register").text
     assert "register.xlsx" in page and "Only the SENCo can upload" in page and 'type="file"' not in page

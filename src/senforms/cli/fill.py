@@ -26,6 +26,7 @@ from senforms.cli._common import ProgressBar, relative, uk_date_option, workbook
 def command(form, register, map_path, out_dir, pupils, flatten, pdf, name_pattern, on, overwrite, workbook_password):
     """Fill FORM (the LA's PDF or Word form) from REGISTER for every pupil whose latest review decided to request an EHC needs assessment."""
     loaded = senforms.load_register(register, password=workbook_password)
+    loaded.require_pupils()  # an empty register is the wrong file: nothing to make
     chosen = senforms.select_pupils(loaded.register, pupils, ())
     options = senforms.FillOptions(out_dir=out_dir, name_pattern=name_pattern, overwrite=overwrite, flatten=flatten, pdf=pdf, on=on or dt.date.today())
     with ProgressBar(f"Filling {form.name}") as bar:

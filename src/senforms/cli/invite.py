@@ -62,6 +62,7 @@ def command(register, out_dir, meeting_dates, pupils, template_file, strict, tem
     settings = senforms.load_smtp_settings(config_path) if send else None
     own_letter = read_letter(template_file, "invitation", strict) if template_file else None
     loaded = senforms.load_register(register, password=workbook_password, as_of=on)
+    loaded.require_pupils()  # an empty register is the wrong file: nothing to make
     chosen = senforms.select_pupils(loaded.register, pupils) if pupils else None
     batch = senforms.prepare_invitations(
         loaded.register, out_dir, on=on, date_from=date_from, date_to=date_to, templates_dir=templates_dir,

@@ -35,6 +35,7 @@ def plan(register, out_path, on, overwrite, config_path, workbook_password):
         raise click.BadParameter("the workbook must be an .xlsx file", param_hint="-o")
     availability = load_availability(config_path)  # before reading the register: a bad setting costs nothing
     loaded = senforms.load_register(register, password=workbook_password, as_of=on, settings=config_path)
+    loaded.require_pupils()  # an empty register is the wrong file: nothing to make
     meeting_plan = senforms.plan_meetings(loaded.register, on, availability)
     show_plan(meeting_plan)
     if out_path is not None:

@@ -37,6 +37,7 @@ def command(doc, register, out_dir, pupils, where, name_pattern, all_cycles, inc
     """Make DOC for every pupil in REGISTER (or those chosen), as Word documents."""
     own_letter = read_letter(template_file, doc, strict) if template_file else None
     loaded = senforms.load_register(register, password=workbook_password, settings=config_path)
+    loaded.require_pupils()  # an empty register is the wrong file: nothing to make
     chosen = senforms.select_pupils(loaded.register, pupils, where, require_match=True)
     options = senforms.RenderOptions(
         out_dir=out_dir, templates_dir=templates_dir, name_pattern=name_pattern, overwrite=overwrite, dry_run=dry_run,

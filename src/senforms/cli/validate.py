@@ -19,7 +19,7 @@ from senforms.cli._output import print_problems
 @click.option("--evidence", "evidence_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), help="The folder of further evidence you give `senforms bundle`: Evidence sheet paths may lead into it as well as into the register's folder.")
 @workbook_password_option
 def command(register: Path, on: dt.date | None, config_path: Path | None, evidence_dir: Path | None, workbook_password: str | None) -> None:
-    """Check a register (Excel workbook, CSV export or JSON) and list every problem with its place.
+    """Check a register (Excel workbook, CSV export, a folder or zip of CSV exports, or JSON) and list every problem with its place.
 
     Exit status 0 when the register is valid (warnings do not count), 1 when it is not.
     """
@@ -30,8 +30,8 @@ def command(register: Path, on: dt.date | None, config_path: Path | None, eviden
     for note in loaded.notes:
         click.echo(f"  ({note})")
     click.echo(f"  Pupils: {summary.pupils}")
-    click.echo("  By SEN status: " + ", ".join(f"{label} {count}" for label, count in summary.by_status.items()))
-    click.echo("  By primary need: " + ", ".join(f"{code} {count}" for code, count in summary.by_need.items()))
+    click.echo("  By SEN status: " + (", ".join(f"{label} {count}" for label, count in summary.by_status.items()) or "none"))
+    click.echo("  By primary need: " + (", ".join(f"{code} {count}" for code, count in summary.by_need.items()) or "none"))
     click.echo(f"  APDR cycles: {summary.cycles} ({summary.completed_cycles} reviewed)")
     click.echo(f"  Meetings: {summary.meetings}")
     if summary.requesting_ehc:

@@ -11,9 +11,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from senforms.errors import InputError, Location, Problem, ProblemList, UnreadableFileError
+from senforms.errors import InputError, Location, Problem, ProblemList, SenformsError, UnreadableFileError
 from senforms.inputs.assemble import CONTROL_CHARACTERS, assemble, has_control_characters
 from senforms.inputs.csvfile import read_csv
+from senforms.inputs.csvzip import read_csv_zip
 from senforms.inputs.evidence_paths import evidence_path_problems
 from senforms.inputs.jsonfile import read_json
 from senforms.inputs.locate import JsonLocator, Locator, problems_from_validation
@@ -31,6 +32,13 @@ class LoadedRegister:
     source: Path
     warnings: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    format: str = "workbook"  # 'workbook', 'csv' (a file), 'csv-files' (a folder or zip of them) or 'json'
+
+    def require_pupils(self) -> None:
+        """Refuse, in plain words, to make documents from a register with no pupils (exit status 1)."""
+        if not self.register.pupils:
+            what, fix = no_pupils(self.format)
+            raise SenformsError(what, fix=fix, location=Location(self.source.name))
 
     @property
     def base_dir(self) -> Path:
@@ -45,6 +53,29 @@ class LoadedRegister:
             return None
         path = Path(school.logo)
         return path if path.is_absolute() else self.base_dir / path
+
+
+# Where a SENCo types the pupils, in each kind of register.
+_PUPILS_GO = {
+    "workbook": "pupils go on its Pupils sheet, one row each below the headings",
+    "csv": "pupils go one to a row below its header row",
+    "csv-files": "pupils go in pupils.csv, one to a row below its header row",
+    "json": "pupils go in its \"pupils\" list",
+}
+
+
+def no_pupils(format: str) -> tuple[str, str]:
+    """What to say about a register with no pupils, and the fix (the one wording for validate, render,
+    invite, meetings plan and the web app): a SENCo with one has almost always picked the wrong
+    file, or the blank template."""
+    return (
+        "there are no pupils in this register, so there is nothing to make from it",
+        f"check it is the school's filled-in register, not the blank template or another file: {_PUPILS_GO.get(format, _PUPILS_GO['workbook'])}",
+    )
+
+
+def _empty_register_warning(name: str, format: str) -> Problem:
+    return Problem(Location(name), *no_pupils(format), "warning")
 
 
 def _cycle_order(data: dict[str, Any]) -> dict[tuple[int, int], int]:
@@ -83,23 +114,26 @@ def load_register(
     order: list[str] = []
     mistyped_for: frozenset[str] = frozenset()
     if kind in {"xlsx", "ole"} or path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
+        form = "workbook"
         raw_workbook = read_xlsx(path, problems, password=password)
         order = raw_workbook.order
         data, locator, mistyped_for = assemble(raw_workbook, problems)
     elif kind == "json" or path.suffix.lower() == ".json":
+        form = "json"
         data = read_json(path)
         locator = JsonLocator(path.name)
         _check_json_upns(data, locator, problems)
         _check_json_text(data, locator, problems)
-    elif kind in {"csv", "text", "utf16-text"} and (path.is_dir() or path.suffix.lower() in {".csv", ".txt"}):
-        raw, encodings = read_csv(path, problems)
+    elif kind in {"csv", "text", "utf16-text", "zip"} and (path.is_dir() or kind == "zip" or path.suffix.lower() in {".csv", ".txt"}):
+        raw, encodings = read_csv_zip(path, problems) if kind == "zip" else read_csv(path, problems)
+        form = "csv-files" if path.is_dir() or kind == "zip" else "csv"
         notes.append("read as " + "; ".join(encodings))
         order = raw.order
         data, locator, mistyped_for = assemble(raw, problems)
     else:
         raise UnreadableFileError(
             f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a register')}",
-            fix="senforms reads the Excel workbook from templates/xlsx/, CSV exports, or JSON",
+            fix="senforms reads the Excel workbook from templates/xlsx/, CSV exports (or a zip of them), or JSON",
         )
 
     register: Register | None = None
@@ -117,7 +151,9 @@ def load_register(
     if problems.errors or register is None:
         raise InputError(_in_file_order(problems.errors, order), warnings=_in_file_order(problems.warnings, order))
     warnings = problems.warnings + register_warnings(register, locator.find, as_of=as_of, original_order=_cycle_order(data))
-    return LoadedRegister(register, path, _in_file_order(warnings, order), notes)
+    if not register.pupils:
+        warnings.insert(0, _empty_register_warning(path.name, form))
+    return LoadedRegister(register, path, _in_file_order(warnings, order), notes, form)
 
 
 def _check_json_upns(data: dict[str, Any], locator: Locator, problems: ProblemList) -> None:
@@ -187,7 +223,7 @@ def _path_key(column: str) -> tuple:
     return tuple(parts)
 
 
-__all__ = ["LoadedRegister", "load_register"]
+__all__ = ["LoadedRegister", "load_register", "no_pupils"]
 
 
 @dataclass(frozen=True)
@@ -212,5 +248,9 @@ def validate(
     loaded = load_register(path, password=password, as_of=as_of, settings=settings, evidence_dir=evidence_dir)
     lacking = [Problem(Location(loaded.source.name), what, fix, "warning") for what, fix in documents_lacking(loaded.register)]
     if lacking:
-        loaded = dataclasses.replace(loaded, warnings=lacking + loaded.warnings)
+        warnings = lacking + loaded.warnings
+        if not loaded.register.pupils:  # the wrong file altogether: say so before what it lacks
+            empty = _empty_register_warning(loaded.source.name, loaded.format)
+            warnings = [empty] + [w for w in warnings if w != empty]
+        loaded = dataclasses.replace(loaded, warnings=warnings)
     return Validation(loaded, summarise(loaded.register))

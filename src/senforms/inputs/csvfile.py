@@ -4,38 +4,48 @@ from __future__ import annotations
 
 import csv
 import difflib
+import functools
 import io
 import re
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 
 from senforms.errors import Location, ProblemList, UnreadableFileError
 from senforms.filetypes import utf16_byte_order
 from senforms.inputs.assemble import RawCell, RawInput, RawRow, RawTable
-from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
+from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff_bytes
 from senforms.inputs.tables import PUPILS, SCHOOL_SETTINGS, TABLES, Column, Table, is_school_file, normalise_header, setting_for, table_for
 from senforms.inputs.xlsx import US_DATE
 
 MAX_CSV_BYTES = 50 * 1024 * 1024
 
 
-def decode(path: Path) -> tuple[str, str]:
+def decode(name: str, data: bytes) -> tuple[str, str]:
     """The text of a CSV file and the encoding it was in: UTF-8 (with or without BOM), UTF-16 or Windows-1252."""
-    if path.stat().st_size > MAX_CSV_BYTES:  # before reading it all into memory
-        raise UnreadableFileError(f"{path.name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", fix="export only the pupils on the SEN register")
-    data = path.read_bytes()
     utf16 = "utf-16" if data.startswith((b"\xff\xfe", b"\xfe\xff")) else utf16_byte_order(data[:8])
     if utf16:
         try:
             return data.decode(utf16), "UTF-16"
         except UnicodeDecodeError:
-            raise UnreadableFileError(f"{path.name} is damaged UTF-16 text", fix="export it again as CSV UTF-8") from None
+            raise UnreadableFileError(f"{name} is damaged UTF-16 text", fix="export it again as CSV UTF-8") from None
     # Never latin-1: it accepts anything and turns ’ into an invisible control character.
     for encoding, label in (("utf-8-sig", "UTF-8"), ("cp1252", "Windows-1252")):
         try:
             return data.decode(encoding), label
         except UnicodeDecodeError:
             continue
-    raise UnreadableFileError(f"{path.name} is not in an encoding senforms can read", fix="in Excel use Save As › CSV UTF-8")
+    raise UnreadableFileError(f"{name} is not in an encoding senforms can read", fix="in Excel use Save As › CSV UTF-8")
+
+
+def too_large(name: str) -> UnreadableFileError:
+    """Checked before a CSV file (or a zip's member) is read into memory."""
+    return UnreadableFileError(f"{name} is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB", fix="export only the pupils on the SEN register")
+
+
+def read_bytes(path: Path) -> bytes:
+    if path.stat().st_size > MAX_CSV_BYTES:
+        raise too_large(path.name)
+    return path.read_bytes()
 
 
 def _guess_table(stem: str, headers: list[str]) -> Table:
@@ -52,13 +62,13 @@ def _guess_table(stem: str, headers: list[str]) -> Table:
     return best
 
 
-def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
-    """Add one CSV file's rows to `raw`; return the encoding used."""
-    kind = sniff(path)
+def read_csv_table(file: str, data: bytes, problems: ProblemList, raw: RawInput) -> str:
+    """Add the rows of one CSV file (named `file`, holding `data`) to `raw`; return the encoding used."""
+    kind = sniff_bytes(data)
     if kind not in {"text", "utf16-text"}:
-        raise UnreadableFileError(f"{path.name} is {REAL_TYPE_NAMES.get(kind, 'not a CSV file')}, not a CSV file", fix="export the data as CSV")
-    text, encoding = decode(path)
-    file = path.name
+        raise UnreadableFileError(f"{file} is {REAL_TYPE_NAMES.get(kind, 'not a CSV file')}, not a CSV file", fix="export the data as CSV")
+    text, encoding = decode(file, data)
+    stem = PurePosixPath(file).stem
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
     except csv.Error:
@@ -71,10 +81,10 @@ def read_csv_table(path: Path, problems: ProblemList, raw: RawInput) -> str:
     if not rows:
         raise UnreadableFileError(f"{file} is empty", fix="export the pupils again")
     headers = rows[0]
-    if is_school_file(path.stem, headers):
+    if is_school_file(stem, headers):
         _read_school_rows(rows, file, raw, problems)
         return encoding
-    table = _guess_table(path.stem, headers)
+    table = _guess_table(stem, headers)
     lookup: dict[str, Column] = {}
     for known in table.columns:
         for name in (known.header, known.field, *known.aliases):
@@ -170,19 +180,26 @@ def _read_school_rows(rows: list[list[str]], file: str, raw: RawInput, problems:
         raw.settings[setting.path] = RawCell(cell, location)
 
 
-def _reading_order(path: Path) -> tuple[int, str]:
+def reading_order(name: str) -> tuple[int, str]:
     """school.csv, then the tables in the workbook's sheet order (pupils, contacts, …), then the rest."""
-    if is_school_file(path.stem, []):
-        return (-1, path.name)
-    table = table_for(path.stem)
-    return (TABLES.index(table) if table is not None else len(TABLES), path.name)
+    stem = PurePosixPath(name).stem
+    if is_school_file(stem, []):
+        return (-1, name)
+    table = table_for(stem)
+    return (TABLES.index(table) if table is not None else len(TABLES), name)
 
 
 def read_csv(path: Path, problems: ProblemList) -> tuple[RawInput, list[str]]:
     """A single CSV file, or every CSV in a folder (each named after its table, e.g. contacts.csv)."""
-    files = sorted(path.glob("*.csv"), key=_reading_order) if path.is_dir() else [path]
+    files = sorted(path.glob("*.csv"), key=lambda f: reading_order(f.name)) if path.is_dir() else [path]
     if not files:
         raise UnreadableFileError(f"{path} holds no CSV files", fix="export the register as CSV into this folder")
-    raw = RawInput(path.name, order=[f.name for f in files])
-    encodings = [f"{f.name}: {read_csv_table(f, problems, raw)}" for f in files]
+    return read_csv_files(path.name, [(f.name, functools.partial(read_bytes, f)) for f in files], problems)
+
+
+def read_csv_files(name: str, files: list[tuple[str, Callable[[], bytes]]], problems: ProblemList) -> tuple[RawInput, list[str]]:
+    """CSV files read as one register called `name`: each (file name, how to get its bytes), in reading order.
+    A file's bytes are fetched only when it is its turn, so only one is in memory at a time."""
+    raw = RawInput(name, order=[file for file, _ in files])
+    encodings = [f"{file}: {read_csv_table(file, data(), problems, raw)}" for file, data in files]
     return raw, encodings

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import io
 import re
 import zipfile
 from pathlib import Path
 from typing import IO
 
 from senforms.errors import UnreadableFileError
-from senforms.filetypes import head_kind, read_head, zip_bomb, zip_kind
+from senforms.filetypes import HEAD_BYTES, head_kind, read_head, zip_bomb, zip_kind
 
 
 def sniff(path: Path) -> str:
     """'xlsx', 'xlsb', 'docx', 'zip', 'ole' (encrypted Office or old .xls), 'pdf', 'json', 'text',
     'utf16-text', 'empty', 'binary', or an image or document kind from `filetypes.head_kind`."""
-    kind = head_kind(read_head(path))
+    return _refined(head_kind(read_head(path)), path)
+
+
+def sniff_bytes(data: bytes) -> str:
+    """`sniff` for a file already in memory (a member of a zip)."""
+    return _refined(head_kind(data[:HEAD_BYTES]), io.BytesIO(data))
+
+
+def _refined(kind: str, source: Path | IO[bytes]) -> str:
     if kind == "zip-based":
-        kind = zip_kind(path)
+        kind = zip_kind(source)
         return {"damaged-zip": "binary", "pptx": "zip", "xlsx-damaged": "zip"}.get(kind, kind)
     return kind
 

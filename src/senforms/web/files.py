@@ -6,24 +6,21 @@ a file inside the data folder, and an upload's own name is kept only as a label.
 
 from __future__ import annotations
 
-import re
 import secrets
 import shutil
 import sqlite3
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import IO
 
 from senforms.errors import UnreadableFileError
-from senforms.filetypes import zip_bomb
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.web.datadir import OUTPUTS, UPLOADS
 from senforms.web.store import now
 
 # What each sniffed kind of register upload is stored as (its suffix tells load_register how to read it).
-REGISTER_SUFFIX = {"xlsx": ".xlsx", "ole": ".xlsx", "json": ".json", "text": ".csv", "utf16-text": ".csv"}
-_SAFE_CSV_NAME = re.compile(r"^[\w .()-]{1,80}\.csv$", re.IGNORECASE)
+REGISTER_SUFFIX = {"xlsx": ".xlsx", "ole": ".xlsx", "json": ".json", "text": ".csv", "utf16-text": ".csv", "zip": ".zip"}
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,8 @@ def token() -> str:
 def save_register_upload(root: Path, stream: IO[bytes], original_name: str) -> Path:
     """Store an uploaded register under a random name, judged by its content, not its name.
 
-    A zip is unpacked to a folder of its CSV files (an MIS export), refusing anything else in it.
+    A zip (of an MIS export's CSV files) is kept as it is: load_register reads it, as the CLI does,
+    refusing anything else in it.
     """
     uploads = root / UPLOADS
     raw = uploads / f"{token()}.upload"
@@ -50,8 +48,6 @@ def save_register_upload(root: Path, stream: IO[bytes], original_name: str) -> P
         shutil.copyfileobj(stream, handle)
     try:
         kind = sniff(raw)
-        if kind == "zip":
-            return _unpack_csv_zip(raw, uploads, original_name)
         if kind not in REGISTER_SUFFIX:
             raise UnreadableFileError(
                 f"{original_name} is {REAL_TYPE_NAMES.get(kind, 'not a register')}",
@@ -62,34 +58,6 @@ def save_register_upload(root: Path, stream: IO[bytes], original_name: str) -> P
         return final
     finally:
         raw.unlink(missing_ok=True)
-
-
-def _unpack_csv_zip(archive_path: Path, uploads: Path, original_name: str) -> Path:
-    try:
-        with zipfile.ZipFile(archive_path) as archive:
-            infos = [info for info in archive.infolist() if not info.is_dir()]
-            if zip_bomb(infos):
-                raise UnreadableFileError(f"{original_name} would expand to far more than an SEN register needs", fix="zip only the CSV files of the export")
-            names = [PurePosixPath(info.filename).name for info in infos]
-            others = [n for n, info in zip(names, infos) if not _SAFE_CSV_NAME.match(n) and not info.filename.startswith("__MACOSX/")]
-            if others or not names:
-                listed = ", ".join(others[:3]) or "nothing"
-                raise UnreadableFileError(
-                    f"{original_name} holds {listed}, not only CSV files",
-                    fix="zip only the CSV files of the MIS export (pupils.csv, contacts.csv …)",
-                )
-            if len(set(n.casefold() for n in names)) != len(names):
-                raise UnreadableFileError(f"{original_name} holds two CSV files with the same name in different folders", fix="zip one folder of CSV files")
-            folder = uploads / token()
-            folder.mkdir(mode=0o700)
-            for name, info in zip(names, infos):
-                if info.filename.startswith("__MACOSX/"):
-                    continue
-                with archive.open(info) as source, open(folder / name, "xb") as target:
-                    shutil.copyfileobj(source, target)
-            return folder
-    except zipfile.BadZipFile:
-        raise UnreadableFileError(f"{original_name} is a damaged zip file", fix="make the zip again") from None
 
 
 def discard_upload(path: Path) -> None:

@@ -61,6 +61,7 @@ def _checked_request():
     if kind not in senforms.KINDS:
         raise SenformsError("choose which document to make")
     _, loaded = load_current(db(), root(), settings_file())
+    loaded.require_pupils()  # said as `senforms render` says it, rather than "no pupils are ticked"
     upns = request.form.getlist("upn")
     if not upns:
         raise SenformsError("no pupils are ticked", fix="tick at least one pupil")
