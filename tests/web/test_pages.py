@@ -110,12 +110,16 @@ def test_an_empty_register_is_taken_with_the_warning_validate_gives(senco: Brows
         "there are no pupils in this register, so there is nothing to make from it",
         "check it is the school's filled-in register, not the blank template or another file: pupils go on its Pupils sheet, one row each below the headings",
     ] in rows
+    refusal = (
+        "there are no pupils in this register, so there is nothing to make from it",
+        "check it is the school's filled-in register, not the blank template or another file: pupils go on its Pupils sheet, one row each below the headings",
+    )
     made = senco.post("/documents", {"kind": "support-plan", "on": "2026-12-01", "output": "zip"})
-    assert made.status_code == 400
-    assert (
-        "there are no pupils in this register, so there is nothing to make from it (check it is the school's filled-in register, "
-        "not the blank template or another file: pupils go on its Pupils sheet, one row each below the headings)"
-    ) in html.unescape(made.text)
+    assert made.status_code == 400 and f"{refusal[0]} ({refusal[1]})" in html.unescape(made.text)
+    invited = senco.post("/invitations", {"on": "2026-12-01"})
+    assert invited.status_code == 400 and f"{refusal[0]} ({refusal[1]})" in html.unescape(invited.text)
+    planned = senco.post("/meetings/workbook", {})
+    assert planned.status_code == 400 and all(part in html.unescape(planned.text) for part in refusal)
 
 
 def test_office_sees_the_register_but_cannot_upload(with_register: Browser, office: Browser) -> None:

@@ -40,6 +40,7 @@ def choose() -> ResponseReturnValue:
 @allow("office")
 def prepare() -> ResponseReturnValue:
     try:
+        load_current(db(), root(), settings_file())[1].require_pupils()  # as `senforms invite` says it
         options = {"on": _date("on", required=True), "from": _date("from"), "to": _date("to")}
         if options["from"] and options["to"] and options["to"] < options["from"]:
             raise SenformsError("the meetings' dates end before they start", fix="put the earlier date first")

@@ -31,6 +31,7 @@ def plan() -> ResponseReturnValue:
 def workbook() -> ResponseReturnValue:
     """The register workbook with the proposed meetings added, to adjust and upload again."""
     _, loaded = load_current(db(), root(), settings_file())
+    loaded.require_pupils()  # as `senforms meetings plan` says it: no workbook of nothing
     today = dt.date.today()
     meeting_plan = senforms.plan_meetings(loaded.register, today, load_availability(current_app.config["SENFORMS_SETTINGS"]))
     folder = job_folder(root(), f"meetings-{token()}")
