@@ -1,7 +1,9 @@
 """The school's register in the app: the latest valid upload, kept on disk, read once per change.
 
 An upload that is not valid is reported and thrown away; the register before it stays current.
-A password-protected workbook's password is held in this process's memory only, never on disk.
+A password-protected workbook's password is kept in its row sealed (web.sealed), never in clear: the
+pages, every worker on the data folder and the app after a restart can all open the register, and
+the password goes with the upload when a new register replaces it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from senforms.errors import InputError, Problem, SenformsError
 from senforms.inputs import LoadedRegister
 from senforms.web.datadir import UPLOADS
 from senforms.web.files import discard_upload, save_register_upload
+from senforms.web.sealed import REGISTER_PASSWORD, seal, unseal
 from senforms.web.store import now
 
 
@@ -28,6 +31,7 @@ class StoredRegister:
     original_name: str
     uploaded: dt.datetime
     needs_password: bool
+    sealed_password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,13 @@ class NoRegister(SenformsError):
 _lock = threading.Lock()
 # (data folder, register) → ((the day it was read, the settings file's path and time), the register)
 _cache: dict[tuple[str, int], tuple[tuple[dt.date, tuple[str, float] | None], LoadedRegister]] = {}
-_passwords: dict[tuple[str, int], str] = {}
 
 
 def _stored(row: sqlite3.Row, root: Path) -> StoredRegister:
-    return StoredRegister(row["id"], root / UPLOADS / row["stored_name"], row["original_name"], dt.datetime.fromtimestamp(row["uploaded"]), bool(row["needs_password"]))
+    return StoredRegister(
+        row["id"], root / UPLOADS / row["stored_name"], row["original_name"], dt.datetime.fromtimestamp(row["uploaded"]),
+        bool(row["needs_password"]), row["sealed_password"],
+    )
 
 
 def current(db: sqlite3.Connection, root: Path) -> StoredRegister | None:
@@ -90,15 +96,13 @@ def accept_upload(db: sqlite3.Connection, root: Path, user_id: int, stream: IO[b
         message = error.message.replace(path.name, original_name)
         return UploadOutcome(None, [], [], refusal=message + (f" ({error.fix_for('the password box')})" if error.fix else ""))
     cursor = db.execute(
-        "INSERT INTO registers (stored_name, original_name, uploaded_by, uploaded, needs_password) VALUES (?, ?, ?, ?, ?)",
-        (path.name, original_name, user_id, now(), int(bool(password))),
+        "INSERT INTO registers (stored_name, original_name, uploaded_by, uploaded, needs_password, sealed_password) VALUES (?, ?, ?, ?, ?, ?)",
+        (path.name, original_name, user_id, now(), int(bool(password)), seal(root, REGISTER_PASSWORD, password) if password else None),
     )
     register_id = int(cursor.lastrowid or 0)
     _forget_older(db, root, register_id)
     with _lock:
         _cache[(str(root), register_id)] = ((dt.date.today(), settings_stamp), loaded)
-        if password:
-            _passwords[(str(root), register_id)] = password
     return UploadOutcome(loaded, [], _named(loaded.warnings, path.name, original_name))
 
 
@@ -109,7 +113,6 @@ def _forget_older(db: sqlite3.Connection, root: Path, keep: int) -> None:
         db.execute("DELETE FROM registers WHERE id = ?", (row["id"],))
         with _lock:
             _cache.pop((str(root), row["id"]), None)
-            _passwords.pop((str(root), row["id"]), None)
 
 
 def _settings_stamp(settings: Path | None) -> tuple[str, float] | None:
@@ -130,11 +133,12 @@ def load_current(db: sqlite3.Connection, root: Path, settings: Path | None) -> t
     stamp = (dt.date.today(), _settings_stamp(settings))
     with _lock:
         cached = _cache.get(key)
-        password = _passwords.get(key)
     if cached and cached[0] == stamp:
         return stored, cached[1]
+    password = unseal(root, REGISTER_PASSWORD, stored.sealed_password) if stored.sealed_password else None
     if stored.needs_password and password is None:
-        raise NoRegister("the register is password-protected and senforms was restarted since it was uploaded (it never keeps the password)")
+        # An upload from before passwords were kept sealed, or a data folder whose key was replaced.
+        raise NoRegister("the register is password-protected, and it was uploaded before senforms kept such passwords (sealed), so it cannot be opened now")
     loaded = senforms.load_register(stored.path, password=password, settings=settings if stamp[1] else None)
     with _lock:
         _cache[key] = (stamp, loaded)

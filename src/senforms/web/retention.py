@@ -136,7 +136,7 @@ def purge(
             _delete(path)
         except OSError as error:
             errors.append(f"{path.relative_to(root).as_posix()}: {error.strerror or type(error).__name__}")
-    with db:
+    with store.transaction(db):
         for job_id in gone_jobs:
             db.execute("DELETE FROM files WHERE job_id = ?", (job_id,))
             # The first deletion's date stays, should a folder that could not be deleted be tried again.
@@ -148,16 +148,9 @@ def purge(
         db.executemany("DELETE FROM files WHERE id = ?", [(i,) for i in other_links])
     trimmed = 0
     if old_audit:
-        # The trim and its own row in one transaction (the connection autocommits, so `with db` would
-        # not make one): the count recorded is what went.
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with store.transaction(db):  # the trim and its own row together: the count recorded is what went
             trimmed = db.execute("DELETE FROM audit WHERE time < ?", (audit_cutoff,)).rowcount
             audit.write(db, user, "audit trimmed", f"{trimmed} audit row(s) older than {audit_days} days", "ok")
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
     result = Purge(days, tuple(gone_jobs), len(others), len(old_uploads), links, tuple(errors), audit_days=audit_days, audit_rows=trimmed)
     if not result.no_files:
         audit.write(db, user, "retention", "deleted " + result.summary(), "ok" if not errors else f"{len(errors)} could not be deleted: " + "; ".join(errors[:5]))

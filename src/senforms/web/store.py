@@ -6,8 +6,10 @@ counts and file ids. The register itself stays the file the school uploaded.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from senforms.web.datadir import NETWORK_SHARE
@@ -75,12 +77,14 @@ ADDED_COLUMNS = (
     # When retention deleted a finished job's files, and the period it kept them for: its page says so.
     ("jobs", "files_removed", "REAL"),
     ("jobs", "files_removed_days", "INTEGER"),
+    # A protected register's password, sealed (web.sealed), so workers and a restarted app can open it.
+    ("registers", "sealed_password", "TEXT"),
 )
 
 
 def connect(database: Path) -> sqlite3.Connection:
     """A connection for one request or one job (SQLite connections are not shared across threads)."""
-    connection = sqlite3.connect(database, timeout=30, isolation_level=None)  # autocommit; `with` for transactions
+    connection = sqlite3.connect(database, timeout=30, isolation_level=None)  # autocommit; store.transaction for transactions
     connection.row_factory = sqlite3.Row
     # WAL: readers (pages) never wait for the writer (a job). Not over a network share (see NETWORK_SHARE).
     shared = (Path(database).parent / NETWORK_SHARE).exists()
@@ -103,6 +107,19 @@ def initialise(database: Path) -> None:
                         raise
     finally:
         connection.close()
+
+
+@contextlib.contextmanager
+def transaction(connection: sqlite3.Connection) -> Iterator[None]:
+    """All or nothing, holding the write lock from the start. The connections autocommit, so
+    `with connection:` would commit each statement on its own and make no transaction."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 def now() -> float:
