@@ -344,12 +344,12 @@ def test_a_broken_tag_is_always_reported_once(tmp_path):
     for name in "ab":
         (tmp_path / name).mkdir()
     alone = _school_template(tmp_path / "a", "Dear {{ recipient.salutation }}\nYour child {{ pupil.full_name | }}")
-    (finding,) = check_template(alone / "parent-notification.docx")
+    (finding,) = [f for f in check_template(alone / "parent-notification.docx") if f.severity == "error"]  # (a warning: no heading)
     assert (finding.location.place, finding.severity) == ("paragraph 2 ('Your child {{ pupil.full_name | }}')", "error")
     assert finding.message.startswith("a tag is broken: ")
     # With an error already found, that error explains the failure: no second, vaguer one.
     unclosed = _school_template(tmp_path / "b", "Hello\n{% if pupil.eal %}Interpreter {{ pupil.full_name | }}")
-    findings = check_template(unclosed / "parent-notification.docx")
+    findings = [f for f in check_template(unclosed / "parent-notification.docx") if f.severity == "error"]
     assert [f.within_file for f in findings] == ["paragraph 2 ('{% if pupil.eal %}Interpreter {{ pupil.full_nam…'): {% if %} is never closed with {% endif %}"]
 
 

@@ -23,6 +23,7 @@ from senforms.errors import TemplateProblemError
 from tests.documents.template_corpus.word import cell, control, para, row, support_plan, table
 
 BOLD = "<w:b/>"
+SUBJECT = para("Your child's support", style="Heading1")  # a letter's subject line: without a heading the check warns
 CONTEXT = example_context("support-plan")
 
 
@@ -285,7 +286,7 @@ def test_a_value_some_records_lack_must_be_guarded(tmp_path):
     from senforms.documents.template_files import sparse_contexts
     from tests.documents.template_corpus.word import build
 
-    unguarded = build(tmp_path / "parent-notification.docx", [para("Dear parent"), para("Cycle {{ cycle.number }}, {{ cycle.term }}")])
+    unguarded = build(tmp_path / "parent-notification.docx", [para("Dear parent"), para("Cycle {{ cycle.number }}, {{ cycle.term }}"), SUBJECT])
     assert [f.within_file for f in check_template(unguarded)] == [
         "paragraph 2 ('Cycle {{ cycle.number }}, {{ cycle.term }}'): 'cycle' is empty for some records, and then "
         "'cycle.number' stops the document: put it inside {% if cycle %} … {% endif %}",
@@ -299,7 +300,7 @@ def test_a_value_some_records_lack_must_be_guarded(tmp_path):
     guarded = build(tmp_path / "guarded" / "parent-notification.docx", [
         para("{%p if cycle %}"), para("Cycle {{ cycle.number }}"), para("{%p endif %}"),
         para("{{ cycle.number if cycle else 'no cycle yet' }} {{ cycle and cycle.number }}"),
-        para("{% if cycle is not none and cycle.review %}{{ cycle.review.date|uk_date }}{% endif %}"),
+        para("{% if cycle is not none and cycle.review %}{{ cycle.review.date|uk_date }}{% endif %}"), SUBJECT,
     ])
     assert check_template(guarded) == []
     assert "no cycle yet" in rendered_text(guarded, without_cycle)
@@ -378,7 +379,7 @@ def test_a_heading_made_of_bold_or_large_text_is_a_warning(tmp_path, formatting)
 
 def test_bold_that_is_not_a_heading_is_no_finding(tmp_path):
     path = support_plan(tmp_path / "support-plan.docx", [
-        para(("Strengths and interests", BOLD), style="Heading2"),  # a real heading
+        para(("Strengths and interests", BOLD), style="Heading1"),  # a real heading
         para(("Please read this before the meeting.", BOLD)),  # a sentence
         para(("Name: ", BOLD), "{{ pupil.full_name }}"),  # a bold label beside a value
         para(("Reply slip for {{ pupil.full_name }}", BOLD)),  # names the pupil: a slip's title
@@ -388,18 +389,25 @@ def test_bold_that_is_not_a_heading_is_no_finding(tmp_path):
     assert findings(path) == []
 
 
-def test_a_letters_subject_line_after_dear_is_no_finding(tmp_path):
+def test_a_letters_bold_subject_line_after_dear_is_not_a_made_up_heading_but_is_named_as_its_heading_1(tmp_path):
+    """A letter's bold subject line is not the "Heading 2" a made-up heading should be: it is the
+    letter's Heading 1, so with no heading in the letter it is the line to fix."""
     from tests.documents.template_corpus.word import build
 
-    letter = build(tmp_path / "letter.docx", [
-        para("Dear {{ recipient.salutation }},"), para(("Your support at school", BOLD)), para("We are writing …"),
-        para(("What happens next", BOLD)), para("We will meet you."),
-    ])
-    found = [f.within_file for f in check_template(letter, "parent-notification")]
+    body = [para("Dear {{ recipient.salutation }},"), para(("Your support at school", BOLD)), para("We are writing …"),
+            para(("What happens next", BOLD)), para("We will meet you.")]
+    found = [f.within_file for f in check_template(build(tmp_path / "letter.docx", body), "parent-notification")]
     assert found == [
+        "paragraph 2 ('Your support at school'): this subject line is bold text, not a heading, and the letter has no heading at all, "
+        "so a screen reader user cannot find the subject in the letter's list of headings: give the subject line the Heading 1 style "
+        "(Home › Styles › Heading 1)",
         "paragraph 4 ('What happens next'): this short paragraph is made to look like a heading with bold or large text, but a screen "
-        "reader reads it as ordinary text: give it a Heading style (Home › Styles › Heading 2) instead"
+        "reader reads it as ordinary text: give it a Heading style (Home › Styles › Heading 2) instead",
     ]
+    body[1] = para("Your support at school", style="Heading1")
+    (tmp_path / "fixed").mkdir()
+    found = [f.within_file for f in check_template(build(tmp_path / "fixed" / "letter.docx", body), "parent-notification")]
+    assert len(found) == 1 and found[0].startswith("paragraph 4 ('What happens next'): this short paragraph is made to look like a heading"), found
 
 
 # --- issue 17: formatted values senforms marks up itself (`….rich`) ------------------------------------
@@ -416,7 +424,7 @@ def build(*args, **kwargs):
 def test_a_formatted_value_prints_with_its_bold_label_and_passes_the_check(tmp_path):
     path = build(tmp_path / "parent-notification.docx", [
         para("{%p if pupil.early_discussion %}"), para("{%p for point in pupil.early_discussion.points %}"),
-        para("{{r point.rich }}"), para("{%p endfor %}"), para("{%p endif %}"),
+        para("{{r point.rich }}"), para("{%p endfor %}"), para("{%p endif %}"), SUBJECT,
     ])
     assert [f.within_file for f in check_template(path, "parent-notification")] == []
     data = render_docx(path, LETTER)
@@ -428,7 +436,7 @@ def test_a_formatted_value_prints_with_its_bold_label_and_passes_the_check(tmp_p
 def test_a_formatted_value_in_a_plain_tag_is_an_error_the_check_names(tmp_path):
     path = build(tmp_path / "parent-notification.docx", [
         para("{%p if pupil.early_discussion %}"), para("{%p for point in pupil.early_discussion.points %}"), para("{{ point.rich }}"),
-        para("{%p endfor %}"), para("{%p endif %}"),
+        para("{%p endfor %}"), para("{%p endif %}"), SUBJECT,
     ])
     found = [f"{f.severity}: {f.within_file}" for f in check_template(path, "parent-notification")]
     assert found == ["error: paragraph 3 ('{{ point.rich }}'): {{ point.rich }} is formatted text (a value ending in .rich), which prints "
@@ -438,7 +446,7 @@ def test_a_formatted_value_in_a_plain_tag_is_an_error_the_check_names(tmp_path):
 def test_only_formatted_values_may_go_in_an_r_tag(tmp_path):
     path = build(tmp_path / "parent-notification.docx", [
         para("{%p if pupil.early_discussion %}"), para("{%p for point in pupil.early_discussion.points %}"), para("{{r point.text }}"),
-        para("{%p endfor %}"), para("{%p endif %}"),
+        para("{%p endfor %}"), para("{%p endif %}"), SUBJECT,
     ])
     found = [f.within_file for f in check_template(path, "parent-notification")]
     assert len(found) == 1 and "{{r point.text }} is for formatted text, and senforms gives plain text" in found[0], found
@@ -454,3 +462,165 @@ def test_formatted_text_keeps_a_records_markup_as_text_and_its_line_breaks():
 def test_a_bold_letterhead_in_the_header_is_not_a_heading(tmp_path):
     path = support_plan(tmp_path / "support-plan.docx", [], header=[para(("Hollybrook Primary School", BOLD))])
     assert not [f for f in findings(path) if "heading" in f]
+
+
+# --- headings in order: the first is a Heading 1 and none skips a level (PDF/UA 14-002, 14-003) -----------
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+SHIPPED = Path(__file__).resolve().parents[2] / "templates" / "docx"
+
+
+def _copy_changing(source: Path, target: Path, changes: dict) -> Path:
+    """A copy of a template with some of its XML members passed through a function each."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename in changes:
+                root = etree.fromstring(data)
+                changes[info.filename](root)
+                data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            new.writestr(info, data)
+    return target
+
+
+def _paragraph(root, text: str):
+    return next(p for p in root.iter(qn("w:p")) if "".join(t.text or "" for t in p.iter(qn("w:t"))) == text)
+
+
+def _restyle(root, text: str, style: str) -> None:
+    _paragraph(root, text).find(f"{qn('w:pPr')}/{qn('w:pStyle')}").set(qn("w:val"), style)
+
+
+def _add_style(root, style_id: str, name: str, outline: int | None) -> None:
+    """A paragraph style as Word writes one when it is first used."""
+    outline_xml = f'<w:pPr><w:outlineLvl w:val="{outline}"/></w:pPr>' if outline is not None else ""
+    root.append(etree.fromstring(f'<w:style xmlns:w="{W}" w:type="paragraph" w:customStyle="1" w:styleId="{style_id}"><w:name w:val="{name}"/>'
+                                 f'<w:basedOn w:val="Normal"/>{outline_xml}<w:rPr><w:b/></w:rPr></w:style>'))
+
+
+def _demote_subject_lines(root, bold: bool) -> None:
+    """The letter's Heading 1 paragraphs (its subject line, on both sides of its young-person if/else)
+    put back in the Normal style, bold or not: the letters as they were."""
+    for style in [s for s in root.iter(qn("w:pStyle")) if s.get(qn("w:val")) == "Heading1"]:
+        paragraph = style.getparent().getparent()
+        style.getparent().remove(style)
+        for run in paragraph.iter(qn("w:r")) if bold else ():
+            properties = run.find(qn("w:rPr"))
+            if properties is None:
+                properties = etree.Element(qn("w:rPr"))
+                run.insert(0, properties)
+            properties.append(etree.Element(qn("w:b")))
+
+
+def heading_findings(path: Path, kind: str) -> list[str]:
+    return [f"{f.severity}: {f.within_file}" for f in check_template(path, kind) if "heading" in f.message.lower()]
+
+
+@pytest.mark.parametrize("kind", ["support-plan", "review", "parent-notification", "invitation", "ehc-request", "la-cover-letter", "one-page-profile"])
+def test_every_shipped_template_has_its_headings_in_order_and_no_finding(kind):
+    assert check_template(SHIPPED / f"{kind}.docx", kind) == []
+
+
+def test_a_first_heading_that_is_not_heading_1_is_a_warning_naming_it(tmp_path):
+    path = _copy_changing(SHIPPED / "support-plan.docx", tmp_path / "support-plan.docx",
+                          {"word/document.xml": lambda root: _restyle(root, "Pupil details", "Heading2")})
+    assert findings(path) == [
+        "warning: paragraph 4 ('Pupil details'): this is the document's first heading but it is a Heading 2, so a screen reader "
+        "user's list of headings starts part-way down: make it a Heading 1 (Home › Styles › Heading 1), or give a line above it "
+        "(in a letter, the subject line) the Heading 1 style"
+    ]
+    assert "Pupil details" in rendered_text(path)  # a warning, never a refusal
+
+
+def test_a_heading_that_skips_a_level_is_a_warning_naming_the_level_to_use(tmp_path):
+    path = _copy_changing(SHIPPED / "parent-notification.docx", tmp_path / "parent-notification.docx", {
+        "word/document.xml": lambda root: _restyle(root, "What SEN support means", "Heading3"),
+        "word/styles.xml": lambda root: _add_style(root, "Heading3", "heading 3", 2),
+    })
+    assert heading_findings(path, "parent-notification") == [
+        "warning: paragraph 18 ('What SEN support means'): this Heading 3 comes straight after the Heading 1 "
+        "'{{ pupil.full_name }}: special educational need…', so a screen reader user would think a part of the document "
+        "is missing: make it a Heading 2 (Home › Styles › Heading 2)"
+    ]
+    assert [f.severity for f in check_template(path, "parent-notification")] == ["warning"]
+
+
+def test_a_document_with_no_heading_at_all_is_a_warning_on_its_main_text(tmp_path):
+    path = _copy_changing(SHIPPED / "invitation.docx", tmp_path / "invitation.docx",
+                          {"word/document.xml": lambda root: _demote_subject_lines(root, bold=False)})
+    assert [f"{f.severity}: {f.within_file}" for f in check_template(path, "invitation")] == [
+        "warning: the main text: the document has no headings, so a screen reader user cannot hear how it is set out or jump to "
+        "a part of it: give its title (in a letter, the subject line) the Heading 1 style (Home › Styles › Heading 1), and each "
+        "section's title the Heading 2 style"
+    ]
+
+
+@pytest.mark.parametrize("kind, first", [("invitation", "the letter has no heading at all"), ("parent-notification", "the letter's first heading is a Heading 2")])
+def test_a_letter_whose_subject_lines_are_bold_text_is_told_to_make_each_its_heading_1(tmp_path, kind, first):
+    """The letters as they were before their subject lines became Heading 1: each side of the
+    young-person if/else has its own subject line, and each is named."""
+    path = _copy_changing(SHIPPED / f"{kind}.docx", tmp_path / f"{kind}.docx",
+                          {"word/document.xml": lambda root: _demote_subject_lines(root, bold=True)})
+    found = [f.within_file for f in check_template(path, kind)]
+    subjects = {"invitation": ["paragraph 10 ('Invitation: {{ meeting.type }}')", "paragraph 13 ('Invitation: {{ meeting.type }} for {{ pupil.ful…')"],
+                "parent-notification": ["paragraph 10 ('Your special educational needs (SEN) support')",
+                                        "paragraph 14 ('{{ pupil.full_name }}: special educational need…')"]}[kind]
+    assert found == [
+        f"{place}: this subject line is bold text, not a heading, and {first}, so a screen reader user cannot find the subject "
+        "in the letter's list of headings: give the subject line the Heading 1 style (Home › Styles › Heading 1)"
+        for place in subjects
+    ]
+
+
+def test_a_heading_is_known_by_its_outline_level_whatever_its_style_is_called(tmp_path):
+    """Word in another language saves Heading 1 as "berschrift1" (its name stays "heading 1"); a school's
+    own style with an outline level is a heading too; a style the document does not define is not one."""
+    def restyle(root):
+        _restyle(root, "Pupil details", "berschrift1")
+        _restyle(root, "Strengths and interests", "SchoolSection")
+        _restyle(root, "Needs", "Heading7")  # not defined in the template: Word shows it as Normal
+
+    def add_styles(root):
+        _add_style(root, "berschrift1", "heading 1", None)
+        _add_style(root, "SchoolSection", "School section", 1)
+
+    path = _copy_changing(SHIPPED / "support-plan.docx", tmp_path / "support-plan.docx", {"word/document.xml": restyle, "word/styles.xml": add_styles})
+    assert heading_findings(path, "support-plan") == []
+    with zipfile.ZipFile(path) as package:
+        from senforms.documents.headings import heading_styles
+
+        styles = heading_styles(package.read("word/styles.xml"))
+        body = etree.fromstring(package.read("word/document.xml"))
+    assert [styles.level_of(_paragraph(body, text)) for text in ("Pupil details", "Strengths and interests", "Needs")] == [1, 2, None]
+    # The rule holds for the school's style as for any other: a level-2 section first is found.
+    path = _copy_changing(SHIPPED / "support-plan.docx", tmp_path / "skip.docx", {
+        "word/document.xml": lambda root: _restyle(root, "Pupil details", "SchoolSection"),
+        "word/styles.xml": lambda root: _add_style(root, "SchoolSection", "School section", 1),
+    })
+    assert [f.split(":")[0] for f in heading_findings(path, "support-plan")] == ["warning"]
+    assert "paragraph 4 ('Pupil details'): this is the document's first heading but it is a Heading 2" in heading_findings(path, "support-plan")[0]
+
+
+def test_a_heading_set_to_body_text_or_emptied_by_a_block_tag_is_not_counted(tmp_path):
+    """Paragraph › Outline level › Body Text on a paragraph of a school's heading style makes it no
+    heading; a {%p %} paragraph in a heading style is removed when the document is filled in."""
+    def change(root):
+        paragraph = _paragraph(root, "Strengths and interests")
+        paragraph.find(qn("w:pPr")).append(etree.fromstring(f'<w:outlineLvl xmlns:w="{W}" w:val="9"/>'))
+        _restyle(root, "Strengths and interests", "SchoolSection")
+
+    path = _copy_changing(SHIPPED / "support-plan.docx", tmp_path / "support-plan.docx", {
+        "word/document.xml": change, "word/styles.xml": lambda root: _add_style(root, "SchoolSection", "School section", 2)})
+    assert heading_findings(path, "support-plan") == []
+    tagged = support_plan(tmp_path / "tagged.docx", [para("{%p if pupil.known_as %}", style="Heading2"), para("Known as {{ pupil.known_as }}"), para("{%p endif %}")])
+    assert findings(tagged) == []
+
+
+def test_a_template_whose_styles_are_damaged_is_refused_by_name_not_with_a_traceback(tmp_path):
+    target = tmp_path / "support-plan.docx"
+    with zipfile.ZipFile(SHIPPED / "support-plan.docx") as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            new.writestr(info, b"<w:styles><w:style" if info.filename == "word/styles.xml" else old.read(info.filename))
+    with pytest.raises(TemplateProblemError) as caught:
+        check_template(target, "support-plan")
+    assert "support-plan.docx is damaged: Word's own files inside it cannot be read" in str(caught.value)

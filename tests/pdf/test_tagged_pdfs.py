@@ -12,6 +12,7 @@ import pytest
 
 import senforms
 from senforms.documents.catalogue import KINDS, plan_jobs
+from senforms.documents.headings import order_problems
 from senforms.documents.render import RenderRequest, render_documents
 from senforms.pdf.pool import PdfConverter, export_filter_argument
 
@@ -60,11 +61,15 @@ def heading_levels(pdf: pikepdf.Pdf) -> list[int]:
 
 
 def heading_level_problems(levels: list[int]) -> list[str]:
-    """PDF/UA (Matterhorn 14-002, 14-003): the first heading is H1 and no level is skipped going down."""
-    if not levels:
-        return ["there is no heading at all"]
-    problems = [] if levels[0] == 1 else [f"the first heading is H{levels[0]}, not H1"]
-    problems += [f"heading {n + 2} is H{b} straight after H{a}" for n, (a, b) in enumerate(zip(levels, levels[1:])) if b > a + 1]
+    """PDF/UA (Matterhorn 14-002, 14-003), by senforms.documents.headings: the first heading is H1 and no level is skipped going down."""
+    problems = []
+    for problem in order_problems(levels):
+        if problem.kind == "none":
+            problems.append("there is no heading at all")
+        elif problem.kind == "first":
+            problems.append(f"the first heading is H{problem.level}, not H1")
+        else:
+            problems.append(f"heading {problem.index + 1} is H{problem.level} straight after H{problem.before}")
     return problems
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import re
 import shutil
+import zipfile
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,9 @@ from docx.oxml.ns import qn
 from lxml import etree
 
 from senforms.documents.catalogue import KINDS, plan_jobs
+from senforms.documents.headings import HeadingStyles, OrderProblem, heading_styles, order_problems
 from senforms.documents.templating import Paragraph, TagProblem, TemplatePart, check_source, template_parts
-from senforms.errors import Location, OutputExistsError, Problem, SenformsError, Severity
+from senforms.errors import Location, OutputExistsError, Problem, SenformsError, Severity, TemplateProblemError
 from senforms.inputs.sniff import REAL_TYPE_NAMES, sniff
 from senforms.model import Register
 from senforms.outputs.atomic import ensure_folder
@@ -243,10 +245,11 @@ FAKE_HEADING_WORDS = 12  # a bold or large paragraph this short, not ending like
 LARGE_TEXT = 28  # half-points: 14 pt and more is heading-sized against the templates' 11 pt body text
 
 
-def _accessibility_findings(part: TemplatePart) -> list[Problem]:
+def _accessibility_findings(part: TemplatePart, styles: HeadingStyles | None = None) -> list[Problem]:
     """Warnings, never errors: pictures without alt text, tables whose first row is not a header
-    row, and headings made of bold or large text instead of a Heading style. The PDFs senforms makes
-    are tagged from these, so a parent using a screen reader hears what the template gives them."""
+    row, headings made of bold or large text instead of a Heading style, and headings out of order
+    (`styles`: the template's heading styles). The PDFs senforms makes are tagged from these, so a
+    parent using a screen reader hears what the template gives them."""
     root = _part_root(part)
     if root is None:
         return []
@@ -286,7 +289,83 @@ def _accessibility_findings(part: TemplatePart) -> list[Problem]:
                 "reads it as ordinary text: give it a Heading style (Home › Styles › Heading 2) instead"), "warning"))
         if typed:
             after_salutation = typed.startswith("Dear ")
+    if part.name == "the main text":
+        findings.extend(_heading_order_findings(part, styles or HeadingStyles()))
     return findings
+
+
+HOW_HEADING_1 = "give {what} the Heading 1 style (Home › Styles › Heading 1)"
+
+
+_BRANCH = re.compile(r"\{%-?p\s+(if|elif|else|endif)\b")
+
+
+def _heading_order_findings(part: TemplatePart, styles: HeadingStyles) -> list[Problem]:
+    """The rule of senforms.documents.headings on the main text's headings as typed, both sides of an
+    if/else included: the first is a Heading 1 and none skips a level. When a letter breaks it
+    because its subject lines (the first line after "Dear …" on each side of an if/else) are typed in
+    bold, each of them is named as the Heading 1 it should be."""
+    headings: list[tuple[Paragraph, int]] = []
+    subjects: list[Paragraph] = []
+    after_salutation = False
+    opened: list[bool] = []  # for each {%p if %} open: did it follow the "Dear …" line?
+    for paragraph in part.paragraphs:
+        if paragraph.element is None:
+            continue
+        typed = _TAG.sub("", paragraph.text).strip()
+        branch = _BRANCH.match(paragraph.text.translate(_STRAIGHT).strip())
+        if branch and not typed:  # removed when filled in: each side of an if starts where the if stood
+            word = branch.group(1)
+            if word == "if":
+                opened.append(after_salutation)
+            elif word == "endif":
+                after_salutation = False
+                if opened:
+                    opened.pop()
+            elif opened:
+                after_salutation = opened[-1]
+            continue
+        if not typed:
+            continue  # empty, or another tag's paragraph: in no list of headings
+        level = styles.level_of(paragraph.element)
+        if level is not None:
+            headings.append((paragraph, level))
+        elif after_salutation and _all_bold_or_large(paragraph):
+            subjects.append(paragraph)
+        after_salutation = typed.startswith("Dear ")
+    findings = []
+    for problem in order_problems([level for _, level in headings]):
+        if problem.kind != "skipped" and subjects:
+            findings += [_subject_finding(part, subject, headings) for subject in subjects]
+        else:
+            findings.append(_order_finding(part, problem, headings))
+    return findings
+
+
+def _subject_finding(part: TemplatePart, subject: Paragraph, headings: list[tuple[Paragraph, int]]) -> Problem:
+    first = f"the letter's first heading is a Heading {headings[0][1]}" if headings else "the letter has no heading at all"
+    return _finding(_where(part, subject), (
+        f"this subject line is bold text, not a heading, and {first}, so a screen reader user cannot find the "
+        f"subject in the letter's list of headings: {HOW_HEADING_1.format(what='the subject line')}"), "warning")
+
+
+def _order_finding(part: TemplatePart, problem: OrderProblem, headings: list[tuple[Paragraph, int]]) -> Problem:
+    if problem.kind == "skipped":
+        paragraph, _ = headings[problem.index]
+        before, _ = headings[problem.index - 1]
+        return _finding(_where(part, paragraph), (
+            f"this Heading {problem.level} comes straight after the Heading {problem.before} '{_snippet(before.text)}', "
+            f"so a screen reader user would think a part of the document is missing: make it a Heading "
+            f"{problem.before + 1} (Home › Styles › Heading {problem.before + 1})"), "warning")
+    if problem.kind == "none":
+        return _finding(part.name, (
+            "the document has no headings, so a screen reader user cannot hear how it is set out or jump to a part of it: "
+            f"{HOW_HEADING_1.format(what='its title (in a letter, the subject line)')}, and each section's title the Heading 2 style"), "warning")
+    paragraph, _ = headings[0]
+    return _finding(_where(part, paragraph), (
+        f"this is the document's first heading but it is a Heading {problem.level}, so a screen reader user's list of "
+        "headings starts part-way down: make it a Heading 1 (Home › Styles › Heading 1), or give a line above it "
+        "(in a letter, the subject line) the Heading 1 style"), "warning")
 
 
 def _part_root(part: TemplatePart) -> Any:
@@ -327,13 +406,17 @@ def _looks_like_a_heading(paragraph: Paragraph) -> bool:
     """A short paragraph in a body style, every word bold or large: a heading made by hand. Not one
     that holds a tag or a colon (a line naming the pupil, or a label), nor one ending like a sentence;
     a style of the school's own (Address, Label …) is a choice, not a heading."""
-    element = paragraph.element
-    if next(element.iterancestors(qn("w:tbl")), None) is not None:
-        return False  # a bold cell is a table's own heading
-    if _style_id(paragraph).lower() not in BODY_STYLES or _heading_style(paragraph):
-        return False
     words = paragraph.text.strip()
     if not words or _OPENED.search(words) or ":" in words or len(words.split()) > FAKE_HEADING_WORDS or words[-1] in ".,;!?":
+        return False
+    return _all_bold_or_large(paragraph)
+
+
+def _all_bold_or_large(paragraph: Paragraph) -> bool:
+    """Every word of a body-text paragraph outside a table is bold or heading-sized."""
+    if next(paragraph.element.iterancestors(qn("w:tbl")), None) is not None:
+        return False  # a bold cell is a table's own heading
+    if _style_id(paragraph).lower() not in BODY_STYLES or _heading_style(paragraph):
         return False
     runs = [(text, formatting) for text, formatting in _runs_of(paragraph) if text.strip()]
     return bool(runs) and all(_bold_or_large(formatting) for _, formatting in runs)
@@ -348,6 +431,18 @@ def _bold_or_large(formatting: bytes) -> bool:
     is_bold = bold is not None and bold.get(qn("w:val"), "true") not in ("0", "false")
     is_large = size is not None and (size.get(qn("w:val")) or "0").isdigit() and int(size.get(qn("w:val"))) >= LARGE_TEXT
     return is_bold or is_large
+
+
+def _heading_styles(template: Path) -> HeadingStyles:
+    """Which of the template's styles are headings, from word/styles.xml (none when Word left it out)."""
+    try:
+        with zipfile.ZipFile(template) as package:
+            return heading_styles(package.read("word/styles.xml") if "word/styles.xml" in package.namelist() else None)
+    except (zipfile.BadZipFile, OSError, etree.XMLSyntaxError) as exc:
+        raise TemplateProblemError(
+            f"{template.name} is damaged: Word's own files inside it cannot be read ({type(exc).__name__})",
+            fix="open it in Word, save it again as a .docx, or start again from an exported template",
+        ) from exc
 
 
 def kind_of(template: Path) -> str | None:
@@ -371,6 +466,7 @@ def check_template(template: Path, kind: str | None = None) -> list[Problem]:
     context = {key: value for ctx in contexts for key, value in ctx.items()}
     others = [ctx for k in ([kind] if kind else list(KINDS)) for ctx in sparse_contexts(k)]
     parts = template_parts(template)  # first: it refuses a damaged file by name
+    styles = _heading_styles(template)
     findings: list[Problem] = []
     for part in parts:
         if not part.rendered:
@@ -383,7 +479,7 @@ def check_template(template: Path, kind: str | None = None) -> list[Problem]:
             if not (problem.message.startswith("a tag is broken") and place in explained):  # already said why
                 findings.append(_finding(place, problem.message, problem.severity))
         findings.extend(layout)
-        findings.extend(_accessibility_findings(part))
+        findings.extend(_accessibility_findings(part, styles))
     unique = [dataclasses.replace(f, location=dataclasses.replace(f.location, file=template.name)) for f in dict.fromkeys(findings)]
     # Errors first, then in the order of the document: part by part, paragraph by paragraph.
     order = {part.name: (i, -1) for i, part in enumerate(parts)}
