@@ -825,7 +825,7 @@ def test_cover_letter_body_is_a_setting_and_refused_for_an_encrypted_pack(pack: 
     ok("send-pack", folder, "--register", REGISTER, "--config", config)
     (draft,) = messages(folder / "emails")
     cover = docx.Document(str(folder / "Z881999919001-cover-letter.docx"))
-    text = draft.get_body(("plain",)).get_content()
+    text = draft.get_body(("plain",)).get_content().replace("\r\n", "\n")  # email lines end in CRLF; a heading may hold a line break
     for paragraph in cover.paragraphs:
         assert paragraph.text.strip() in text
     assert "requesting an EHC needs assessment" in draft.get_body(("html",)).get_content()
